@@ -1,0 +1,105 @@
+namespace SqlSync.Journals;
+
+/// <summary>A journal held in memory: for tests, benchmarks and documents that need no durability.</summary>
+public sealed class MemoryJournal : IJournal
+{
+    private readonly List<byte[]> _entries = new();
+    private int _dropped;
+    private ulong _first;
+    private bool _everAppended;
+    private bool _disposed;
+
+    /// <inheritdoc />
+    public LsnRange Range
+    {
+        get
+        {
+            int count = _entries.Count - _dropped;
+            Lsn first = new(_first + (ulong)_dropped);
+            return count == 0 ? LsnRange.EmptyAt(first) : LsnRange.Inclusive(first, new Lsn(first.Value + (ulong)count - 1));
+        }
+    }
+
+    /// <inheritdoc />
+    public Lsn Append(ReadOnlySpan<byte> entry)
+    {
+        ThrowIfDisposed();
+        Lsn lsn = Range.Next;
+        _entries.Add(entry.ToArray());
+        _everAppended = true;
+        return lsn;
+    }
+
+    /// <inheritdoc />
+    public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
+    {
+        ThrowIfDisposed();
+        if (!_everAppended && _entries.Count == 0)
+        {
+            _first = lsn.Value;
+            _dropped = 0;
+        }
+        else if (lsn != Range.Next)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
+                $"Cannot append LSN {lsn} to a memory journal whose next LSN is {Range.Next}.");
+        }
+
+        Append(entry);
+    }
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> Read(Lsn lsn)
+    {
+        ThrowIfDisposed();
+        if (!Range.Contains(lsn))
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
+                $"LSN {lsn} is not in the memory journal's range {Range}.");
+        }
+
+        return _entries[(int)(lsn.Value - _first)];
+    }
+
+    /// <inheritdoc />
+    public void DropPrefix(Lsn last)
+    {
+        ThrowIfDisposed();
+        LsnRange range = Range;
+        if (range.IsEmpty || last < range.First)
+        {
+            return;
+        }
+
+        ulong upTo = Math.Min(last.Value, range.Last.Value);
+        int newDropped = (int)(upTo - _first + 1);
+        for (int i = _dropped; i < newDropped; i++)
+        {
+            _entries[i] = Array.Empty<byte>();
+        }
+
+        _dropped = newDropped;
+
+        // Compact the list once most of it is dropped, so memory follows what is held.
+        if (_dropped > 1024 && _dropped > _entries.Count / 2)
+        {
+            _entries.RemoveRange(0, _dropped);
+            _first += (ulong)_dropped;
+            _dropped = 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Flush() => ThrowIfDisposed();
+
+    /// <inheritdoc />
+    public void Dispose() => _disposed = true;
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalClosed, "The memory journal was disposed.");
+        }
+    }
+}

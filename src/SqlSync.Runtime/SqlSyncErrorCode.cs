@@ -1,0 +1,43 @@
+namespace SqlSync;
+
+/// <summary>Why a <see cref="SqlSyncException"/> was thrown. Values are stable; new ones are appended.</summary>
+public enum SqlSyncErrorCode
+{
+    /// <summary>An argument was out of range or malformed.</summary>
+    InvalidArgument = 1,
+
+    /// <summary>A journal file is damaged before its tail (a torn tail is repaired, not reported).</summary>
+    JournalCorrupt = 100,
+    /// <summary>A journal was asked for an LSN it does not hold, or an append was not at its next LSN.</summary>
+    JournalOutOfRange = 101,
+    /// <summary>A journal's underlying file could not be read or written.</summary>
+    JournalIo = 102,
+    /// <summary>The journal was disposed.</summary>
+    JournalClosed = 103,
+
+    /// <summary>A storage entry failed validation (magic, version, checksum or shape).</summary>
+    StorageEntryCorrupt = 200,
+    /// <summary>A replica's database checksum differs from the coordinator's for the same LSN.</summary>
+    Divergence = 201,
+    /// <summary>The SQLite VFS could not be registered or a file could not be opened through it.</summary>
+    Vfs = 202,
+
+    /// <summary>A mutation's reducer threw; the mutation was rolled back.</summary>
+    MutationFailed = 300,
+    /// <summary>A mutation record carries a tag that no reducer knows.</summary>
+    UnknownMutationTag = 301,
+    /// <summary>A mutation record is truncated or otherwise cannot be decoded.</summary>
+    MalformedMutation = 302,
+    /// <summary>A SQL statement run by a mutation or by the engine failed in SQLite.</summary>
+    Sqlite = 303,
+    /// <summary>A nondeterministic facility was used where only deterministic ones are allowed.</summary>
+    Nondeterminism = 304,
+
+    /// <summary>The document was disposed.</summary>
+    DocumentClosed = 400,
+    /// <summary>A sync message does not fit the document (wrong timeline, a gap in LSNs).</summary>
+    SyncMismatch = 401,
+
+    /// <summary>A replication frame is malformed, oversized, or of an unknown type or version.</summary>
+    Protocol = 500,
+}

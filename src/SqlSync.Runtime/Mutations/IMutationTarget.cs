@@ -1,0 +1,20 @@
+using SqlSync.Journals;
+
+namespace SqlSync.Mutations;
+
+/// <summary>
+/// Something mutations are made on: a local document. Generated convenience methods
+/// (<c>doc.AddTodo(...)</c>) are extensions of this interface.
+/// </summary>
+public interface IMutationTarget
+{
+    /// <summary>
+    /// Appends <paramref name="mutation"/> to the timeline and applies it to the local database at once.
+    /// Returns its LSN in the timeline. A reducer that throws is rolled back and reported as a
+    /// <see cref="SqlSyncException"/> with <see cref="SqlSyncErrorCode.MutationFailed"/>.
+    /// </summary>
+    Lsn Mutate(IMutation mutation);
+
+    /// <summary>The same as <see cref="Mutate"/>, for callers on an async path.</summary>
+    ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default);
+}

@@ -29,15 +29,15 @@ public sealed partial class FileJournal
             journal.Load();
             return journal;
         }
-        catch (SqlSyncException)
+        catch (Exception e)
         {
             lockHandle?.Dispose();
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"Cannot open the journal in '{directory}': {e.Message}", e);
+            }
+
             throw;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            lockHandle?.Dispose();
-            throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"Cannot open the journal in '{directory}': {e.Message}", e);
         }
     }
 

@@ -139,8 +139,9 @@ public sealed partial class FileJournal : IJournal
             FlushActive();
             JournalStartMarker.Write(_directory, newFirst);
             _first = newFirst;
-            if (newFirst == _segments[^1].Next)
+            if (newFirst == _segments[^1].Next && _segments[^1].Count > 0)
             {
+                // Everything is dropped: start an empty segment at the next LSN so every older file can go.
                 Roll(newFirst);
             }
 

@@ -199,6 +199,27 @@ public sealed class FileJournalRecoveryTests : IDisposable
     }
 
     [Fact, Trait("Category", "Journal")]
+    public void A_last_segment_torn_to_empty_still_drops_and_appends_correctly()
+    {
+        string dir = WriteJournal("source", [100, 100, 100], segmentSize: 200); // one frame per segment
+        string last = LastSegment(dir);
+        File.WriteAllBytes(last, File.ReadAllBytes(last).AsSpan(0, JournalSegmentHeader.Size + 5).ToArray());
+        using (FileJournal journal = FileJournal.Open(dir))
+        {
+            Assert.Equal(LsnRange.Inclusive(Lsn.Zero, new Lsn(1)), journal.Range);
+            journal.DropPrefix(new Lsn(1)); // the empty last segment is kept, the others go
+            Assert.Equal([last], Directory.GetFiles(dir, "*.seg"));
+            Assert.Equal(new Lsn(2), journal.Append(Payload(2, 100)));
+        }
+
+        using (FileJournal journal = FileJournal.Open(dir))
+        {
+            Assert.Equal(LsnRange.Inclusive(new Lsn(2), new Lsn(2)), journal.Range);
+            Assert.Equal(Payload(2, 100), journal.Read(new Lsn(2)).ToArray());
+        }
+    }
+
+    [Fact, Trait("Category", "Journal")]
     public void A_damaged_start_marker_is_corruption()
     {
         string dir = WriteJournal("source", [1, 1, 1]);

@@ -23,11 +23,22 @@ internal sealed class DatabaseConnection : IDisposable
     }
 
     /// <summary>Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>).</summary>
-    public static DatabaseConnection Open(string fileName, bool readOnly)
+    public static DatabaseConnection Open(string fileName, bool readOnly, bool engineWriter = false)
     {
         PageVfs.EnsureRegistered();
         int flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE) | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX;
-        int rc = raw.sqlite3_open_v2(fileName, out sqlite3 db, flags, PageVfs.Name);
+        PageVfs.OpeningEngineWriter = engineWriter;
+        int rc;
+        sqlite3 db;
+        try
+        {
+            rc = raw.sqlite3_open_v2(fileName, out db, flags, PageVfs.Name);
+        }
+        finally
+        {
+            PageVfs.OpeningEngineWriter = false;
+        }
+
         if (rc != raw.SQLITE_OK)
         {
             string message = db is null ? $"error {rc}" : raw.sqlite3_errmsg(db).utf8_to_string();
@@ -44,6 +55,18 @@ internal sealed class DatabaseConnection : IDisposable
         }
 
         return connection;
+    }
+
+    /// <summary>True while a transaction is open (SQLite is not in autocommit mode).</summary>
+    public bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
+
+    /// <summary>Rolls back the open transaction, if SQLite has not already done so.</summary>
+    public void RollbackIfActive()
+    {
+        if (InTransaction)
+        {
+            ExecuteScript("ROLLBACK");
+        }
     }
 
     /// <summary>Rows changed by the last statement.</summary>

@@ -32,6 +32,9 @@ internal sealed class PageFile
     /// <summary>The pages.</summary>
     public PageStorage Storage { get; }
 
+    /// <summary>The owning document's writer connection: the one handle let in while the document holds the file.</summary>
+    public MainFileHandle? EngineWriter { get; set; }
+
     /// <summary>The lock state of every handle on this file.</summary>
     public FileLock Lock { get; }
 

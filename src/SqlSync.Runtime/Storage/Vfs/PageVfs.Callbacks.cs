@@ -23,7 +23,13 @@ internal static unsafe partial class PageVfs
                     return SQLITE_CANTOPEN;
                 }
 
-                handle = new MainFileHandle(pageFile, readOnly: (flags & SQLITE_OPEN_READONLY) != 0);
+                var main = new MainFileHandle(pageFile, readOnly: (flags & SQLITE_OPEN_READONLY) != 0);
+                if (t_openingEngineWriter && !main.ReadOnly)
+                {
+                    pageFile.EngineWriter = main;
+                }
+
+                handle = main;
             }
             else if ((flags & SQLITE_OPEN_WAL) != 0)
             {

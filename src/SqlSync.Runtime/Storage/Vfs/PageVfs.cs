@@ -25,6 +25,9 @@ internal static unsafe partial class PageVfs
     private static delegate* unmanaged<NativeVfs*, long*, int> s_defaultCurrentTime;
 
     [ThreadStatic]
+    private static bool t_openingEngineWriter;
+
+    [ThreadStatic]
     private static long t_mutationTimeUnixMs;
 
     [ThreadStatic]
@@ -128,6 +131,13 @@ internal static unsafe partial class PageVfs
     {
         t_mutationTimeUnixMs = unixMilliseconds;
         t_hasMutationTime = true;
+    }
+
+    /// <summary>While set on a thread, the main database file it opens becomes its file's <see cref="PageFile.EngineWriter"/>.</summary>
+    public static bool OpeningEngineWriter
+    {
+        get => t_openingEngineWriter;
+        set => t_openingEngineWriter = value;
     }
 
     /// <summary>Gives this thread the real clock back.</summary>

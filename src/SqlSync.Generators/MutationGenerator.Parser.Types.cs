@@ -145,7 +145,7 @@ public sealed partial class MutationGenerator
                 if (type is not INamedTypeSymbol named
                     || named.TypeKind is not (TypeKind.Class or TypeKind.Struct)
                     || named.IsAbstract || named.IsStatic
-                    || named.SpecialType == SpecialType.System_Object)
+                    || IsInSystemNamespace(named))
                 {
                     reason = $"'{display}' is not a supported type (see docs/generator.md)";
                     return null;
@@ -199,6 +199,18 @@ public sealed partial class MutationGenerator
                 {
                     _inProgress.RemoveAt(_inProgress.Count - 1);
                 }
+            }
+
+            /// <summary>Framework types other than the primitives are not taken apart into members.</summary>
+            private static bool IsInSystemNamespace(INamedTypeSymbol type)
+            {
+                INamespaceSymbol? ns = type.ContainingNamespace;
+                while (ns is { ContainingNamespace.IsGlobalNamespace: false })
+                {
+                    ns = ns.ContainingNamespace;
+                }
+
+                return ns is { Name: "System" or "Microsoft" };
             }
 
             private static IMethodSymbol? FindConstructor(INamedTypeSymbol type) => type.InstanceConstructors

@@ -55,7 +55,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DuplicateMutationName = Error(
         "SQLSYNC0009", "Duplicate mutation name",
-        "Mutation '{0}' would generate '{1}', which {2}; rename the method or the conflicting member",
+        "{0} would generate '{1}', which {2}; rename the method or the conflicting member",
         UsageCategory);
 
     public static readonly DiagnosticDescriptor MutationOutsideMutationSet = Error(

@@ -2,7 +2,7 @@ namespace SqlSync.Journals;
 
 /// <summary>
 /// An append-only sequence of opaque entries, each named by a dense <see cref="Lsn"/>. A prefix can be
-/// dropped; numbering never changes. Implementations: <see cref="MemoryJournal"/> and <c>FileJournal</c>.
+/// dropped; numbering never changes. Implementations: <see cref="MemoryJournal"/> and <see cref="FileJournal"/> (durable segment files).
 /// Not thread-safe: the document that owns a journal serializes access to it.
 /// </summary>
 public interface IJournal : IDisposable

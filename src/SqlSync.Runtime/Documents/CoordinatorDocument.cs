@@ -1,0 +1,218 @@
+using SqlSync.Journals;
+using SqlSync.Mutations;
+
+namespace SqlSync.Documents;
+
+/// <summary>
+/// The coordinator's copy of a document. It receives every client's timeline into a journal of its own,
+/// queues the entries in arrival order, and <see cref="Step"/> applies them: the reducer's effects and the
+/// upsert into <c>__sqlsync_timelines</c> commit in one SQLite transaction, and the pages written become
+/// one storage journal entry. A mutation whose reducer throws is recorded in <c>__sqlsync_rejections</c>
+/// and the document goes on. Thread-safe: calls are serialized.
+/// </summary>
+public sealed partial class CoordinatorDocument : IDisposable
+{
+    /// <summary>Received entries kept after they are applied, before the journal's prefix is dropped.</summary>
+    private const ulong DropAppliedAfter = 1024;
+
+    private readonly object _sync = new();
+    private readonly JournalFactory _journals;
+    private readonly DocumentDatabase _database;
+    private readonly Dictionary<TimelineId, IJournal> _received = new();
+    private readonly Dictionary<TimelineId, Lsn> _applied = new();
+    private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _queue = new();
+    private bool _disposed;
+
+    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database)
+    {
+        _journals = journals;
+        _database = database;
+    }
+
+    /// <summary>The document's id.</summary>
+    public string DocumentId => _database.DocumentId;
+
+    /// <summary>The storage journal's range.</summary>
+    public LsnRange StorageRange
+    {
+        get
+        {
+            lock (_sync) return _database.Storage.Range;
+        }
+    }
+
+    /// <summary>The database checksum after the newest storage entry.</summary>
+    public ulong StorageChecksum
+    {
+        get
+        {
+            lock (_sync) return _database.Storage.Checksum;
+        }
+    }
+
+    /// <summary>Received mutations not yet applied.</summary>
+    public int QueuedMutationCount
+    {
+        get
+        {
+            lock (_sync) return _queue.Count;
+        }
+    }
+
+    /// <summary>A Microsoft.Data.Sqlite connection string for read-only access to the coordinator's state.</summary>
+    public string ReadOnlyConnectionString => _database.ReadOnlyConnectionString;
+
+    internal DocumentDatabase Database => _database;
+
+    /// <summary>Test hook: called at each point of a step; throwing there simulates a crash.</summary>
+    internal Action<CoordinatorStepPoint>? FaultInjection { get; set; }
+
+    /// <summary>
+    /// Opens a coordinator document, in memory or from <see cref="CoordinatorDocumentOptions.Directory"/>.
+    /// The storage journal is replayed and checked; received entries not yet applied are queued again
+    /// (by timeline id, then LSN: their arrival order is not kept across restarts, and need not be).
+    /// </summary>
+    public static CoordinatorDocument Open(CoordinatorDocumentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        DocumentIds.Validate(options.DocumentId);
+        var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
+        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
+        var document = new CoordinatorDocument(journals, database);
+        try
+        {
+            document.Initialize();
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The range of <paramref name="timeline"/> the coordinator holds (the answer to a client's open);
+    /// <see cref="LsnRange.Next"/> is where the client's next upload starts.
+    /// </summary>
+    public LsnRange GetTimelineRange(TimelineId timeline)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return _received.TryGetValue(timeline, out IJournal? journal) ? journal.Range : LsnRange.Empty;
+        }
+    }
+
+    /// <summary>
+    /// Takes a client's timeline entries (sync_receive): appends the new ones to the received journal and
+    /// queues them. Duplicates are ignored; a gap stops at the gap. Returns the received range, which the
+    /// client caches to prepare its next upload.
+    /// </summary>
+    public LsnRange ReceiveTimeline(TimelineId timeline, JournalPartial partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            IJournal journal = ReceivedJournal(timeline);
+            for (int i = 0; i < partial.Entries.Count; i++)
+            {
+                var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
+                Lsn next = journal.Range.Next;
+                if (lsn < next)
+                {
+                    continue;
+                }
+
+                if (lsn > next)
+                {
+                    break;
+                }
+
+                journal.Append(partial.Entries[i].Span);
+                _queue.Enqueue((timeline, lsn));
+            }
+
+            return journal.Range;
+        }
+    }
+
+    /// <summary>
+    /// The storage entries after <paramref name="replicaStorageRange"/> (sync_prepare), at most about
+    /// <paramref name="maxBytes"/>; null when the replica is up to date.
+    /// </summary>
+    public JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            LsnRange range = _database.Storage.Range;
+            if (replicaStorageRange.Next > range.Next)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.SyncMismatch,
+                    $"Document '{DocumentId}': the replica holds storage up to {replicaStorageRange}, beyond the coordinator's {range}.");
+            }
+
+            return JournalPartial.Read(_database.Storage.Journal, replicaStorageRange.Next, maxBytes);
+        }
+    }
+
+    /// <summary>Runs a read query against the coordinator's state.</summary>
+    public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return _database.Connection.Query(sql, args);
+        }
+    }
+
+    /// <summary>The applied LSN of every timeline, as committed in the document.</summary>
+    public IReadOnlyDictionary<TimelineId, Lsn> GetAppliedLsns()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return new Dictionary<TimelineId, Lsn>(_applied);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _database.Dispose();
+            foreach (IJournal journal in _received.Values)
+            {
+                journal.Dispose();
+            }
+        }
+    }
+
+    private IJournal ReceivedJournal(TimelineId timeline)
+    {
+        if (!_received.TryGetValue(timeline, out IJournal? journal))
+        {
+            journal = _journals.Open(Path.Combine("timelines", timeline.ToString()));
+            _received.Add(timeline, journal);
+        }
+
+        return journal;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, $"Coordinator document '{DocumentId}' was disposed.");
+        }
+    }
+}

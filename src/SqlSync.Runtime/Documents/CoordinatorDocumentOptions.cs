@@ -1,0 +1,22 @@
+using SqlSync.Mutations;
+
+namespace SqlSync.Documents;
+
+/// <summary>How to open a <see cref="CoordinatorDocument"/>.</summary>
+public sealed class CoordinatorDocumentOptions
+{
+    /// <summary>The document's id: 1–128 letters, digits, '.', '_' or '-'.</summary>
+    public required string DocumentId { get; init; }
+
+    /// <summary>The reducer of the document's mutations.</summary>
+    public required IMutationReducer Reducer { get; init; }
+
+    /// <summary>Where the storage journal and the received timelines live; null keeps everything in memory.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>Fsync every journal append (default).</summary>
+    public bool FsyncOnAppend { get; init; } = true;
+
+    /// <summary>How long a step waits for readers on other connections before it publishes its pages.</summary>
+    public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,157 @@
+using SqlSync.Journals;
+
+namespace SqlSync.Documents;
+
+/// <summary>The sync side of the local document: the seed's sync_prepare / sync_receive, and the rebase.</summary>
+public sealed partial class LocalDocument
+{
+    /// <summary>
+    /// The timeline entries the coordinator does not have, given the timeline range it last reported
+    /// (sync_prepare). At most about <paramref name="maxBytes"/> of entries; null when there is nothing to send.
+    /// </summary>
+    public JournalPartial? PrepareTimelineSync(LsnRange coordinatorTimelineRange, long maxBytes = DefaultMaxSyncBytes)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            LsnRange local = _timeline.Range;
+            Lsn from = coordinatorTimelineRange.Next > local.First ? coordinatorTimelineRange.Next : local.First;
+            return JournalPartial.Read(_timeline, from, maxBytes);
+        }
+    }
+
+    /// <summary>
+    /// Takes storage entries from the coordinator (sync_receive): appends them, makes them visible, checks
+    /// the database checksum at each one, and rebases. Entries this replica already has are skipped; a gap
+    /// stops at the gap. Returns the replica's storage range, which the coordinator caches.
+    /// </summary>
+    public LsnRange ReceiveStorage(JournalPartial partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return _database.WithFileHeld(() =>
+            {
+                _database.Storage.Revert();
+                for (int i = 0; i < partial.Entries.Count; i++)
+                {
+                    var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
+                    LsnRange held = _database.Storage.Range;
+                    if (lsn < held.Next)
+                    {
+                        continue;
+                    }
+
+                    if (lsn > held.Next)
+                    {
+                        break;
+                    }
+
+                    _database.Storage.ApplyReceived(lsn, partial.Entries[i]);
+                }
+
+                RebaseUnderHold();
+                return _database.Storage.Range;
+            });
+        }
+    }
+
+    /// <summary>
+    /// Drops local changes, shows the coordinator's state as received so far, and applies again every
+    /// mutation the coordinator has not applied. <see cref="ReceiveStorage"/> does this itself.
+    /// </summary>
+    public void Rebase()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            _database.WithFileHeld(() =>
+            {
+                RebaseUnderHold();
+                return true;
+            });
+        }
+    }
+
+    /// <summary>Test hook: flips a bit of a page of the coordinator state this replica holds.</summary>
+    internal void CorruptStoragePageForTesting(uint pageNumber, int offset)
+    {
+        lock (_sync)
+        {
+            _database.Storage.CorruptCommittedPageForTesting(pageNumber, offset);
+        }
+    }
+
+    private void RebaseUnderHold()
+    {
+        _database.Storage.Revert();
+        _database.File.MarkChangedExternally();
+        if (_options.VerifyFullChecksumOnRebase)
+        {
+            _database.Storage.VerifyFullChecksum();
+        }
+
+        DropAppliedAndReapply();
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>
+    /// Reads how far the coordinator applied this timeline, reports rejections among the newly applied,
+    /// drops them from the timeline, and applies the rest again in one transaction.
+    /// </summary>
+    private void DropAppliedAndReapply()
+    {
+        Lsn? applied = _database.ReadAppliedLsn(TimelineId);
+        if (applied is Lsn appliedLsn)
+        {
+            Lsn from = _appliedByCoordinator is Lsn previous ? previous.Next : _timeline.Range.First;
+            if (appliedLsn >= from && MutationRejected is not null)
+            {
+                foreach (RejectedMutation rejection in ReadRejections(from, appliedLsn))
+                {
+                    MutationRejected.Invoke(this, rejection);
+                }
+            }
+
+            _appliedByCoordinator = appliedLsn;
+            _timeline.DropPrefix(appliedLsn);
+        }
+
+        LsnRange pending = _timeline.Range;
+        if (pending.IsEmpty)
+        {
+            return;
+        }
+
+        var connection = _database.Connection;
+        connection.ExecuteScript("BEGIN");
+        try
+        {
+            for (ulong lsn = pending.First.Value; lsn < pending.Next.Value; lsn++)
+            {
+                // A mutation that fails against the new state is left out locally; the coordinator decides.
+                _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true);
+            }
+
+            connection.ExecuteScript("COMMIT");
+        }
+        catch
+        {
+            connection.RollbackIfActive();
+            throw;
+        }
+    }
+
+    private List<RejectedMutation> ReadRejections(Lsn from, Lsn to)
+    {
+        var rejections = new List<RejectedMutation>();
+        foreach (object?[] row in _database.Connection.Query(SystemTables.RejectionsInRangeSql,
+                     new object?[] { TimelineId.ToString(), (long)from.Value, (long)to.Value }))
+        {
+            rejections.Add(new RejectedMutation(TimelineId, new Lsn((ulong)(long)row[0]!), (string)row[1]!));
+        }
+
+        return rejections;
+    }
+}

@@ -1,0 +1,289 @@
+using SqlSync.Journals;
+using SqlSync.Mutations;
+
+namespace SqlSync.Documents;
+
+/// <summary>
+/// A client's replica of a document. <see cref="Mutate(IMutation)"/> appends to the timeline journal and
+/// applies at once (works offline); <see cref="ReceiveStorage"/> takes the coordinator's storage entries
+/// and rebases: local changes are dropped, the coordinator's pages become visible, and the mutations the
+/// coordinator has not applied yet are applied again on top. Thread-safe: calls are serialized.
+/// </summary>
+public sealed partial class LocalDocument : IMutationTarget, IDisposable
+{
+    /// <summary>How many bytes of entries one sync message carries by default.</summary>
+    public const long DefaultMaxSyncBytes = 1 << 20;
+
+    private readonly object _sync = new();
+    private readonly LocalDocumentOptions _options;
+    private readonly DocumentDatabase _database;
+    private readonly IJournal _timeline;
+    private readonly MutationWriter _writer = new();
+    private Lsn? _appliedByCoordinator;
+    private bool _disposed;
+
+    private LocalDocument(LocalDocumentOptions options, TimelineId timeline, IJournal timelineJournal, DocumentDatabase database)
+    {
+        _options = options;
+        TimelineId = timeline;
+        _timeline = timelineJournal;
+        _database = database;
+    }
+
+    /// <summary>Raised (on the thread that rebased) for each of this client's mutations the coordinator rejected.</summary>
+    public event EventHandler<RejectedMutation>? MutationRejected;
+
+    /// <summary>Raised after a local mutation or a rebase changed what queries see.</summary>
+    public event EventHandler? Changed;
+
+    /// <summary>The document's id.</summary>
+    public string DocumentId => _database.DocumentId;
+
+    /// <summary>This client's timeline: the id the coordinator knows its mutations by.</summary>
+    public TimelineId TimelineId { get; }
+
+    /// <summary>The timeline entries not yet known to be applied by the coordinator.</summary>
+    public LsnRange TimelineRange
+    {
+        get
+        {
+            lock (_sync) return _timeline.Range;
+        }
+    }
+
+    /// <summary>How many local mutations wait for the coordinator.</summary>
+    public int PendingMutationCount
+    {
+        get
+        {
+            lock (_sync) return (int)_timeline.Range.Count;
+        }
+    }
+
+    /// <summary>The coordinator storage entries this replica holds.</summary>
+    public LsnRange StorageRange
+    {
+        get
+        {
+            lock (_sync) return _database.Storage.Range;
+        }
+    }
+
+    /// <summary>The database checksum of the coordinator state this replica holds (local changes aside).</summary>
+    public ulong StorageChecksum
+    {
+        get
+        {
+            lock (_sync) return _database.Storage.Checksum;
+        }
+    }
+
+    /// <summary>
+    /// A Microsoft.Data.Sqlite connection string that reads the document's current state (local changes
+    /// included), e.g. for Dapper. Read-only: change the document through mutations.
+    /// </summary>
+    public string ReadOnlyConnectionString => _database.ReadOnlyConnectionString;
+
+    internal DocumentDatabase Database => _database;
+
+    /// <summary>
+    /// Opens a local document: in memory, or from <see cref="LocalDocumentOptions.Directory"/>, where its
+    /// timeline id and journals persist; mutations made offline before a restart are applied again.
+    /// </summary>
+    public static LocalDocument Open(LocalDocumentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        DocumentIds.Validate(options.DocumentId);
+        var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
+        TimelineId timeline = LoadOrCreateTimelineId(options.Directory);
+        IJournal timelineJournal = journals.Open("timeline");
+        DocumentDatabase? database = null;
+        try
+        {
+            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
+            var document = new LocalDocument(options, timeline, timelineJournal, database);
+            lock (document._sync)
+            {
+                document._database.WithFileHeld(() =>
+                {
+                    document.DropAppliedAndReapply();
+                    return true;
+                });
+            }
+
+            return document;
+        }
+        catch
+        {
+            database?.Dispose();
+            timelineJournal.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Lsn Mutate(IMutation mutation)
+    {
+        ArgumentNullException.ThrowIfNull(mutation);
+        lock (_sync)
+        {
+            _writer.Reset();
+            mutation.WriteTo(_writer);
+            return MutateLocked(_writer.WrittenSpan);
+        }
+    }
+
+    /// <summary>Applies an encoded mutation record (tag, then arguments); see <see cref="Mutate(IMutation)"/>.</summary>
+    public Lsn Mutate(ReadOnlySpan<byte> record)
+    {
+        lock (_sync)
+        {
+            return MutateLocked(record);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Mutate(mutation));
+    }
+
+    /// <summary>Runs a read query against the current state (local changes included).</summary>
+    public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return _database.Connection.Query(sql, args);
+        }
+    }
+
+    /// <summary>The first column of the first row of a query, or default.</summary>
+    public T? QueryScalar<T>(string sql, params object?[] args)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            return _database.Connection.QueryScalar<T>(sql, args);
+        }
+    }
+
+    /// <summary>Every mutation of this timeline the coordinator rejected, as its storage (synced so far) records them.</summary>
+    public IReadOnlyList<RejectedMutation> GetRejections()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_database.ReadAppliedLsn(TimelineId) is not Lsn applied)
+            {
+                return Array.Empty<RejectedMutation>();
+            }
+
+            return ReadRejections(Lsn.Zero, applied);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _database.Dispose();
+            _timeline.Dispose();
+        }
+    }
+
+    private Lsn MutateLocked(ReadOnlySpan<byte> record)
+    {
+        ThrowIfDisposed();
+        Lsn lsn = _timeline.Range.Next;
+        byte[] entry = TimelineEntry.Encode(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), record);
+        var connection = _database.Connection;
+        connection.ExecuteScript("BEGIN");
+        Exception? failure;
+        try
+        {
+            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false);
+        }
+        catch
+        {
+            connection.RollbackIfActive();
+            throw;
+        }
+
+        if (failure is not null)
+        {
+            connection.RollbackIfActive();
+            if (!_options.KeepMutationsThatFailLocally)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
+                    $"Mutation failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
+            }
+
+            _timeline.Append(entry);
+            return lsn;
+        }
+
+        try
+        {
+            _timeline.Append(entry);
+        }
+        catch
+        {
+            connection.RollbackIfActive();
+            throw;
+        }
+
+        connection.ExecuteScript("COMMIT");
+        Changed?.Invoke(this, EventArgs.Empty);
+        return lsn;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, $"Local document '{DocumentId}' was disposed.");
+        }
+    }
+
+    private static TimelineId LoadOrCreateTimelineId(string? directory)
+    {
+        if (directory is null)
+        {
+            return TimelineId.New();
+        }
+
+        string path = Path.Combine(directory, "timeline.id");
+        if (File.Exists(path))
+        {
+            string text = File.ReadAllText(path).Trim();
+            try
+            {
+                return TimelineId.Parse(text);
+            }
+            catch (FormatException ex)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.JournalCorrupt, $"The timeline id file '{path}' is damaged: '{text}'.", ex);
+            }
+        }
+
+        TimelineId created = TimelineId.New();
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(created.ToString()));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return created;
+    }
+}

@@ -1,0 +1,34 @@
+using SqlSync.Mutations;
+
+namespace SqlSync.Documents;
+
+/// <summary>How to open a <see cref="LocalDocument"/>.</summary>
+public sealed class LocalDocumentOptions
+{
+    /// <summary>The document's id: 1–128 letters, digits, '.', '_' or '-'.</summary>
+    public required string DocumentId { get; init; }
+
+    /// <summary>The reducer of the document's mutations (the generated <c>YourMutations.Reducer.Instance</c>).</summary>
+    public required IMutationReducer Reducer { get; init; }
+
+    /// <summary>Where the timeline and storage journals live; null keeps everything in memory.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>Fsync every journal append (default). Off trades the last mutations before a power loss for speed.</summary>
+    public bool FsyncOnAppend { get; init; } = true;
+
+    /// <summary>
+    /// When a mutation's reducer throws locally, still append it to the timeline so the coordinator decides
+    /// (its state may differ). Off by default: the mutation is rolled back, not recorded, and reported.
+    /// </summary>
+    public bool KeepMutationsThatFailLocally { get; init; }
+
+    /// <summary>Recompute the checksum over every page at each rebase, not just over the pages that change.</summary>
+    public bool VerifyFullChecksumOnRebase { get; init; }
+
+    /// <summary>The clock that stamps new mutations (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long a rebase waits for readers on other connections to finish their transactions.</summary>
+    public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

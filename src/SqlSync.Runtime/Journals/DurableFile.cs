@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace SqlSync.Journals;
+
+/// <summary>
+/// File-system steps a journal needs to be durable: create a file whole (temporary name, fsync, rename),
+/// and fsync a directory so that a created, renamed or deleted name survives a crash.
+/// </summary>
+internal static partial class DurableFile
+{
+    /// <summary>The suffix of files written under a temporary name; a journal deletes leftovers at open.</summary>
+    public const string TempSuffix = ".tmp";
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> so that after a crash the path holds either
+    /// its old content (or nothing) or all of the new content.
+    /// </summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
+    {
+        string temp = path + TempSuffix;
+        using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            RandomAccess.Write(handle, bytes, 0);
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        FlushDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// Forces the directory's entries to disk (POSIX needs an fsync of the directory itself; on Windows the
+    /// file system journals metadata and this is a no-op).
+    /// </summary>
+    public static void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        int fd = Open(directory, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"Cannot flush directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

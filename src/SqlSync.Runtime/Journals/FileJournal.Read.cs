@@ -1,0 +1,83 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SqlSync.Journals;
+
+public sealed partial class FileJournal
+{
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> Read(Lsn lsn)
+    {
+        ThrowIfUnusable();
+        if (!Range.Contains(lsn))
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
+                $"LSN {lsn} is not in the range {Range} of the journal in '{_directory}'.");
+        }
+
+        JournalSegment segment = FindSegment(lsn);
+        long offset = segment.OffsetOf(lsn);
+        byte[] frame = new byte[segment.SizeOf(lsn)];
+        int total = 0;
+        Io($"read LSN {lsn} from '{segment.Path}'", () =>
+        {
+            SafeFileHandle handle = HandleFor(segment);
+            while (total < frame.Length)
+            {
+                int read = RandomAccess.Read(handle, frame.AsSpan(total), offset + total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+        });
+
+        if (total != frame.Length || !JournalFrame.HasValidChecksum(frame) || JournalFrame.ReadHeader(frame).Lsn != lsn
+            || JournalFrame.ReadHeader(frame).PayloadLength != frame.Length - JournalFrame.Overhead)
+        {
+            throw JournalSegmentScanner.Corrupt(segment.Path,
+                $"at byte offset {offset}: the frame for LSN {lsn} failed its check when read");
+        }
+
+        return JournalFrame.Payload(frame);
+    }
+
+    private JournalSegment FindSegment(Lsn lsn)
+    {
+        int lo = 0, hi = _segments.Count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_segments[mid].FirstLsn <= lsn)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return _segments[lo];
+    }
+
+    private SafeFileHandle HandleFor(JournalSegment segment)
+    {
+        if (segment == _segments[^1])
+        {
+            return _active;
+        }
+
+        if (_readCache is { } cached && cached.Segment == segment)
+        {
+            return cached.Handle;
+        }
+
+        _readCache?.Handle.Dispose();
+        _readCache = null;
+        SafeFileHandle handle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        _readCache = (segment, handle);
+        return handle;
+    }
+}

@@ -1,0 +1,230 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SqlSync.Journals;
+
+/// <summary>
+/// A durable journal in a directory of segment files (<c>{first LSN, 20 digits}.seg</c>). Each segment starts
+/// with a checksummed header; each entry is a frame of length, LSN, payload and checksum (docs/formats.md).
+/// <see cref="Open"/> checks every frame, cuts a torn tail left by a crash, and reports damage anywhere else as
+/// <see cref="SqlSyncErrorCode.JournalCorrupt"/>. Reads go to the files through an in-memory index of frame
+/// offsets, and are checked again. Not thread-safe, like every <see cref="IJournal"/>; one instance owns the
+/// directory (a second <see cref="Open"/> of it fails while the first is open).
+/// </summary>
+public sealed partial class FileJournal : IJournal
+{
+    private readonly string _directory;
+    private readonly FileJournalOptions _options;
+    private readonly SafeFileHandle _lock;
+    private readonly List<JournalSegment> _segments = new();
+    private SafeFileHandle _active = null!;
+    private (JournalSegment Segment, SafeFileHandle Handle)? _readCache;
+    private Lsn _first;
+    private bool _fresh;
+    private bool _dirty;
+    private bool _disposed;
+    private string? _failure;
+
+    private FileJournal(string directory, FileJournalOptions options, SafeFileHandle lockHandle)
+    {
+        _directory = directory;
+        _options = options;
+        _lock = lockHandle;
+    }
+
+    /// <summary>The directory that holds the journal's files.</summary>
+    public string DirectoryPath => _directory;
+
+    /// <inheritdoc />
+    public LsnRange Range
+    {
+        get
+        {
+            Lsn next = _segments[^1].Next;
+            return next == _first ? LsnRange.EmptyAt(next) : LsnRange.Inclusive(_first, new Lsn(next.Value - 1));
+        }
+    }
+
+    /// <inheritdoc />
+    public Lsn Append(ReadOnlySpan<byte> entry)
+    {
+        ThrowIfUnusable();
+        Lsn lsn = _segments[^1].Next;
+        AppendFrame(lsn, entry);
+        return lsn;
+    }
+
+    /// <inheritdoc />
+    public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
+    {
+        ThrowIfUnusable();
+        if (_fresh && lsn != _segments[^1].FirstLsn)
+        {
+            // A journal that never held an entry may start anywhere: replace its empty segment(s).
+            Io("start the journal at LSN " + lsn, () =>
+            {
+                _active.Dispose();
+                foreach (JournalSegment segment in _segments)
+                {
+                    File.Delete(segment.Path);
+                }
+
+                _segments.Clear();
+                _segments.Add(CreateSegmentFile(lsn));
+                _active = OpenActive(_segments[0]);
+                _first = lsn;
+            });
+        }
+        else if (lsn != _segments[^1].Next)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
+                $"Cannot append LSN {lsn} to the journal in '{_directory}', whose next LSN is {_segments[^1].Next}.");
+        }
+
+        AppendFrame(lsn, entry);
+    }
+
+    /// <inheritdoc />
+    public void DropPrefix(Lsn last)
+    {
+        ThrowIfUnusable();
+        LsnRange range = Range;
+        if (range.IsEmpty || last < range.First)
+        {
+            return;
+        }
+
+        Lsn newFirst = (last < range.Last ? last : range.Last).Next;
+        Io("drop a prefix", () =>
+        {
+            // The marker must never point past durable entries, and it must be durable before files go.
+            FlushActive();
+            JournalStartMarker.Write(_directory, newFirst);
+            _first = newFirst;
+            if (newFirst == _segments[^1].Next && _segments[^1].Count > 0)
+            {
+                // Everything is dropped: start an empty segment at the next LSN so every older file can go.
+                Roll(newFirst);
+            }
+
+            int remove = 0;
+            while (remove + 1 < _segments.Count && _segments[remove].Next <= newFirst)
+            {
+                if (_readCache is { } cached && cached.Segment == _segments[remove])
+                {
+                    cached.Handle.Dispose();
+                    _readCache = null;
+                }
+
+                File.Delete(_segments[remove].Path);
+                remove++;
+            }
+
+            _segments.RemoveRange(0, remove);
+            if (remove > 0)
+            {
+                DurableFile.FlushDirectory(_directory);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public void Flush()
+    {
+        ThrowIfUnusable();
+        Io("flush", FlushActive);
+    }
+
+    /// <summary>Closes the journal's files. Entries not yet flushed (with <see cref="FileJournalOptions.FsyncOnAppend"/>
+    /// off) are left to the operating system; call <see cref="Flush"/> first to make them durable.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _readCache?.Handle.Dispose();
+        _readCache = null;
+        _active?.Dispose();
+        _lock.Dispose();
+    }
+
+    private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry)
+    {
+        byte[] frame = JournalFrame.Encode(lsn, entry);
+        Io($"append LSN {lsn}", () =>
+        {
+            JournalSegment active = _segments[^1];
+            if (active.Count > 0 && active.Length + frame.Length > _options.SegmentSizeBytes)
+            {
+                Roll(lsn);
+                active = _segments[^1];
+            }
+
+            RandomAccess.Write(_active, frame, active.Length);
+            if (_options.FsyncOnAppend)
+            {
+                RandomAccess.FlushToDisk(_active);
+            }
+            else
+            {
+                _dirty = true;
+            }
+
+            active.AddFrame(frame.Length);
+            _fresh = false;
+        });
+    }
+
+    /// <summary>Seals the active segment (durably) and starts a new one whose first LSN is <paramref name="next"/>.</summary>
+    private void Roll(Lsn next)
+    {
+        FlushActive();
+        JournalSegment segment = CreateSegmentFile(next);
+        SafeFileHandle handle = OpenActive(segment);
+        _active.Dispose();
+        _active = handle;
+        _segments.Add(segment);
+    }
+
+    private void FlushActive()
+    {
+        if (_dirty)
+        {
+            RandomAccess.FlushToDisk(_active);
+            _dirty = false;
+        }
+    }
+
+    /// <summary>
+    /// Runs a file-system step, turning I/O failures into <see cref="SqlSyncErrorCode.JournalIo"/>. After a failed
+    /// write or fsync the state of the files is unknown, so the journal refuses further use until reopened.
+    /// </summary>
+    private void Io(string action, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _failure = $"could not {action}: {e.Message}";
+            throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"The journal in '{_directory}' {_failure}", e);
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_disposed)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalClosed, $"The journal in '{_directory}' was disposed.");
+        }
+
+        if (_failure is not null)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalIo,
+                $"The journal in '{_directory}' failed earlier ({_failure}); dispose it and open it again.");
+        }
+    }
+}

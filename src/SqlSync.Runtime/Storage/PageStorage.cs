@@ -1,0 +1,183 @@
+using SqlSync.Journals;
+
+namespace SqlSync.Storage;
+
+/// <summary>
+/// A database as a storage journal of page sets: the committed <see cref="PageView"/> built from the
+/// journal, and a <see cref="PendingLayer"/> above it. Reads look in pending, then the view, then zero.
+/// Not thread-safe: the VFS lock protocol and the owning document serialize access.
+/// </summary>
+internal sealed class PageStorage : IDisposable
+{
+    private readonly IJournal _journal;
+    private readonly PageView _view = new();
+    private readonly PendingLayer _pending = new();
+
+    private PageStorage(string name, IJournal journal)
+    {
+        Name = name;
+        _journal = journal;
+    }
+
+    /// <summary>The document name used in error messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The storage journal's range.</summary>
+    public LsnRange Range => _journal.Range;
+
+    /// <summary>The journal behind this storage (read by sync).</summary>
+    public IJournal Journal => _journal;
+
+    /// <summary>Database size in pages, pending writes included.</summary>
+    public uint SizeInPages => _pending.Size ?? _view.Size;
+
+    /// <summary>The committed view's checksum (pending aside).</summary>
+    public ulong Checksum => _view.Checksum;
+
+    /// <summary>The committed view's size in pages (pending aside).</summary>
+    public uint CommittedSizeInPages => _view.Size;
+
+    /// <summary>True when writes are pending.</summary>
+    public bool HasPending => !_pending.IsEmpty;
+
+    /// <summary>Pages held by the pending layer.</summary>
+    public int PendingPageCount => _pending.PageCount;
+
+    /// <summary>
+    /// Opens storage over <paramref name="journal"/>, replaying every entry into the view and checking each
+    /// entry's checksum as it goes.
+    /// </summary>
+    public static PageStorage Open(string name, IJournal journal)
+    {
+        var storage = new PageStorage(name, journal);
+        LsnRange range = journal.Range;
+        for (ulong lsn = range.First.Value; lsn < range.Next.Value; lsn++)
+        {
+            storage.ApplyToView(new Lsn(lsn), journal.Read(new Lsn(lsn)));
+        }
+
+        return storage;
+    }
+
+    /// <summary>The current bytes of a page (pending first).</summary>
+    public ReadOnlySpan<byte> Page(uint pageNumber)
+    {
+        if (_pending.TryGet(pageNumber, out byte[] page))
+        {
+            return page;
+        }
+
+        return pageNumber <= SizeInPages ? _view.Page(pageNumber) : _view.Page(0);
+    }
+
+    /// <summary>The committed bytes of a page (pending aside).</summary>
+    public ReadOnlySpan<byte> CommittedPage(uint pageNumber) => _view.Page(pageNumber);
+
+    /// <summary>Writes bytes into one page; they go to the pending layer.</summary>
+    public void Write(uint pageNumber, int offsetInPage, ReadOnlySpan<byte> bytes) =>
+        _pending.Write(pageNumber, offsetInPage, bytes, _view.Page(pageNumber), _view.Size);
+
+    /// <summary>Truncates the database to <paramref name="sizeInPages"/> (pending until commit).</summary>
+    public void Truncate(uint sizeInPages) => _pending.Truncate(sizeInPages);
+
+    /// <summary>
+    /// Turns the pending layer into one new journal entry and makes it the committed view (the coordinator's
+    /// path). Returns the new entry's LSN, or null when nothing was pending.
+    /// </summary>
+    public Lsn? Commit()
+    {
+        if (_pending.IsEmpty)
+        {
+            return null;
+        }
+
+        uint size = SizeInPages;
+        List<KeyValuePair<uint, byte[]>> pages = _pending.SortedPages(size);
+
+        // Compute the checksum after this commit without touching the view, so a failed append leaves
+        // the view as it was. Mirrors PageView.Resize followed by SetPage of every written page.
+        ulong checksum = _view.Checksum;
+        for (uint page = size + 1; page <= _view.Size; page++)
+        {
+            checksum ^= DatabaseChecksum.HashPage(page, _view.Page(page));
+        }
+
+        for (uint page = _view.Size + 1; page <= size; page++)
+        {
+            checksum ^= DatabaseChecksum.HashPage(page, _view.Page(0));
+        }
+
+        foreach (KeyValuePair<uint, byte[]> page in pages)
+        {
+            // Page() of a number beyond the view's size reads as zeros, which is what Resize added.
+            checksum ^= DatabaseChecksum.HashPage(page.Key, _view.Page(page.Key));
+            checksum ^= DatabaseChecksum.HashPage(page.Key, page.Value);
+        }
+
+        byte[] entry = StorageEntry.Encode(size, checksum, pages);
+        Lsn lsn = _journal.Append(entry);
+
+        _view.Resize(size);
+        foreach (KeyValuePair<uint, byte[]> page in pages)
+        {
+            _view.AdoptPage(page.Key, page.Value);
+        }
+
+        _pending.Clear();
+        if (_view.Checksum != checksum)
+        {
+            throw new InvalidOperationException($"Internal error: checksum after commit of {Name} at LSN {lsn} is inconsistent.");
+        }
+
+        return lsn;
+    }
+
+    /// <summary>Drops every pending write (the client's path before a rebase).</summary>
+    public void Revert() => _pending.Clear();
+
+    /// <summary>
+    /// Appends an entry received from the coordinator at its LSN, applies it to the view, and checks that
+    /// the view's checksum now equals the coordinator's; a mismatch is a <see cref="SqlSyncErrorCode.Divergence"/>.
+    /// </summary>
+    public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> entry)
+    {
+        StorageEntry.Decode(entry); // validate before anything becomes durable
+        _journal.AppendAt(lsn, entry.Span);
+        ApplyToView(lsn, entry);
+    }
+
+    /// <summary>Recomputes the view's checksum from every page and compares it with the running one.</summary>
+    public void VerifyFullChecksum()
+    {
+        ulong computed = _view.ComputeChecksum();
+        if (computed != _view.Checksum)
+        {
+            LsnRange range = _journal.Range;
+            string at = range.IsEmpty ? "before any entry" : $"LSN {range.Last}";
+            throw new SqlSyncException(SqlSyncErrorCode.Divergence,
+                $"Document '{Name}' diverged: its pages hash to 0x{computed:X16} but its storage checksum at {at} is 0x{_view.Checksum:X16}.");
+        }
+    }
+
+    /// <summary>Test hook: flips a bit of a committed page behind the engine's back.</summary>
+    internal void CorruptCommittedPageForTesting(uint pageNumber, int offset) => _view.CorruptForTesting(pageNumber, offset);
+
+    /// <inheritdoc />
+    public void Dispose() => _journal.Dispose();
+
+    private void ApplyToView(Lsn lsn, ReadOnlyMemory<byte> data)
+    {
+        StorageEntry entry = StorageEntry.Decode(data);
+        _view.Resize(entry.DatabaseSizeInPages);
+        for (int i = 0; i < entry.PageCount; i++)
+        {
+            _view.SetPage(entry.PageNumberAt(i), entry.PageAt(i));
+        }
+
+        if (_view.Checksum != entry.ChecksumAfter)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.Divergence,
+                $"Document '{Name}' diverged at storage LSN {lsn}: the replica's checksum is 0x{_view.Checksum:X16}, the coordinator's is 0x{entry.ChecksumAfter:X16}.");
+        }
+    }
+}

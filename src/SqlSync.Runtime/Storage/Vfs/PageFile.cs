@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+
+namespace SqlSync.Storage.Vfs;
+
+/// <summary>
+/// One database file as the VFS serves it: the page storage, the lock state shared by every connection
+/// that opens it, and the file change counter SQLite sees.
+/// </summary>
+/// <remarks>
+/// SQLite keeps its page cache across transactions and trusts it while the change counter in page 1
+/// (bytes 24–27) is unchanged. The counter SQLite reads is therefore ours: it only grows, it takes the
+/// value a connection writes when that connection commits, and it is bumped whenever the pages change
+/// under SQLite (a rebase), so every connection drops its cache at its next transaction. The stored
+/// pages keep whatever SQLite wrote; the counter is patched in on the way out.
+/// </remarks>
+internal sealed class PageFile
+{
+    private uint _visibleCounter;
+
+    public PageFile(string name, PageStorage storage)
+    {
+        Name = name;
+        Storage = storage;
+        Lock = new FileLock();
+        ReadOnlySpan<byte> page1 = storage.Page(1);
+        _visibleCounter = BinaryPrimitives.ReadUInt32BigEndian(page1[StorageFormat.ChangeCounterOffset..]);
+    }
+
+    /// <summary>The name connections open (<c>file:NAME?vfs=…</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The pages.</summary>
+    public PageStorage Storage { get; }
+
+    /// <summary>The owning document's writer connection: the one handle let in while the document holds the file.</summary>
+    public MainFileHandle? EngineWriter { get; set; }
+
+    /// <summary>The lock state of every handle on this file.</summary>
+    public FileLock Lock { get; }
+
+    /// <summary>Size in bytes, pending writes included.</summary>
+    public long SizeInBytes => (long)Storage.SizeInPages * StorageFormat.PageSize;
+
+    /// <summary>Tells every connection that the pages changed under it. Call while holding the file.</summary>
+    public void MarkChangedExternally() => _visibleCounter++;
+
+    /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/>; false when it reads past the end.</summary>
+    public bool Read(Span<byte> destination, long offset)
+    {
+        long size = SizeInBytes;
+        int done = 0;
+        while (done < destination.Length)
+        {
+            long position = offset + done;
+            if (position >= size)
+            {
+                destination[done..].Clear();
+                return false;
+            }
+
+            uint pageNumber = (uint)(position / StorageFormat.PageSize) + 1;
+            int inPage = (int)(position % StorageFormat.PageSize);
+            int count = Math.Min(destination.Length - done, StorageFormat.PageSize - inPage);
+            Storage.Page(pageNumber).Slice(inPage, count).CopyTo(destination.Slice(done, count));
+            if (pageNumber == 1)
+            {
+                PatchCounter(destination.Slice(done, count), inPage);
+            }
+
+            done += count;
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/> into the pending layer.</summary>
+    public void Write(ReadOnlySpan<byte> source, long offset)
+    {
+        int done = 0;
+        while (done < source.Length)
+        {
+            long position = offset + done;
+            uint pageNumber = (uint)(position / StorageFormat.PageSize) + 1;
+            int inPage = (int)(position % StorageFormat.PageSize);
+            int count = Math.Min(source.Length - done, StorageFormat.PageSize - inPage);
+            ReadOnlySpan<byte> chunk = source.Slice(done, count);
+            if (pageNumber == 1 && inPage <= StorageFormat.ChangeCounterOffset && inPage + count >= StorageFormat.ChangeCounterOffset + 4)
+            {
+                uint written = BinaryPrimitives.ReadUInt32BigEndian(chunk[(StorageFormat.ChangeCounterOffset - inPage)..]);
+                _visibleCounter = Math.Max(written, unchecked(_visibleCounter + 1));
+            }
+
+            Storage.Write(pageNumber, inPage, chunk);
+            done += count;
+        }
+    }
+
+    /// <summary>Truncates to <paramref name="sizeInBytes"/> (rounded up to whole pages).</summary>
+    public void Truncate(long sizeInBytes) =>
+        Storage.Truncate((uint)((sizeInBytes + StorageFormat.PageSize - 1) / StorageFormat.PageSize));
+
+    private void PatchCounter(Span<byte> chunk, int inPage)
+    {
+        Span<byte> counter = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(counter, _visibleCounter);
+        PatchField(chunk, inPage, StorageFormat.ChangeCounterOffset, counter);
+        PatchField(chunk, inPage, StorageFormat.VersionValidForOffset, counter);
+    }
+
+    private static void PatchField(Span<byte> chunk, int chunkOffset, int fieldOffset, ReadOnlySpan<byte> value)
+    {
+        for (int i = 0; i < value.Length; i++)
+        {
+            int at = fieldOffset + i - chunkOffset;
+            if (at >= 0 && at < chunk.Length)
+            {
+                chunk[at] = value[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+
+namespace SqlSync.Storage.Vfs;
+
+/// <summary>
+/// Every native declaration of the VFS in one place: the C structs of sqlite3.h the VFS fills in, and
+/// the two functions SQLitePCLRaw's provider does not expose. They bind to the same e_sqlite3 library
+/// the provider loaded, so the VFS registers with the SQLite every connection uses.
+/// </summary>
+internal static unsafe partial class SqliteVfsInterop
+{
+    private const string Library = "e_sqlite3";
+
+    public const int SQLITE_OK = 0;
+    public const int SQLITE_ERROR = 1;
+    public const int SQLITE_BUSY = 5;
+    public const int SQLITE_NOMEM = 7;
+    public const int SQLITE_IOERR = 10;
+    public const int SQLITE_NOTFOUND = 12;
+    public const int SQLITE_CANTOPEN = 14;
+    public const int SQLITE_IOERR_READ = SQLITE_IOERR | (1 << 8);
+    public const int SQLITE_IOERR_SHORT_READ = SQLITE_IOERR | (2 << 8);
+    public const int SQLITE_IOERR_WRITE = SQLITE_IOERR | (3 << 8);
+    public const int SQLITE_IOERR_TRUNCATE = SQLITE_IOERR | (6 << 8);
+    public const int SQLITE_IOERR_LOCK = SQLITE_IOERR | (15 << 8);
+
+    public const int SQLITE_OPEN_READONLY = 0x00000001;
+    public const int SQLITE_OPEN_DELETEONCLOSE = 0x00000008;
+    public const int SQLITE_OPEN_MAIN_DB = 0x00000100;
+    public const int SQLITE_OPEN_WAL = 0x00080000;
+
+    public const int SQLITE_ACCESS_EXISTS = 0;
+
+    public const int SQLITE_LOCK_NONE = 0;
+    public const int SQLITE_LOCK_SHARED = 1;
+    public const int SQLITE_LOCK_RESERVED = 2;
+    public const int SQLITE_LOCK_PENDING = 3;
+    public const int SQLITE_LOCK_EXCLUSIVE = 4;
+
+    public const int SQLITE_IOCAP_SAFE_APPEND = 0x00000200;
+    public const int SQLITE_IOCAP_SEQUENTIAL = 0x00000400;
+    public const int SQLITE_IOCAP_POWERSAFE_OVERWRITE = 0x00001000;
+
+    /// <summary>sqlite3_file, extended with the GCHandle of the managed file object.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct NativeFile
+    {
+        public IoMethods* Methods;
+        public nint Handle;
+    }
+
+    /// <summary>sqlite3_io_methods, version 1 (no shared memory, no mmap).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoMethods
+    {
+        public int Version;
+        public delegate* unmanaged<NativeFile*, int> Close;
+        public delegate* unmanaged<NativeFile*, byte*, int, long, int> Read;
+        public delegate* unmanaged<NativeFile*, byte*, int, long, int> Write;
+        public delegate* unmanaged<NativeFile*, long, int> Truncate;
+        public delegate* unmanaged<NativeFile*, int, int> Sync;
+        public delegate* unmanaged<NativeFile*, long*, int> FileSize;
+        public delegate* unmanaged<NativeFile*, int, int> Lock;
+        public delegate* unmanaged<NativeFile*, int, int> Unlock;
+        public delegate* unmanaged<NativeFile*, int*, int> CheckReservedLock;
+        public delegate* unmanaged<NativeFile*, int, void*, int> FileControl;
+        public delegate* unmanaged<NativeFile*, int> SectorSize;
+        public delegate* unmanaged<NativeFile*, int> DeviceCharacteristics;
+        public void* ShmMap;
+        public void* ShmLock;
+        public void* ShmBarrier;
+        public void* ShmUnmap;
+        public void* Fetch;
+        public void* Unfetch;
+    }
+
+    /// <summary>sqlite3_vfs, version 2 (xCurrentTimeInt64 is ours; the OS services are the default VFS's).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct NativeVfs
+    {
+        public int Version;
+        public int FileSize;
+        public int MaxPathname;
+        public NativeVfs* Next;
+        public byte* Name;
+        public void* AppData;
+        public delegate* unmanaged<NativeVfs*, byte*, NativeFile*, int, int*, int> Open;
+        public delegate* unmanaged<NativeVfs*, byte*, int, int> Delete;
+        public delegate* unmanaged<NativeVfs*, byte*, int, int*, int> Access;
+        public delegate* unmanaged<NativeVfs*, byte*, int, byte*, int> FullPathname;
+        public void* DlOpen;
+        public void* DlError;
+        public void* DlSym;
+        public void* DlClose;
+        public void* Randomness;
+        public void* Sleep;
+        public void* CurrentTime;
+        public void* GetLastError;
+        public delegate* unmanaged<NativeVfs*, long*, int> CurrentTimeInt64;
+        public void* SetSystemCall;
+        public void* GetSystemCall;
+        public void* NextSystemCall;
+    }
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_vfs_register")]
+    public static partial int VfsRegister(NativeVfs* vfs, int makeDefault);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_vfs_find")]
+    public static partial NativeVfs* VfsFind(byte* name);
+}

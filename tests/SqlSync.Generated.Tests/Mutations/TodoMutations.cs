@@ -10,6 +10,12 @@ public static partial class TodoMutations
     public const string Schema = "CREATE TABLE todos (id TEXT PRIMARY KEY, title TEXT NOT NULL, done INTEGER NOT NULL, created TEXT NOT NULL)";
 
     [Mutation]
+    private static void EnsureSchema(IMutationContext context)
+    {
+        context.Execute(Schema.Replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", StringComparison.Ordinal));
+    }
+
+    [Mutation]
     private static void AddTodo(IMutationContext context, Guid id, string title)
     {
         context.Execute("INSERT INTO todos (id, title, done, created) VALUES (?1, ?2, 0, ?3)", id, title, context.Now);

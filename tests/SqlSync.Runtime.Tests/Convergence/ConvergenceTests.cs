@@ -11,8 +11,8 @@ namespace SqlSync.Runtime.Tests.Convergence;
 /// coordinator and equal to a serial replay of the coordinator's order.
 /// </summary>
 /// <remarks>
-/// CI runs seeds 1..<see cref="DefaultSeedCount"/>. <c>SQLSYNC_CONVERGENCE_SEEDS=N</c> runs seeds 1..N,
-/// <c>SQLSYNC_CONVERGENCE_SEED=K</c> runs seed K alone, <c>SQLSYNC_CONVERGENCE_MUTATIONS=M</c> gives each
+/// CI runs seeds 1..<see cref="DefaultSeedCount"/>. <c>SQLSYNC_CONVERGENCE_SEEDS=N</c> runs N seeds from
+/// <c>SQLSYNC_CONVERGENCE_FIRST_SEED</c> (default 1), <c>SQLSYNC_CONVERGENCE_SEED=K</c> runs seed K alone, <c>SQLSYNC_CONVERGENCE_MUTATIONS=M</c> gives each
 /// client M (+0..49) mutations instead of <see cref="DefaultMutationsPerClient"/>.
 /// </remarks>
 public sealed class ConvergenceTests
@@ -49,7 +49,7 @@ public sealed class ConvergenceTests
             }
         }
 
-        _output.WriteLine($"{seeds.Count} seed(s), {mutations}+ mutations per client, {clock.Elapsed.TotalSeconds:0.0} s");
+        _output.WriteLine($"{seeds.Count} seed(s) from {seeds[0]}, {mutations}+ mutations per client, {clock.Elapsed.TotalSeconds:0.0} s");
         foreach (KeyValuePair<string, int> total in totals)
         {
             _output.WriteLine($"  {total.Key}: {total.Value}");
@@ -108,7 +108,8 @@ public sealed class ConvergenceTests
         }
 
         int count = EnvInt("SQLSYNC_CONVERGENCE_SEEDS") ?? DefaultSeedCount;
-        return Enumerable.Range(1, count).ToArray();
+        int first = EnvInt("SQLSYNC_CONVERGENCE_FIRST_SEED") ?? 1;
+        return Enumerable.Range(first, count).ToArray();
     }
 
     private static int? EnvInt(string name)

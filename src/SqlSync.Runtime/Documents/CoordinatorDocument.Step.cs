@@ -107,6 +107,14 @@ public sealed partial class CoordinatorDocument
                 journal.DropPrefix(applied.Value);
             }
         }
+
+        if (AppliedObserver is { } observer)
+        {
+            foreach ((TimelineId timeline, Lsn lsn) in batch)
+            {
+                observer(timeline, lsn);
+            }
+        }
     }
 
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>

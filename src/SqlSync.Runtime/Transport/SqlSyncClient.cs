@@ -247,7 +247,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
         {
             while (true)
             {
-                SyncMessage? message = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, linked.Token).ConfigureAwait(false);
+                (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, linked.Token).ConfigureAwait(false);
                 if (message is null)
                 {
                     throw new SqlSyncException(SqlSyncErrorCode.Protocol, "The server closed the connection.");

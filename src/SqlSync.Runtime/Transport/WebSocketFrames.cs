@@ -9,11 +9,11 @@ namespace SqlSync.Transport;
 public static class WebSocketFrames
 {
     /// <summary>
-    /// Reads one message and decodes it. Returns null when the peer closed. A text message, a message larger
+    /// Reads one message and decodes it; also returns its size in bytes. The message is null when the peer closed. A text message, a message larger
     /// than <paramref name="maxFrameBytes"/> or a malformed frame throws a protocol <see cref="SqlSyncException"/>
     /// (the oversized message is not buffered past the limit).
     /// </summary>
-    public static async Task<SyncMessage?> ReceiveAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    public static async Task<(SyncMessage? Message, int Bytes)> ReceiveAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
@@ -37,7 +37,7 @@ public static class WebSocketFrames
                 ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    return null;
+                    return (null, length);
                 }
 
                 if (result.MessageType != WebSocketMessageType.Binary)
@@ -53,7 +53,7 @@ public static class WebSocketFrames
 
                 if (result.EndOfMessage)
                 {
-                    return SyncMessageCodec.Decode(buffer.AsSpan(0, length), maxFrameBytes);
+                    return (SyncMessageCodec.Decode(buffer.AsSpan(0, length), maxFrameBytes), length);
                 }
             }
         }

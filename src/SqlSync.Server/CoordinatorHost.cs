@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SqlSync.Documents;
+using SqlSync.Replication;
+
+namespace SqlSync.Server;
+
+/// <summary>
+/// Opens a coordinator per document on first use (file journals under the data directory), runs its
+/// stepper, and on shutdown finishes the steps in progress and closes every document.
+/// </summary>
+internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IAsyncDisposable
+{
+    private readonly SqlSyncServerOptions _options;
+    private readonly ILogger<CoordinatorHost> _logger;
+    private readonly ConcurrentDictionary<string, Lazy<HostedDocument>> _documents = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    public CoordinatorHost(IOptions<SqlSyncServerOptions> options, ILogger<CoordinatorHost> logger, IMeterFactory meterFactory)
+    {
+        _options = options.Value;
+        if (_options.ReducerFor is null)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, "AddSqlSync needs a reducer: set options.ReducerFor or call options.UseReducer(...).");
+        }
+
+        _options.Replication.Validate();
+        _logger = logger;
+        Metrics = new SqlSyncMetrics(meterFactory, QueuedMutations);
+        Server = new ReplicationServer(this, _options.Replication);
+    }
+
+    /// <summary>Raised after a document's storage grew.</summary>
+    public event Action<string>? StorageChanged;
+
+    public ReplicationServer Server { get; }
+
+    public SqlSyncMetrics Metrics { get; }
+
+    public SqlSyncServerOptions Options => _options;
+
+    /// <summary>Cancelled when the host begins to stop: connections close.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    public CoordinatorDocument GetDocument(string documentId) => Hosted(documentId).Document;
+
+    public void OnTimelineReceived(string documentId) => Hosted(documentId).Stepper.Signal();
+
+    /// <summary>Waits while the document has too many unapplied mutations.</summary>
+    public Task WaitForCapacityAsync(string documentId, CancellationToken cancellationToken) =>
+        Hosted(documentId).Stepper.WaitForCapacityAsync(_options.MaxQueuedMutations, cancellationToken);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_options.DataDirectory);
+        _logger.LogInformation("SqlSync coordinators keep their journals under {DataDirectory}.", Path.GetFullPath(_options.DataDirectory));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        foreach (Lazy<HostedDocument> entry in _documents.Values)
+        {
+            if (!entry.IsValueCreated)
+            {
+                continue;
+            }
+
+            HostedDocument hosted = entry.Value;
+            await hosted.Stepper.DisposeAsync().ConfigureAwait(false);
+            hosted.Document.Dispose();
+        }
+
+        _documents.Clear();
+        Metrics.Dispose();
+        _logger.LogInformation("SqlSync coordinators stopped.");
+    }
+
+    private HostedDocument Hosted(string documentId)
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, "The server is stopping.");
+        }
+
+        Lazy<HostedDocument> entry = _documents.GetOrAdd(documentId, id => new Lazy<HostedDocument>(() => Open(id)));
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            _documents.TryRemove(new KeyValuePair<string, Lazy<HostedDocument>>(documentId, entry));
+            throw;
+        }
+    }
+
+    private HostedDocument Open(string documentId)
+    {
+        var document = CoordinatorDocument.Open(new CoordinatorDocumentOptions
+        {
+            DocumentId = documentId,
+            Reducer = _options.ReducerFor!(documentId),
+            Directory = Path.Combine(_options.DataDirectory, documentId),
+            FsyncOnAppend = _options.FsyncOnAppend,
+        });
+        var stepper = new DocumentStepper(document, _options.StepBatchSize, Metrics, _logger);
+        stepper.StorageChanged += id => StorageChanged?.Invoke(id);
+        _logger.LogInformation("Document {DocumentId} opened: storage {StorageRange}, {Queued} mutation(s) queued.",
+            documentId, document.StorageRange, document.QueuedMutationCount);
+        return new HostedDocument(document, stepper);
+    }
+
+    private IEnumerable<Measurement<long>> QueuedMutations()
+    {
+        foreach ((string id, Lazy<HostedDocument> entry) in _documents)
+        {
+            if (entry.IsValueCreated)
+            {
+                yield return new Measurement<long>(entry.Value.Document.QueuedMutationCount, new KeyValuePair<string, object?>("document", id));
+            }
+        }
+    }
+
+    private sealed record HostedDocument(CoordinatorDocument Document, DocumentStepper Stepper);
+}

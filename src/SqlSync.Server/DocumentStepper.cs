@@ -1,0 +1,95 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SqlSync.Documents;
+
+namespace SqlSync.Server;
+
+/// <summary>
+/// Applies one document's received mutations on a background task, a batch per step, and tells the
+/// connections when its storage grew. One stepper per document, so steps never run concurrently.
+/// </summary>
+internal sealed class DocumentStepper : IAsyncDisposable
+{
+    private readonly CoordinatorDocument _document;
+    private readonly int _batchSize;
+    private readonly SqlSyncMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public DocumentStepper(CoordinatorDocument document, int batchSize, SqlSyncMetrics metrics, ILogger logger)
+    {
+        _document = document;
+        _batchSize = batchSize;
+        _metrics = metrics;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+        Signal(); // entries received before a restart are queued already
+    }
+
+    /// <summary>Raised after a step published new storage; connections then push it.</summary>
+    public event Action<string>? StorageChanged;
+
+    /// <summary>Set when a step failed: the document's state is no longer trusted and it stops stepping.</summary>
+    public Exception? Fault { get; private set; }
+
+    public void Signal() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Waits until the queue is at most <paramref name="maxQueued"/> (backpressure on uploads).</summary>
+    public async Task WaitForCapacityAsync(int maxQueued, CancellationToken cancellationToken)
+    {
+        while (_document.QueuedMutationCount > maxQueued && Fault is null)
+        {
+            Task drained = Volatile.Read(ref _drained).Task;
+            Signal();
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Finishes the step in progress, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _wake.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                _wake.Reader.TryRead(out _);
+                while (!_stop.IsCancellationRequested)
+                {
+                    int applied = _document.Step(_batchSize);
+                    if (applied == 0)
+                    {
+                        break;
+                    }
+
+                    _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
+                    StorageChanged?.Invoke(_document.DocumentId);
+                }
+
+                Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Fault = ex;
+            _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        }
+        finally
+        {
+            _drained.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
+
+namespace SqlSync.Server;
+
+/// <summary>Maps the SqlSync WebSocket endpoint.</summary>
+public static class SqlSyncEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Serves SqlSync clients on <paramref name="pattern"/> (WebSocket only; other requests get 400). The
+    /// returned builder takes the usual conventions, e.g. <c>.RequireAuthorization()</c>.
+    /// </summary>
+    public static IEndpointConventionBuilder MapSqlSync(this IEndpointRouteBuilder endpoints, string pattern = "/sync")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        IApplicationBuilder builder = endpoints.CreateApplicationBuilder().UseWebSockets();
+        builder.Run(HandleAsync);
+        RequestDelegate pipeline = builder.Build();
+        return endpoints.Map(pattern, pipeline).WithDisplayName("SqlSync");
+    }
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("SqlSync speaks WebSocket here.").ConfigureAwait(false);
+            return;
+        }
+
+        var host = context.RequestServices.GetRequiredService<CoordinatorHost>();
+        ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("SqlSync.Server.Connection");
+        SqlSyncServerOptions options = host.Options;
+        var identity = new LinkIdentity(options.GetPrincipal(context), documentId => options.Authorize(context, documentId));
+        ServerLink link = host.Server.CreateLink(identity);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");
+        await new SyncConnection(socket, link, host, logger).RunAsync(context.RequestAborted).ConfigureAwait(false);
+        logger.LogInformation("Link {LinkId} disconnected.", link.Id);
+    }
+}

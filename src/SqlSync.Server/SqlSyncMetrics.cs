@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+
+namespace SqlSync.Server;
+
+/// <summary>The server's instruments, on the meter <c>SqlSync.Server</c>.</summary>
+internal sealed class SqlSyncMetrics : IDisposable
+{
+    public const string MeterName = "SqlSync.Server";
+
+    private readonly Meter _meter;
+
+    public SqlSyncMetrics(IMeterFactory meterFactory, Func<IEnumerable<Measurement<long>>> queuedMutations)
+    {
+        _meter = meterFactory.Create(MeterName);
+        MutationsApplied = _meter.CreateCounter<long>("sqlsync.mutations.applied", "{mutation}", "Mutations applied by coordinators (rejected ones included).");
+        BytesReceived = _meter.CreateCounter<long>("sqlsync.bytes.received", "By", "Frame bytes received from clients.");
+        BytesSent = _meter.CreateCounter<long>("sqlsync.bytes.sent", "By", "Frame bytes sent to clients.");
+        Connections = _meter.CreateUpDownCounter<long>("sqlsync.connections", "{connection}", "Connected clients.");
+        ProtocolErrors = _meter.CreateCounter<long>("sqlsync.protocol.errors", "{error}", "Links closed for a protocol error.");
+        _meter.CreateObservableGauge("sqlsync.document.queued_mutations", queuedMutations, "{mutation}",
+            "Per document: mutations received but not yet applied (how far the coordinator lags).");
+    }
+
+    public Counter<long> MutationsApplied { get; }
+
+    public Counter<long> BytesReceived { get; }
+
+    public Counter<long> BytesSent { get; }
+
+    public UpDownCounter<long> Connections { get; }
+
+    public Counter<long> ProtocolErrors { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http;
+using SqlSync.Mutations;
+using SqlSync.Replication;
+
+namespace SqlSync.Server;
+
+/// <summary>How the server hosts coordinators. Set in <c>AddSqlSync(options => …)</c>.</summary>
+public sealed class SqlSyncServerOptions
+{
+    /// <summary>Where each document's journals live: one sub-directory per document id.</summary>
+    public string DataDirectory { get; set; } = "sqlsync-data";
+
+    /// <summary>The reducer of a document's mutations; required. <see cref="UseReducer"/> sets one for all documents.</summary>
+    public Func<string, IMutationReducer>? ReducerFor { get; set; }
+
+    /// <summary>
+    /// Decides what a connection may do with a document: called when the client opens it, with the
+    /// connection's request (headers, user). Defaults to read-write for everyone.
+    /// </summary>
+    public Func<HttpContext, string, DocumentAccess> Authorize { get; set; } = static (_, _) => DocumentAccess.ReadWrite;
+
+    /// <summary>
+    /// The stable name of the connection's user or device; a timeline opened by one principal cannot be
+    /// used by another. Defaults to the authenticated user's name, or null (anonymous).
+    /// </summary>
+    public Func<HttpContext, string?> GetPrincipal { get; set; } =
+        static context => context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
+
+    /// <summary>Frame and message limits.</summary>
+    public ReplicationOptions Replication { get; set; } = new();
+
+    /// <summary>Mutations applied per SQLite transaction and storage entry (default 256).</summary>
+    public int StepBatchSize { get; set; } = 256;
+
+    /// <summary>Received-but-unapplied mutations per document above which uploads wait (backpressure).</summary>
+    public int MaxQueuedMutations { get; set; } = 10_000;
+
+    /// <summary>Fsync every journal append (default).</summary>
+    public bool FsyncOnAppend { get; set; } = true;
+
+    /// <summary>Uses one reducer for every document.</summary>
+    public SqlSyncServerOptions UseReducer(IMutationReducer reducer)
+    {
+        ArgumentNullException.ThrowIfNull(reducer);
+        ReducerFor = _ => reducer;
+        return this;
+    }
+}

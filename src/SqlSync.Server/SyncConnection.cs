@@ -1,0 +1,171 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+using SqlSync.Transport;
+
+namespace SqlSync.Server;
+
+/// <summary>
+/// Serves one WebSocket: a receive loop that hands frames to the link and sends the replies, and a push
+/// loop that sends storage when a document this link has open grows. A protocol error closes only this
+/// connection, with an error frame and a log line.
+/// </summary>
+internal sealed class SyncConnection
+{
+    private readonly WebSocket _socket;
+    private readonly ServerLink _link;
+    private readonly CoordinatorHost _host;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
+    {
+        _socket = socket;
+        _link = link;
+        _host = host;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted, _host.Stopping);
+        _host.StorageChanged += OnStorageChanged;
+        _host.Metrics.Connections.Add(1);
+        Task push = Task.Run(() => PushAsync(cancel.Token), CancellationToken.None);
+        try
+        {
+            await ReceiveAsync(cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            if (_host.Stopping.IsCancellationRequested)
+            {
+                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping").ConfigureAwait(false);
+            }
+        }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.Protocol)
+        {
+            _host.Metrics.ProtocolErrors.Add(1);
+            _logger.LogWarning("Link {LinkId} ({Client}) closed for a protocol error: {Error}", _link.Id, _link.ClientName, ex.Message);
+            await SendErrorAndCloseAsync(ex).ConfigureAwait(false);
+        }
+        catch (WebSocketException ex)
+        {
+            _logger.LogInformation("Link {LinkId} ({Client}) lost: {Error}", _link.Id, _link.ClientName, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Link {LinkId} ({Client}) failed.", _link.Id, _link.ClientName);
+            await SendErrorAndCloseAsync(ex).ConfigureAwait(false);
+        }
+        finally
+        {
+            cancel.Cancel();
+            _host.StorageChanged -= OnStorageChanged;
+            _host.Metrics.Connections.Add(-1);
+            try
+            {
+                await push.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            {
+            }
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        int maxFrame = _host.Options.Replication.MaxFrameBytes;
+        while (true)
+        {
+            (SyncMessage? message, int bytes) = await WebSocketFrames.ReceiveAsync(_socket, maxFrame, cancellationToken).ConfigureAwait(false);
+            if (message is null)
+            {
+                _logger.LogDebug("Link {LinkId} ({Client}) closed by the client.", _link.Id, _link.ClientName);
+                await CloseAsync(WebSocketCloseStatus.NormalClosure, "bye").ConfigureAwait(false);
+                return;
+            }
+
+            _host.Metrics.BytesReceived.Add(bytes);
+            if (message is TimelineEntriesMessage entries && _link.DocumentIds.Contains(entries.DocumentId))
+            {
+                await _host.WaitForCapacityAsync(entries.DocumentId, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SendAsync(_link.Handle(message), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PushAsync(CancellationToken cancellationToken)
+    {
+        while (await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _wake.Reader.TryRead(out _);
+            await SendAsync(_link.Poll(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void OnStorageChanged(string documentId)
+    {
+        if (_link.DocumentIds.Contains(documentId))
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    private async Task SendAsync(IReadOnlyList<SyncMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (SyncMessage message in messages)
+            {
+                int bytes = await WebSocketFrames.SendAsync(_socket, message, cancellationToken).ConfigureAwait(false);
+                _host.Metrics.BytesSent.Add(bytes);
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task SendErrorAndCloseAsync(Exception error)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+
+        await CloseAsync(WebSocketCloseStatus.ProtocolError, "protocol error").ConfigureAwait(false);
+    }
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string description)
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using SqlSync.Mutations;
+
+namespace SqlSync.Server.Tests;
+
+/// <summary>A small document for the server tests: named counters that mutations add to.</summary>
+[MutationSet]
+public static partial class CounterMutations
+{
+    [Mutation]
+    public static void CreateSchema(IMutationContext context) =>
+        context.Execute("CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+
+    [Mutation]
+    public static void Add(IMutationContext context, string name, long delta) =>
+        context.Execute("INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value", name, delta);
+
+    [Mutation]
+    public static void Pad(IMutationContext context, string name, byte[] payload) =>
+        context.Execute("INSERT OR REPLACE INTO counters(name, value) VALUES(?1, length(?2))", name, payload);
+}

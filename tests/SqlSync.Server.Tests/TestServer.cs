@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
+
+namespace SqlSync.Server.Tests;
+
+/// <summary>A real Kestrel server on 127.0.0.1 with an ephemeral port, hosting SqlSync on /sync.</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, Uri syncUri, string dataDirectory)
+    {
+        _app = app;
+        SyncUri = syncUri;
+        DataDirectory = dataDirectory;
+    }
+
+    public Uri SyncUri { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSqlSync(options =>
+        {
+            options.DataDirectory = dataDirectory;
+            options.FsyncOnAppend = false;
+            options.UseReducer(CounterMutations.Reducer.Instance);
+            configure?.Invoke(options);
+        });
+        WebApplication app = builder.Build();
+        app.MapSqlSync("/sync");
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new UriBuilder(address) { Scheme = "ws", Path = "/sync" }.Uri;
+        return new TestServer(app, uri, dataDirectory);
+    }
+
+    /// <summary>Authorization by bearer token: "writer-NAME" read-write as NAME, "reader" read-only, anything else denied for "secret".</summary>
+    public static void TokenAuthorization(SqlSyncServerOptions options)
+    {
+        options.GetPrincipal = context => Token(context);
+        options.Authorize = (context, documentId) =>
+        {
+            string? token = Token(context);
+            if (documentId == "secret" || token is null)
+            {
+                return DocumentAccess.Denied;
+            }
+
+            return token.StartsWith("writer-", StringComparison.Ordinal) ? DocumentAccess.ReadWrite
+                : token == "reader" ? DocumentAccess.ReadOnly : DocumentAccess.Denied;
+        };
+    }
+
+    private static string? Token(HttpContext context)
+    {
+        string header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

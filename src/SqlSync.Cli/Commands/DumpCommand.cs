@@ -1,0 +1,44 @@
+using System.CommandLine;
+using SqlSync.Documents;
+
+namespace SqlSync.Cli.Commands;
+
+/// <summary><c>sqlsync dump PATH [--format sql|json] [--table NAME]</c>.</summary>
+internal static class DumpCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A document directory." };
+        var format = new Option<string>("--format") { Description = "sql or json.", DefaultValueFactory = _ => "sql" };
+        format.AcceptOnlyFromAmong("sql", "json");
+        var table = new Option<string[]>("--table") { Description = "Dump only these tables (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("dump", "Write a document's tables as SQL statements or JSON, rows in primary-key order.") { path, format, table };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            using DocumentInspector document = DocumentInspector.Open(result.GetValue(path)!);
+            IReadOnlyList<string> all = document.UserTables();
+            string[] wanted = result.GetValue(table) ?? Array.Empty<string>();
+            string[] missing = wanted.Except(all, StringComparer.Ordinal).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                    $"No such table: {string.Join(", ", missing)}. The document has: {string.Join(", ", all)}.");
+            }
+
+            IReadOnlyList<string> tables = wanted.Length > 0 ? wanted : all;
+            if (result.GetValue(format) == "json")
+            {
+                using Stream stdout = Console.OpenStandardOutput();
+                TableDump.WriteJson(document, tables, stdout);
+                stdout.Write("\n"u8);
+            }
+            else
+            {
+                TableDump.WriteSql(document, tables, Console.Out);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

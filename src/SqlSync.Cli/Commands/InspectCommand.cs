@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using SqlSync.Documents;
+
+namespace SqlSync.Cli.Commands;
+
+/// <summary><c>sqlsync inspect PATH</c>: journal ranges, timelines and their applied LSNs, sizes.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A document directory, or a server data directory holding several." };
+        var command = new Command("inspect", "Show a document's journal ranges, timelines with their applied LSNs, and sizes.") { path };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            foreach (string directory in DocumentDirectories.Find(result.GetValue(path)!))
+            {
+                Inspect(directory);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void Inspect(string directory)
+    {
+        using DocumentInspector document = DocumentInspector.Open(directory);
+        var summary = new Table().Title($"[bold]{Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)))}[/] ({(document.IsCoordinator ? "coordinator" : "client")})")
+            .AddColumn("property").AddColumn("value");
+        summary.AddRow("storage journal", Markup.Escape(document.StorageRange.ToString()));
+        summary.AddRow("database", $"{document.SizeInPages} pages ({Bytes((long)document.SizeInPages * 4096)})");
+        summary.AddRow("checksum", $"0x{document.StorageChecksum:X16}");
+        summary.AddRow("on disk", Bytes(document.BytesOnDisk));
+        summary.AddRow("user tables", Markup.Escape(string.Join(", ", document.UserTables())));
+        AnsiConsole.Write(summary);
+
+        IReadOnlyList<TimelineSummary> timelines = document.Timelines();
+        var table = new Table().AddColumn("timeline").AddColumn("journal holds").AddColumn("applied up to").AddColumn("rejected");
+        foreach (TimelineSummary timeline in timelines)
+        {
+            table.AddRow(timeline.Timeline.ToString(), Markup.Escape(timeline.Range.ToString()),
+                timeline.AppliedLsn?.ToString() ?? "-", timeline.Rejected.ToString(CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(timelines.Count == 0 ? new Markup("[grey]no timelines[/]\n") : table);
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1 << 20 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes / (1024.0 * 1024):0.0} MiB",
+    };
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+using SqlSync.Mutations;
+using SqlSync.Server;
+
+namespace SqlSync.Cli.Commands;
+
+/// <summary><c>sqlsync serve --data DIR --mutations APP.dll</c>: a coordinator server.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "The data directory: one sub-directory per document.", Required = true };
+        var mutations = new Option<string>("--mutations") { Description = "The application assembly that holds the generated reducer.", Required = true };
+        var reducer = new Option<string?>("--reducer") { Description = "The mutations class (or reducer type) when the assembly has several." };
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
+        var path = new Option<string>("--path") { Description = "The WebSocket endpoint's path.", DefaultValueFactory = _ => "/sync" };
+        var command = new Command("serve", "Run a coordinator server for the documents under a data directory.") { data, mutations, reducer, urls, path };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            IMutationReducer loaded = ReducerLoader.Load(result.GetValue(mutations)!, result.GetValue(reducer));
+            string endpoint = result.GetValue(path)!;
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(result.GetValue(urls)!);
+            builder.Services.AddSqlSync(options =>
+            {
+                options.DataDirectory = result.GetValue(data)!;
+                options.UseReducer(loaded);
+            });
+            await using WebApplication app = builder.Build();
+            app.MapSqlSync(endpoint);
+            await app.StartAsync(cancellationToken);
+            foreach (string url in app.Urls)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[green]sqlsync[/] serving [bold]{url.Replace("http", "ws", StringComparison.Ordinal)}{endpoint}[/] (Ctrl+C to stop)");
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

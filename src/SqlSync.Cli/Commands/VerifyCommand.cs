@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Spectre.Console;
+using SqlSync.Documents;
+
+namespace SqlSync.Cli.Commands;
+
+/// <summary><c>sqlsync verify PATH</c>: every journal checksum, then SQLite's integrity check of the page view.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A document directory, or a server data directory holding several." };
+        var command = new Command("verify", "Check every journal entry's checksum, the database checksum and SQLite's integrity_check.") { path };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            int problems = 0;
+            foreach (string directory in DocumentDirectories.Find(result.GetValue(path)!))
+            {
+                problems += Verify(directory) ? 0 : 1;
+            }
+
+            return problems == 0 ? ExitCodes.Success : ExitCodes.BadData;
+        }));
+        return command;
+    }
+
+    private static bool Verify(string directory)
+    {
+        string name = Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)));
+        try
+        {
+            using DocumentInspector document = DocumentInspector.Open(directory);
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    ProgressTask task = context.AddTask($"{name}: journal entries");
+                    document.VerifyJournals(new Progress<(long Done, long Total)>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.Total);
+                        task.Value = p.Done;
+                    }));
+                    task.Value = task.MaxValue;
+                });
+            string integrity = document.IntegrityCheck();
+            if (integrity != "ok")
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{name}: integrity_check found problems[/]:\n{integrity}");
+                return false;
+            }
+
+            AnsiConsole.MarkupLineInterpolated($"[green]{name}: ok[/] (storage {document.StorageRange}, checksum 0x{document.StorageChecksum:X16})");
+            return true;
+        }
+        catch (SqlSyncException ex) when (ex.Code != SqlSyncErrorCode.InvalidArgument)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{name}: corrupt[/] ({ex.Code}): {ex.Message}");
+            return false;
+        }
+    }
+}

@@ -40,6 +40,10 @@ public sealed class PackageConsumerTests : IDisposable
             if (Directory.Exists(cached))
             {
                 Directory.Delete(cached, recursive: true);
+                if (!Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(cached)!).Any())
+                {
+                    Directory.Delete(Path.GetDirectoryName(cached)!);
+                }
             }
         }
     }

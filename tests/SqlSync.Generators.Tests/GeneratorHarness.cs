@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SqlSync.Generators.Diagnostics;
 using SqlSync.Mutations;
+using SqlSync.Testing;
 
 namespace SqlSync.Generators.Tests;
 
@@ -39,10 +40,9 @@ internal static class GeneratorHarness
     }
 
     /// <summary>The generated files, ordered by hint name, as "// hint name" headers followed by the text.</summary>
-    public static string GeneratedText(GeneratorDriverRunResult result) => string.Join("\n", result.Results
+    public static string GeneratedText(GeneratorDriverRunResult result) => GeneratedSource.Format(result.Results
         .SelectMany(r => r.GeneratedSources)
-        .OrderBy(s => s.HintName, StringComparer.Ordinal)
-        .Select(s => $"// ==== {s.HintName} ====\n{s.SourceText}"));
+        .Select(s => new GeneratedFile(s.HintName, s.SourceText.ToString())));
 
     /// <summary>Every diagnostic of the generator and the analyzer, with errors of the compiled output.</summary>
     public static async Task<ImmutableArray<Diagnostic>> AllDiagnosticsAsync(params string[] sources)

@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis;
 using SqlSync.Generators.Tests.Inputs;
-using SqlSync.Generators.Tests.Snapshots;
+using SqlSync.Testing.Snapshots;
 
 namespace SqlSync.Generators.Tests;
 
@@ -32,6 +32,6 @@ public sealed class SnapshotTests
         (_, GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         Assert.Empty(result.Diagnostics);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
-        SnapshotAssert.Matches(GeneratorHarness.GeneratedText(result), name);
+        SnapshotAssert.Matches(GeneratorHarness.GeneratedText(result), name, "cs");
     }
 }

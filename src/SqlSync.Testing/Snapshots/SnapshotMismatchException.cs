@@ -1,4 +1,4 @@
-namespace SqlSync.Generators.Tests.Snapshots;
+namespace SqlSync.Testing.Snapshots;
 
 /// <summary>Thrown when text differs from its committed snapshot, or the snapshot is missing.</summary>
 public sealed class SnapshotMismatchException : Exception

@@ -1,0 +1,2 @@
+global using SqlSync.Testing;
+global using Xunit;

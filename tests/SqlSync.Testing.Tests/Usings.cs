@@ -1,0 +1,3 @@
+global using SqlSync.Mutations;
+global using SqlSync.Testing.Snapshots;
+global using Xunit;

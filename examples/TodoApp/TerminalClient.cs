@@ -1,4 +1,5 @@
 using System.Globalization;
+using SqlSync;
 using SqlSync.Documents;
 using SqlSync.Transport;
 

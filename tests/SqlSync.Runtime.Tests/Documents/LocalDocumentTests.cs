@@ -123,6 +123,50 @@ public sealed class LocalDocumentTests
         Assert.Equal(0L, b.QueryScalar<long>("SELECT count(*) FROM items"));
     }
 
+    /// <summary>Two DDL statements: SQLite's schema cookie ends at 2, as after the coordinator's system tables.</summary>
+    private sealed class TwoTableSchema : IMutationReducer
+    {
+        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
+        {
+            context.Execute("CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY KEY, text TEXT)");
+            context.Execute("CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, tag TEXT)");
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Documents")]
+    public void ASchemaChangedUnderTheClientIsReloadedEvenWhenTheSchemaCookiesCollide()
+    {
+        // The client's local schema and the coordinator's system tables both leave SQLite's schema cookie
+        // at 2: without the VFS's own cookie, connections would keep the client's stale schema.
+        var reducer = new TwoTableSchema();
+        using var coordinator = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = "cookies", Reducer = reducer });
+        using var client = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "cookies", Reducer = reducer });
+        client.Mutate(new byte[] { 1, 0, 0, 0 });
+        Assert.Equal(2L, client.QueryScalar<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('notes', 'tags')"));
+        Assert.Equal(2L, (long)coordinator.Query("PRAGMA schema_version")[0][0]!);
+        using var reader = new Microsoft.Data.Sqlite.SqliteConnection(client.ReadOnlyConnectionString);
+        reader.Open();
+        using (var command = reader.CreateCommand())
+        {
+            command.CommandText = "SELECT count(*) FROM notes";
+            Assert.Equal(0L, (long)command.ExecuteScalar()!); // the reader caches the client's schema
+        }
+
+        DirectSync.Download(client, coordinator); // the system tables only: the client's schema is pending again
+        Assert.Equal(1, client.PendingMutationCount);
+        Assert.Equal(0L, client.QueryScalar<long>("SELECT count(*) FROM __sqlsync_timelines"));
+        using (var command = reader.CreateCommand())
+        {
+            command.CommandText = "SELECT count(*) FROM __sqlsync_timelines";
+            Assert.Equal(0L, (long)command.ExecuteScalar()!);
+        }
+
+        DirectSync.Sync(client, coordinator);
+        Assert.Equal(0, client.PendingMutationCount);
+        Assert.Equal(0L, client.QueryScalar<long>("SELECT count(*) FROM tags"));
+    }
+
     [Theory]
     [Trait("Category", "Documents")]
     [InlineData("")]

@@ -8,14 +8,18 @@ namespace SqlSync.Storage.Vfs;
 /// </summary>
 /// <remarks>
 /// SQLite keeps its page cache across transactions and trusts it while the change counter in page 1
-/// (bytes 24–27) is unchanged. The counter SQLite reads is therefore ours: it only grows, it takes the
-/// value a connection writes when that connection commits, and it is bumped whenever the pages change
-/// under SQLite (a rebase), so every connection drops its cache at its next transaction. The stored
-/// pages keep whatever SQLite wrote; the counter is patched in on the way out.
+/// (bytes 24–27) is unchanged; likewise it keeps its parsed schema while the schema cookie (bytes
+/// 40–43) is unchanged. Two different page views can carry equal values (a client's local schema change
+/// and the coordinator's both move the cookie from 0 to 1), so the values SQLite reads are ours: they only
+/// grow, they take the value a connection writes when that connection commits, and both are bumped
+/// whenever the pages change under SQLite (a rebase), so every connection drops its page cache and its
+/// schema at its next transaction. The stored pages keep whatever SQLite wrote; the fields are patched
+/// in on the way out.
 /// </remarks>
 internal sealed class PageFile
 {
     private uint _visibleCounter;
+    private uint _visibleSchemaCookie;
 
     public PageFile(string name, PageStorage storage)
     {
@@ -24,6 +28,7 @@ internal sealed class PageFile
         Lock = new FileLock();
         ReadOnlySpan<byte> page1 = storage.Page(1);
         _visibleCounter = BinaryPrimitives.ReadUInt32BigEndian(page1[StorageFormat.ChangeCounterOffset..]);
+        _visibleSchemaCookie = BinaryPrimitives.ReadUInt32BigEndian(page1[StorageFormat.SchemaCookieOffset..]);
     }
 
     /// <summary>The name connections open (<c>file:NAME?vfs=…</c>).</summary>
@@ -42,7 +47,11 @@ internal sealed class PageFile
     public long SizeInBytes => (long)Storage.SizeInPages * StorageFormat.PageSize;
 
     /// <summary>Tells every connection that the pages changed under it. Call while holding the file.</summary>
-    public void MarkChangedExternally() => _visibleCounter++;
+    public void MarkChangedExternally()
+    {
+        _visibleCounter++;
+        _visibleSchemaCookie++;
+    }
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/>; false when it reads past the end.</summary>
     public bool Read(Span<byte> destination, long offset)
@@ -90,6 +99,12 @@ internal sealed class PageFile
                 _visibleCounter = Math.Max(written, unchecked(_visibleCounter + 1));
             }
 
+            if (pageNumber == 1 && inPage <= StorageFormat.SchemaCookieOffset && inPage + count >= StorageFormat.SchemaCookieOffset + 4)
+            {
+                uint written = BinaryPrimitives.ReadUInt32BigEndian(chunk[(StorageFormat.SchemaCookieOffset - inPage)..]);
+                _visibleSchemaCookie = Math.Max(written, _visibleSchemaCookie);
+            }
+
             Storage.Write(pageNumber, inPage, chunk);
             done += count;
         }
@@ -101,10 +116,12 @@ internal sealed class PageFile
 
     private void PatchCounter(Span<byte> chunk, int inPage)
     {
-        Span<byte> counter = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(counter, _visibleCounter);
-        PatchField(chunk, inPage, StorageFormat.ChangeCounterOffset, counter);
-        PatchField(chunk, inPage, StorageFormat.VersionValidForOffset, counter);
+        Span<byte> value = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(value, _visibleCounter);
+        PatchField(chunk, inPage, StorageFormat.ChangeCounterOffset, value);
+        PatchField(chunk, inPage, StorageFormat.VersionValidForOffset, value);
+        BinaryPrimitives.WriteUInt32BigEndian(value, _visibleSchemaCookie);
+        PatchField(chunk, inPage, StorageFormat.SchemaCookieOffset, value);
     }
 
     private static void PatchField(Span<byte> chunk, int chunkOffset, int fieldOffset, ReadOnlySpan<byte> value)

@@ -6,16 +6,18 @@ using System.Xml.Linq;
 namespace SqlSync.Testing.Tests;
 
 /// <summary>
-/// Packs SqlSync.Runtime and SqlSync.Testing from a copy of the sources, then builds and tests a user's
-/// project (Consumer/) that references the packages: it runs a scenario snapshot against its committed
-/// verified file. Slow (a Release build, a restore and a test run): about two minutes.
+/// Packs SqlSync.Runtime, SqlSync.Server, SqlSync.Testing and the SqlSync.Cli tool from a copy of the
+/// sources, then builds and tests a user's project (Consumer/) that references the packages: a scenario
+/// snapshot against its committed verified file, and a mutation synced through the packed server. The
+/// tool is installed from the packed folder and run. Slow (Release builds, restores, a test run): minutes.
 /// </summary>
 [Trait("Category", "Testing")]
 public sealed class PackageConsumerTests : IDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(8);
     private static readonly string[] CopiedRootFiles = ["Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig"];
-    private static readonly string[] PackedProjects = ["SqlSync.Generators", "SqlSync.Runtime", "SqlSync.Testing"];
+    private static readonly string[] CopiedProjects = ["SqlSync.Generators", "SqlSync.Runtime", "SqlSync.Testing", "SqlSync.Server", "SqlSync.Cli"];
+    private static readonly string[] PackedProjects = ["SqlSync.Runtime", "SqlSync.Testing", "SqlSync.Server", "SqlSync.Cli"];
 
     private readonly string _work = Directory.CreateTempSubdirectory("sqlsync-consumer-").FullName;
     private readonly string _version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -34,7 +36,7 @@ public sealed class PackageConsumerTests : IDisposable
         // The packages went into the user's NuGet cache under a version no one else uses: remove them.
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (string id in new[] { "sqlsync.runtime", "sqlsync.testing" })
+        foreach (string id in new[] { "sqlsync.runtime", "sqlsync.testing", "sqlsync.server", "sqlsync.cli" })
         {
             string cached = Path.Combine(cache, id, _version);
             if (Directory.Exists(cached))
@@ -61,12 +63,12 @@ public sealed class PackageConsumerTests : IDisposable
             File.Copy(Path.Combine(root, file), Path.Combine(sources, file).EnsureDirectory());
         }
 
-        foreach (string project in PackedProjects)
+        foreach (string project in CopiedProjects)
         {
             CopySources(Path.Combine(root, "src", project), Path.Combine(sources, "src", project));
         }
 
-        foreach (string project in new[] { "SqlSync.Runtime", "SqlSync.Testing" })
+        foreach (string project in PackedProjects)
         {
             Run(sources, "pack", $"src/{project}/{project}.csproj", "-c", "Release", "-o", packages, $"-p:Version={_version}");
         }
@@ -74,8 +76,15 @@ public sealed class PackageConsumerTests : IDisposable
         WriteConsumer(root, consumer, packages);
         string output = Run(consumer, "test", "Consumer.Tests.csproj");
 
-        Assert.Contains("Passed!  - Failed:     0, Passed:     3, Skipped:     0, Total:     3", output, StringComparison.Ordinal);
+        Assert.Contains("Passed!  - Failed:     0, Passed:     4, Skipped:     0, Total:     4", output, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(consumer, "*.received.*"));
+
+        // The tool package installs as a dotnet tool and runs.
+        string tools = Path.Combine(_work, "tools");
+        Run(_work, "tool", "install", "SqlSync.Cli", "--version", _version, "--tool-path", tools, "--add-source", packages);
+        string help = RunTool(Path.Combine(tools, "sqlsync"), "--help");
+        Assert.Contains("inspect", help, StringComparison.Ordinal);
+        Assert.Contains("verify", help, StringComparison.Ordinal);
     }
 
     private void WriteConsumer(string root, string consumer, string packages)
@@ -118,7 +127,8 @@ public sealed class PackageConsumerTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string argument in arguments.Append("--disable-build-servers").Append("-nodeReuse:false"))
+        bool builds = arguments[0] is "build" or "pack" or "test" or "restore";
+        foreach (string argument in builds ? arguments.Append("--disable-build-servers").Append("-nodeReuse:false") : arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -163,6 +173,17 @@ public sealed class PackageConsumerTests : IDisposable
         }
 
         return text;
+    }
+
+    private static string RunTool(string tool, string argument)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(CommandTimeout), $"{tool} {argument} did not finish");
+        Assert.True(process.ExitCode == 0, $"{tool} {argument} exited with {process.ExitCode}:\n{output}");
+        return output;
     }
 
     private static void Append(StringBuilder output, string? line)

@@ -7,13 +7,17 @@ internal static class EngineRun
 {
     private const double MiB = 1024.0 * 1024.0;
 
-    public static EngineReport Run(BenchSettings settings, Action<string> log)
+    /// <summary>The scenario groups, in run order; <c>--only NAME[,NAME]</c> picks some of them.</summary>
+    public static readonly string[] Groups = ["local", "coordinator", "rebase", "memory"];
+
+    public static EngineReport Run(BenchSettings settings, IReadOnlySet<string> only, Action<string> log)
     {
         var report = new EngineReport();
-        LocalMutations(settings, report, log);
-        Coordinator(settings, report, log);
-        Rebase(settings, report, log);
-        Memory(settings, report, log);
+        bool Wanted(string group) => only.Count == 0 || only.Contains(group);
+        if (Wanted("local")) LocalMutations(settings, report, log);
+        if (Wanted("coordinator")) Coordinator(settings, report, log);
+        if (Wanted("rebase")) Rebase(settings, report, log);
+        if (Wanted("memory")) Memory(settings, report, log);
         return report;
     }
 

@@ -1,18 +1,36 @@
 using SqlSync.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
+//        [--only local,coordinator,rebase,memory]
+//        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
 // A full run writes the "Engine" section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 bool quick = args.Contains("--quick");
 int outputIndex = Array.IndexOf(args, "--output");
 string? output = outputIndex >= 0 && outputIndex + 1 < args.Length ? args[outputIndex + 1] : null;
-positional = positional.Where(a => a != output).ToArray();
-bool write = args.Contains("--write") || (!quick && !args.Contains("--no-write"));
+int onlyIndex = Array.IndexOf(args, "--only");
+string? onlyValue = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1] : null;
+var only = new HashSet<string>(onlyValue?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [], StringComparer.Ordinal);
+positional = positional.Where(a => a != output && a != onlyValue).ToArray();
+
+// A partial run (--only) never rewrites the document: its section would lack figures.
+bool write = only.Count == 0 && (args.Contains("--write") || (!quick && !args.Contains("--no-write")));
+if (only.Except(EngineRun.Groups).FirstOrDefault() is string unknown)
+{
+    Console.Error.WriteLine($"unknown group '{unknown}'; groups: {string.Join(", ", EngineRun.Groups)}");
+    return 2;
+}
+
+if (positional.Length == 1 && positional[0] == "engine-breakdown")
+{
+    Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5, Console.WriteLine);
+    return 0;
+}
 
 if (positional.Length != 1 || positional[0] != "engine")
 {
-    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine [--quick] [--write | --no-write] [--output PATH]");
+    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...]");
     return 2;
 }
 
@@ -27,7 +45,7 @@ string loadBefore = MachineInfo.LoadAverage();
 Console.WriteLine($"SqlSync engine benchmarks ({(quick ? "quick" : "full")}): {machine.Cpu}, {machine.Cores} cores, {machine.Memory}, {machine.Os}, {machine.Dotnet}, SQLite {machine.Sqlite}");
 Console.WriteLine($"load average before: {loadBefore}");
 
-EngineReport report = EngineRun.Run(quick ? BenchSettings.QuickRun : BenchSettings.Full, Console.WriteLine);
+EngineReport report = EngineRun.Run(quick ? BenchSettings.QuickRun : BenchSettings.Full, only, Console.WriteLine);
 string loadAfter = MachineInfo.LoadAverage();
 if (quick)
 {

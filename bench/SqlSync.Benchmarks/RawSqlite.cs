@@ -37,6 +37,23 @@ internal sealed class RawSqlite : IDisposable
         return raw;
     }
 
+    /// <summary>A database through <paramref name="vfs"/> (null: the default), with <paramref name="pragmas"/> run first.</summary>
+    public static RawSqlite OpenWith(string path, string? vfs, params string[] pragmas)
+    {
+        int rc = raw.sqlite3_open_v2(path, out sqlite3 db, raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX, vfs);
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new InvalidOperationException($"sqlite3_open_v2({path}, vfs {vfs}) failed: {rc}");
+        }
+
+        foreach (string pragma in pragmas)
+        {
+            raw.sqlite3_exec(db, pragma);
+        }
+
+        return new RawSqlite(db);
+    }
+
     /// <summary>One transaction holding one single-row INSERT.</summary>
     public void InsertInOwnTransaction(long id, string value)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SqlSync.Documents;
 using SqlSync.Journals;
 using SqlSync.Mutations;
@@ -53,9 +52,9 @@ internal static class CoordinatorBench
 
             Timing.Expect(coordinator.QueuedMutationCount, ops, "queued mutations");
             Timing.Settle();
-            long start = Stopwatch.GetTimestamp();
+            double start = Timing.Now();
             int applied = Apply(coordinator, batch);
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double seconds = Timing.Now() - start;
             Timing.Expect(applied, ops, "applied mutations");
             Timing.Expect(coordinator.Query("SELECT count(*) FROM t")[0][0] is long rows ? rows : -1, warmup + ops, "coordinator row count");
             return ops / seconds;

@@ -1,12 +1,13 @@
 using SqlSync.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
-//        [--only local,coordinator,rebase,memory]
+//        [--only local,coordinator,rebase,memory] [--cpu-time]
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
 // A full run writes the "Engine" section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 bool quick = args.Contains("--quick");
+Timing.UseCpuTime = args.Contains("--cpu-time");
 int outputIndex = Array.IndexOf(args, "--output");
 string? output = outputIndex >= 0 && outputIndex + 1 < args.Length ? args[outputIndex + 1] : null;
 int onlyIndex = Array.IndexOf(args, "--only");
@@ -30,7 +31,7 @@ if (positional.Length == 1 && positional[0] == "engine-breakdown")
 
 if (positional.Length != 1 || positional[0] != "engine")
 {
-    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...]");
+    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
     return 2;
 }
 
@@ -50,6 +51,11 @@ string loadAfter = MachineInfo.LoadAverage();
 if (quick)
 {
     report.Notes.Add("Quick run (`--quick`): few iterations, a smoke test only; do not quote these figures.");
+}
+
+if (Timing.UseCpuTime)
+{
+    report.Notes.Add("Timed in process CPU time (`--cpu-time`), not wall time; the fsync figures are not meaningful so.");
 }
 
 Console.WriteLine();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SqlSync.Documents;
 using SqlSync.Journals;
 
@@ -41,9 +40,9 @@ internal static class RebaseBench
             Timing.Expect((long)partial.Range.Count, 1, "new storage entries per rebase");
             Timing.Settle();
 
-            long start = Stopwatch.GetTimestamp();
+            double start = Timing.Now();
             a.ReceiveStorage(partial);
-            double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            double milliseconds = (Timing.Now() - start) * 1000;
 
             Timing.Expect(a.PendingMutationCount, pending, "pending mutations after rebase");
             if (round >= warmupRounds)

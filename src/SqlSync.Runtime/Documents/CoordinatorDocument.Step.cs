@@ -66,7 +66,7 @@ public sealed partial class CoordinatorDocument
     private void ApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch)
     {
         var connection = _database.Connection;
-        connection.ExecuteScript("BEGIN");
+        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
         try
         {
             foreach ((TimelineId timeline, Lsn lsn) in batch)
@@ -86,7 +86,7 @@ public sealed partial class CoordinatorDocument
             }
 
             FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
-            connection.ExecuteScript("COMMIT");
+            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
         }
         catch
         {

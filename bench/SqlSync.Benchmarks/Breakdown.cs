@@ -26,9 +26,12 @@ internal static class Breakdown
             ("engine connection on page VFS, cached BEGIN/COMMIT", ConnectionCached),
             ("local Mutate, memory journals", LocalMutateBench.LocalMemoryTrial),
             ("raw :memory:, 256 INSERTs per tx", RawBatched),
-            ("coordinator connection, 256 INSERTs per tx, no savepoints, publish", c => CoordinatorConnectionBatched(c, savepoints: false)),
-            ("coordinator connection, 256 INSERTs per tx, savepoints, publish", c => CoordinatorConnectionBatched(c, savepoints: true)),
+            ("coordinator connection, 256 INSERTs per tx, no savepoints, publish", c => CoordinatorConnection(c, Batch, savepoints: false, publish: true)),
+            ("coordinator connection, 256 INSERTs per tx, savepoints, publish", c => CoordinatorConnection(c, Batch, savepoints: true, publish: true)),
             ("coordinator StepAll(256), memory journals", c => CoordinatorBench.Trial(c, Batch, file: false)),
+            ("coordinator connection, 1 INSERT per tx, no publish", c => CoordinatorConnection(c / 4, 1, savepoints: false, publish: false)),
+            ("coordinator connection, 1 INSERT per tx, publish", c => CoordinatorConnection(c / 4, 1, savepoints: false, publish: true)),
+            ("coordinator Step(1), memory journals", c => CoordinatorBench.Trial(c / 4, 1, file: false)),
         };
         var rows = new Rounds();
         foreach ((string name, Func<int, double> trial) in steps)
@@ -117,7 +120,7 @@ internal static class Breakdown
             raw.sqlite3_prepare_v2(db, BenchMutations.InsertSql, out sqlite3_stmt insert);
             using (insert)
             {
-                return BatchedOpsPerSecond(ops, () => raw.sqlite3_exec(db, "BEGIN"), id =>
+                return BatchedOpsPerSecond(ops, Batch, () => raw.sqlite3_exec(db, "BEGIN"), id =>
                 {
                     raw.sqlite3_bind_int64(insert, 1, id);
                     raw.sqlite3_bind_text(insert, 2, BenchMutations.RowText);
@@ -128,13 +131,13 @@ internal static class Breakdown
         }
     }
 
-    private static double CoordinatorConnectionBatched(int ops, bool savepoints)
+    private static double CoordinatorConnection(int ops, int batch, bool savepoints, bool publish)
     {
         using CoordinatorDocument coordinator = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = "bench", Reducer = BenchMutations.Reducer });
         DocumentDatabase database = coordinator.Database;
         DatabaseConnection connection = database.Connection;
         connection.ExecuteScript(BenchMutations.CreateTableSql);
-        return BatchedOpsPerSecond(ops, () => connection.ExecuteScript("BEGIN"), id =>
+        return BatchedOpsPerSecond(ops, batch, () => connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty), id =>
         {
             if (savepoints)
             {
@@ -148,18 +151,21 @@ internal static class Breakdown
             }
         }, () =>
         {
-            connection.ExecuteScript("COMMIT");
-            database.WithFileHeld(() => database.Storage.Commit());
+            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
+            if (publish)
+            {
+                database.WithFileHeld(() => database.Storage.Commit());
+            }
         });
     }
 
-    private static double BatchedOpsPerSecond(int ops, Action begin, Action<long> op, Action commit)
+    private static double BatchedOpsPerSecond(int ops, int batch, Action begin, Action<long> op, Action commit)
     {
         long id = 0;
         int i = 0;
         return Timing.OpsPerSecond(ops, _ =>
         {
-            if (i++ % Batch == 0)
+            if (i++ % batch == 0)
             {
                 if (id > 0)
                 {

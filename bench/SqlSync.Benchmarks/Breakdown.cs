@@ -21,7 +21,8 @@ internal static class Breakdown
             ("raw :memory:, prepared BEGIN/INSERT/COMMIT", RawPrepared),
             ("raw :memory:, sqlite3_exec BEGIN/COMMIT", RawExec),
             ("raw prepared, unix VFS file, journal_mode=MEMORY, synchronous=OFF", RawUnixFileNoSync),
-            ("raw prepared, engine page VFS (same pragmas as the engine)", RawOnPageVfs),
+            ("raw prepared, engine page VFS (same pragmas as the engine)", c => RawOnPageVfs(c, exclusive: false)),
+            ("raw prepared, engine page VFS, locking_mode=EXCLUSIVE", c => RawOnPageVfs(c, exclusive: true)),
             ("engine connection on page VFS, exec BEGIN/COMMIT", ConnectionExec),
             ("engine connection on page VFS, cached BEGIN/COMMIT", ConnectionCached),
             ("local Mutate, memory journals", LocalMutateBench.LocalMemoryTrial),
@@ -57,11 +58,12 @@ internal static class Breakdown
         return Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
     }
 
-    private static double RawOnPageVfs(int ops)
+    private static double RawOnPageVfs(int ops, bool exclusive)
     {
         using LocalDocument document = LocalMutateBench.OpenLocal(directory: null);
         using var db = RawSqlite.OpenWith(document.Database.FileName, Storage.Vfs.PageVfs.Name,
-            "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384");
+            "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384",
+            exclusive ? "PRAGMA locking_mode=EXCLUSIVE" : "PRAGMA locking_mode=NORMAL");
         return Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
     }
 

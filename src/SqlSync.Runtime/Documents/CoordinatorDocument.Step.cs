@@ -86,6 +86,14 @@ public sealed partial class CoordinatorDocument
                 journal.DropPrefix(applied.Value);
             }
         }
+
+        if (AppliedObserver is { } observer)
+        {
+            foreach ((TimelineId timeline, Lsn lsn) in batch)
+            {
+                observer(timeline, lsn);
+            }
+        }
     }
 
     /// <summary>

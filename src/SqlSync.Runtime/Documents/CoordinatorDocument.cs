@@ -68,6 +68,12 @@ public sealed partial class CoordinatorDocument : IDisposable
     internal Action<CoordinatorStepPoint>? FaultInjection { get; set; }
 
     /// <summary>
+    /// Test hook: called for each mutation a step applied (rejected ones included), in the order it was
+    /// applied, once the step's storage entry is appended.
+    /// </summary>
+    internal Action<TimelineId, Lsn>? AppliedObserver { get; set; }
+
+    /// <summary>
     /// Opens a coordinator document, in memory or from <see cref="CoordinatorDocumentOptions.Directory"/>.
     /// The storage journal is replayed and checked; received entries not yet applied are queued again
     /// (by timeline id, then LSN: their arrival order is not kept across restarts, and need not be).

@@ -93,7 +93,7 @@ public sealed partial class LocalDocument
         }
 
         DropAppliedAndReapply();
-        Changed?.Invoke(this, EventArgs.Empty);
+        RaiseChanged(DocumentChange.Rebased);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     private readonly DocumentDatabase _database;
     private readonly IJournal _timeline;
     private readonly MutationWriter _writer = new();
+    private readonly List<System.Threading.Channels.ChannelWriter<DocumentChangedEventArgs>> _watchers = new();
     private Lsn? _appliedByCoordinator;
     private bool _disposed;
 
@@ -33,8 +34,12 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// <summary>Raised (on the thread that rebased) for each of this client's mutations the coordinator rejected.</summary>
     public event EventHandler<RejectedMutation>? MutationRejected;
 
-    /// <summary>Raised after a local mutation or a rebase changed what queries see.</summary>
-    public event EventHandler? Changed;
+    /// <summary>
+    /// Raised after a local mutation or a rebase changed what queries see, on the thread that made the
+    /// change, while the document is locked: handlers must be quick and must not call back into it
+    /// synchronously from another thread. <see cref="WatchChangesAsync"/> is the async alternative.
+    /// </summary>
+    public event EventHandler<DocumentChangedEventArgs>? Changed;
 
     /// <summary>The document's id.</summary>
     public string DocumentId => _database.DocumentId;
@@ -195,6 +200,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             }
 
             _disposed = true;
+            foreach (var watcher in _watchers)
+            {
+                watcher.TryComplete();
+            }
+
             _database.Dispose();
             _timeline.Dispose();
         }
@@ -242,9 +252,41 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
 
         connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
-        Changed?.Invoke(this, EventArgs.Empty);
+        RaiseChanged(DocumentChange.LocalMutation);
         return lsn;
     }
+
+    /// <summary>Changes as they happen, until <paramref name="cancellationToken"/> is cancelled or the document is disposed.</summary>
+    public async IAsyncEnumerable<DocumentChangedEventArgs> WatchChangesAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<DocumentChangedEventArgs>();
+        EventHandler<DocumentChangedEventArgs> handler = (_, e) => channel.Writer.TryWrite(e);
+        Changed += handler;
+        lock (_sync)
+        {
+            _watchers.Add(channel.Writer);
+        }
+
+        try
+        {
+            await foreach (DocumentChangedEventArgs change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return change;
+            }
+        }
+        finally
+        {
+            Changed -= handler;
+            lock (_sync)
+            {
+                _watchers.Remove(channel.Writer);
+            }
+        }
+    }
+
+    private void RaiseChanged(DocumentChange kind) =>
+        Changed?.Invoke(this, new DocumentChangedEventArgs(kind, _database.Storage.Range, (int)_timeline.Range.Count));
 
     private void ThrowIfDisposed()
     {

@@ -10,6 +10,8 @@ namespace SqlSync.Mutations;
 /// </summary>
 public ref partial struct MutationReader
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
@@ -87,7 +89,7 @@ public ref partial struct MutationReader
         ReadOnlySpan<byte> bytes = Take(ReadLength());
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException ex)
         {
@@ -95,7 +97,7 @@ public ref partial struct MutationReader
         }
     }
 
-    /// <summary>Reads a byte array written by <see cref="MutationWriter.WriteBytes"/>.</summary>
+    /// <summary>Reads a byte array written by <see cref="MutationWriter.WriteBytes(ReadOnlySpan{byte})"/>.</summary>
     public byte[] ReadBytes() => Take(ReadLength()).ToArray();
 
     /// <summary>Throws unless every byte was read: trailing bytes mean the record is not what the reader expects.</summary>

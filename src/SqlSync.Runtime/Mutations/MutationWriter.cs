@@ -10,6 +10,8 @@ namespace SqlSync.Mutations;
 /// </summary>
 public sealed partial class MutationWriter
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private byte[] _buffer;
     private int _length;
 
@@ -71,12 +73,22 @@ public sealed partial class MutationWriter
     }
 
     /// <summary>Writes a non-null string: varint byte length, then UTF-8 bytes.</summary>
+    /// <exception cref="ArgumentException">The string holds a lone surrogate, which UTF-8 cannot carry exactly.</exception>
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        int byteCount = Encoding.UTF8.GetByteCount(value);
+        int byteCount;
+        try
+        {
+            byteCount = StrictUtf8.GetByteCount(value);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException("The string is not valid UTF-16 (it holds a lone surrogate), so it cannot be encoded exactly.", nameof(value), ex);
+        }
+
         WriteVarUInt64((ulong)byteCount);
-        Encoding.UTF8.GetBytes(value, Reserve(byteCount));
+        StrictUtf8.GetBytes(value, Reserve(byteCount));
     }
 
     /// <summary>Writes a non-null byte array: varint length, then the bytes.</summary>

@@ -57,6 +57,9 @@ internal sealed class DatabaseConnection : IDisposable
         return connection;
     }
 
+    /// <summary>The SQLitePCL.raw handle, for registering functions in tests and tools.</summary>
+    internal sqlite3 Handle => _db;
+
     /// <summary>True while a transaction is open (SQLite is not in autocommit mode).</summary>
     public bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
 

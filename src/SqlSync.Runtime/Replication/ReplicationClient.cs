@@ -1,0 +1,209 @@
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Replication;
+
+/// <summary>
+/// The client side of the protocol without I/O (the seed's LinkManager for one link): it turns received
+/// messages into replies and, when polled, into uploads of new timeline entries. It caches, per document,
+/// the server's range of the client's timeline and keeps one upload in flight at a time. A transport
+/// moves the frames. Not thread-safe: the transport serializes calls.
+/// </summary>
+public sealed class ReplicationClient
+{
+    private readonly string _clientName;
+    private readonly ReplicationOptions _options;
+    private readonly Dictionary<string, ClientDocumentLink> _documents = new(StringComparer.Ordinal);
+    private LinkPhase _phase = LinkPhase.Disconnected;
+    private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
+
+    /// <summary>Creates the engine; <paramref name="clientName"/> appears in the server's logs.</summary>
+    public ReplicationClient(string clientName, ReplicationOptions? options = null)
+    {
+        _clientName = clientName;
+        _options = options ?? new ReplicationOptions();
+        _options.Validate();
+    }
+
+    private enum LinkPhase
+    {
+        Disconnected,
+        AwaitingWelcome,
+        Connected,
+    }
+
+    /// <summary>True after the server's welcome, until <see cref="Disconnect"/>.</summary>
+    public bool IsConnected => _phase == LinkPhase.Connected;
+
+    /// <summary>The documents this client syncs.</summary>
+    public IEnumerable<LocalDocument> Documents => _documents.Values.Select(d => d.Document);
+
+    /// <summary>Adds a document; it is opened at the next poll when connected.</summary>
+    public void AddDocument(LocalDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (!_documents.TryAdd(document.DocumentId, new ClientDocumentLink(document)))
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, $"Document '{document.DocumentId}' is already synced by this client.");
+        }
+    }
+
+    /// <summary>Starts a new link: forgets what the last one cached and returns the hello frame.</summary>
+    public IReadOnlyList<SyncMessage> Connect()
+    {
+        foreach (ClientDocumentLink link in _documents.Values)
+        {
+            link.Reset();
+        }
+
+        _phase = LinkPhase.AwaitingWelcome;
+        return new SyncMessage[] { new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, _options.MaxFrameBytes, _clientName) };
+    }
+
+    /// <summary>The link is gone; nothing is in flight any more.</summary>
+    public void Disconnect()
+    {
+        _phase = LinkPhase.Disconnected;
+        foreach (ClientDocumentLink link in _documents.Values)
+        {
+            link.Reset();
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="documentId"/> is open, nothing is in flight and the server holds every
+    /// timeline entry of this client (pending mutations may still await the server's storage).
+    /// </summary>
+    public bool IsUploaded(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened && !link.UploadInFlight
+        && link.ServerTimeline is LsnRange server && server.Next >= link.Document.TimelineRange.Next;
+
+    /// <summary>The access the server granted for <paramref name="documentId"/> on this link, if it is open.</summary>
+    public DocumentAccess? GetAccess(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened ? link.Access : null;
+
+    /// <summary>
+    /// Handles one message from the server and returns the replies. An error frame from the server, or a
+    /// message that breaks the protocol, throws a <see cref="SqlSyncErrorCode.Protocol"/> exception: the
+    /// transport closes the link.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> Handle(SyncMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var replies = new List<SyncMessage>();
+        switch (message)
+        {
+            case ErrorMessage error:
+                throw ProtocolException.Create(error.Code,
+                    $"the server closed the link{(error.DocumentId.Length > 0 ? $" (document '{error.DocumentId}')" : "")}: {error.Message}");
+
+            case WelcomeMessage welcome when _phase == LinkPhase.AwaitingWelcome:
+                if (welcome.Version != SyncProtocol.Version)
+                {
+                    throw ProtocolException.Create(ProtocolErrorCode.UnsupportedVersion, $"the server chose version {welcome.Version}; this client speaks {SyncProtocol.Version}");
+                }
+
+                if (welcome.MaxFrameBytes < SyncProtocol.MinMaxFrameBytes)
+                {
+                    throw ProtocolException.Create(ProtocolErrorCode.MalformedFrame, $"the server's frame limit {welcome.MaxFrameBytes} is below the minimum {SyncProtocol.MinMaxFrameBytes}");
+                }
+
+                _peerMaxFrameBytes = welcome.MaxFrameBytes;
+                _phase = LinkPhase.Connected;
+                AddPolled(replies);
+                break;
+
+            case DocumentOpenedMessage opened when _phase == LinkPhase.Connected:
+            {
+                ClientDocumentLink link = Find(opened.DocumentId);
+                link.Opened = true;
+                link.Access = opened.Access;
+                link.ServerTimeline = opened.TimelineRange;
+                AddUpload(link, replies);
+                break;
+            }
+
+            case TimelineAckMessage ack when _phase == LinkPhase.Connected:
+            {
+                ClientDocumentLink link = Find(ack.DocumentId);
+                if (link.UploadInFlight && link.SentUpTo is Lsn sent && ack.TimelineRange.Next < link.SentFrom)
+                {
+                    throw ProtocolException.Create(ProtocolErrorCode.LsnOutOfRange,
+                        $"document '{ack.DocumentId}': the server holds the timeline up to {ack.TimelineRange} but the client sent from {link.SentFrom} to {sent}; the server lost entries this client already dropped");
+                }
+
+                link.ServerTimeline = ack.TimelineRange;
+                link.UploadInFlight = false;
+                AddUpload(link, replies);
+                break;
+            }
+
+            case StorageEntriesMessage storage when _phase == LinkPhase.Connected:
+            {
+                ClientDocumentLink link = Find(storage.DocumentId);
+                LsnRange range = link.Document.ReceiveStorage(storage.Entries);
+                replies.Add(new StorageAckMessage(storage.DocumentId, range));
+                AddUpload(link, replies);
+                break;
+            }
+
+            default:
+                throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from the server now");
+        }
+
+        return replies;
+    }
+
+    /// <summary>Messages the client should send now: opens of new documents, uploads of new timeline entries.</summary>
+    public IReadOnlyList<SyncMessage> Poll()
+    {
+        var messages = new List<SyncMessage>();
+        if (_phase == LinkPhase.Connected)
+        {
+            AddPolled(messages);
+        }
+
+        return messages;
+    }
+
+    private void AddPolled(List<SyncMessage> messages)
+    {
+        foreach (ClientDocumentLink link in _documents.Values)
+        {
+            if (!link.OpenSent)
+            {
+                link.OpenSent = true;
+                messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange));
+            }
+            else
+            {
+                AddUpload(link, messages);
+            }
+        }
+    }
+
+    private void AddUpload(ClientDocumentLink link, List<SyncMessage> messages)
+    {
+        if (!link.Opened || link.Access != DocumentAccess.ReadWrite || link.UploadInFlight || link.ServerTimeline is not LsnRange server)
+        {
+            return;
+        }
+
+        JournalPartial? partial = link.Document.PrepareTimelineSync(server, _options.EntryBudget(_peerMaxFrameBytes));
+        if (partial is null)
+        {
+            return;
+        }
+
+        link.UploadInFlight = true;
+        link.SentFrom = partial.Range.First;
+        link.SentUpTo = partial.Range.Last;
+        messages.Add(new TimelineEntriesMessage(link.Document.DocumentId, partial));
+    }
+
+    private ClientDocumentLink Find(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.OpenSent
+            ? link
+            : throw ProtocolException.Create(ProtocolErrorCode.UnknownDocument, $"the server sent a message for document '{documentId}', which this client did not open");
+}

@@ -1,0 +1,29 @@
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Mutations;
+
+namespace SqlSync.Replication;
+
+/// <summary>What a server link knows about one open document: the client's cached storage range and what is in flight.</summary>
+internal sealed class ServerDocumentLink
+{
+    public ServerDocumentLink(CoordinatorDocument document, TimelineId timeline, DocumentAccess access, LsnRange clientStorage)
+    {
+        Document = document;
+        Timeline = timeline;
+        Access = access;
+        ClientStorage = clientStorage;
+    }
+
+    public CoordinatorDocument Document { get; }
+
+    /// <summary>The one timeline this link may append to for this document.</summary>
+    public TimelineId Timeline { get; }
+
+    public DocumentAccess Access { get; }
+
+    /// <summary>The storage range the client reported last.</summary>
+    public LsnRange ClientStorage { get; set; }
+
+    public bool StorageInFlight { get; set; }
+}

@@ -1,0 +1,215 @@
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Replication;
+
+/// <summary>
+/// One connection as the server engine sees it: <see cref="Handle"/> turns a client message into replies,
+/// <see cref="Poll"/> yields storage entries the client lacks (one message in flight per document until it
+/// acknowledges). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
+/// exception before anything reaches a journal; the transport answers with an error frame and closes.
+/// Thread-safe: the receive and send loops of a connection may call it concurrently.
+/// </summary>
+public sealed class ServerLink
+{
+    private readonly object _sync = new();
+    private readonly ReplicationServer _server;
+    private readonly LinkIdentity _identity;
+    private readonly Dictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
+    private bool _welcomed;
+    private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
+
+    internal ServerLink(ReplicationServer server, long id, LinkIdentity identity)
+    {
+        _server = server;
+        Id = id;
+        _identity = identity;
+    }
+
+    /// <summary>A number that names this link in logs.</summary>
+    public long Id { get; }
+
+    /// <summary>The client's name from its hello, for logs.</summary>
+    public string ClientName { get; private set; } = "";
+
+    /// <summary>The documents open on this link.</summary>
+    public IReadOnlyList<string> DocumentIds
+    {
+        get
+        {
+            lock (_sync) return _documents.Keys.ToArray();
+        }
+    }
+
+    /// <summary>Handles one client message and returns the replies.</summary>
+    public IReadOnlyList<SyncMessage> Handle(SyncMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_sync)
+        {
+            if (!_welcomed && message is not HelloMessage)
+            {
+                throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} before hello");
+            }
+
+            switch (message)
+            {
+                case HelloMessage hello:
+                    return Hello(hello);
+                case OpenDocumentMessage open:
+                    return Open(open);
+                case TimelineEntriesMessage entries:
+                    return ReceiveTimeline(entries);
+                case StorageAckMessage ack:
+                    return StorageAck(ack);
+                case ErrorMessage error:
+                    throw Error(error.Code, $"the client closed the link: {error.Message}");
+                default:
+                    throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from a client");
+            }
+        }
+    }
+
+    /// <summary>Storage entries to send now: for each open document whose client is behind and has nothing in flight.</summary>
+    public IReadOnlyList<SyncMessage> Poll()
+    {
+        lock (_sync)
+        {
+            var messages = new List<SyncMessage>();
+            foreach ((string documentId, ServerDocumentLink link) in _documents)
+            {
+                AddStorage(documentId, link, messages);
+            }
+
+            return messages;
+        }
+    }
+
+    private IReadOnlyList<SyncMessage> Hello(HelloMessage hello)
+    {
+        if (_welcomed)
+        {
+            throw Error(ProtocolErrorCode.UnexpectedMessage, "a second hello");
+        }
+
+        if (hello.MinVersion > SyncProtocol.Version || hello.MaxVersion < SyncProtocol.Version)
+        {
+            throw Error(ProtocolErrorCode.UnsupportedVersion,
+                $"the client speaks versions {hello.MinVersion}–{hello.MaxVersion}; this server speaks {SyncProtocol.Version}");
+        }
+
+        if (hello.MaxFrameBytes < SyncProtocol.MinMaxFrameBytes)
+        {
+            throw Error(ProtocolErrorCode.MalformedFrame, $"a frame limit of {hello.MaxFrameBytes} is below the minimum {SyncProtocol.MinMaxFrameBytes}");
+        }
+
+        _welcomed = true;
+        _peerMaxFrameBytes = hello.MaxFrameBytes;
+        ClientName = hello.ClientName;
+        return new SyncMessage[] { new WelcomeMessage(SyncProtocol.Version, _server.Options.MaxFrameBytes) };
+    }
+
+    private IReadOnlyList<SyncMessage> Open(OpenDocumentMessage open)
+    {
+        try
+        {
+            SqlSync.Documents.DocumentIds.Validate(open.DocumentId);
+        }
+        catch (SqlSyncException ex)
+        {
+            throw Error(ProtocolErrorCode.UnknownDocument, ex.Message, open.DocumentId);
+        }
+
+        DocumentAccess access = _identity.Authorize(open.DocumentId);
+        if (access == DocumentAccess.Denied)
+        {
+            throw Error(ProtocolErrorCode.AccessDenied, "access to the document is denied", open.DocumentId);
+        }
+
+        if (!_server.TryClaimTimeline(open.DocumentId, open.Timeline, _identity.Principal))
+        {
+            throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {open.Timeline} belongs to another principal", open.DocumentId);
+        }
+
+        CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
+        if (open.StorageRange.Next > document.StorageRange.Next)
+        {
+            throw Error(ProtocolErrorCode.LsnOutOfRange,
+                $"the client holds storage {open.StorageRange}, beyond the server's {document.StorageRange}", open.DocumentId);
+        }
+
+        var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange);
+        _documents[open.DocumentId] = link;
+        var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
+        AddStorage(open.DocumentId, link, replies);
+        return replies;
+    }
+
+    private IReadOnlyList<SyncMessage> ReceiveTimeline(TimelineEntriesMessage message)
+    {
+        ServerDocumentLink link = Find(message.DocumentId);
+        if (link.Access != DocumentAccess.ReadWrite)
+        {
+            throw Error(ProtocolErrorCode.AccessDenied, "the link may only read this document", message.DocumentId);
+        }
+
+        LsnRange held = link.Document.GetTimelineRange(link.Timeline);
+        if (message.Entries.Range.First > held.Next)
+        {
+            throw Error(ProtocolErrorCode.LsnOutOfRange,
+                $"timeline entries {message.Entries.Range} leave a gap after the server's {held}", message.DocumentId);
+        }
+
+        LsnRange after = link.Document.ReceiveTimeline(link.Timeline, message.Entries);
+        if (after.Next > held.Next)
+        {
+            _server.Documents.OnTimelineReceived(message.DocumentId);
+        }
+
+        return new SyncMessage[] { new TimelineAckMessage(message.DocumentId, after) };
+    }
+
+    private IReadOnlyList<SyncMessage> StorageAck(StorageAckMessage ack)
+    {
+        ServerDocumentLink link = Find(ack.DocumentId);
+        if (ack.StorageRange.Next > link.Document.StorageRange.Next)
+        {
+            throw Error(ProtocolErrorCode.LsnOutOfRange,
+                $"the client acknowledges storage {ack.StorageRange}, beyond the server's {link.Document.StorageRange}", ack.DocumentId);
+        }
+
+        link.ClientStorage = ack.StorageRange;
+        link.StorageInFlight = false;
+        var replies = new List<SyncMessage>();
+        AddStorage(ack.DocumentId, link, replies);
+        return replies;
+    }
+
+    private void AddStorage(string documentId, ServerDocumentLink link, List<SyncMessage> messages)
+    {
+        if (link.StorageInFlight)
+        {
+            return;
+        }
+
+        JournalPartial? partial = link.Document.PrepareStorageSync(link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
+        if (partial is not null)
+        {
+            link.StorageInFlight = true;
+            messages.Add(new StorageEntriesMessage(documentId, partial));
+        }
+    }
+
+    private ServerDocumentLink Find(string documentId) =>
+        _documents.TryGetValue(documentId, out ServerDocumentLink? link)
+            ? link
+            : throw Error(ProtocolErrorCode.UnknownDocument, "the document is not open on this link", documentId);
+
+    private static SqlSyncException Error(ProtocolErrorCode code, string message, string documentId = "")
+    {
+        SqlSyncException exception = ProtocolException.Create(code, documentId.Length > 0 ? $"document '{documentId}': {message}" : message);
+        exception.Data["DocumentId"] = documentId;
+        return exception;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Buffers.Binary;
+using SqlSync.Journals;
+using SqlSync.Mutations;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Replication;
+
+/// <summary>
+/// Encodes and decodes protocol frames: magic "SY" (u16), version (u8), type (u8), payload length (u32),
+/// then the payload (docs/protocol.md). Payload fields use the mutation record primitives (varints,
+/// UTF-8 strings). Decoding checks every length against the bytes present and the frame limit; any
+/// violation is a <see cref="SqlSyncErrorCode.Protocol"/> exception carrying a <see cref="ProtocolErrorCode"/>.
+/// </summary>
+public static class SyncMessageCodec
+{
+    /// <summary>The longest document id a frame may carry.</summary>
+    public const int MaxDocumentIdLength = 128;
+
+    /// <summary>Encodes <paramref name="message"/> as one frame.</summary>
+    public static byte[] Encode(SyncMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var writer = new MutationWriter(256);
+        writer.WriteUInt16(SyncProtocol.Magic);
+        writer.WriteByte((byte)SyncProtocol.Version);
+        writer.WriteByte((byte)message.Type);
+        writer.WriteUInt32(0); // payload length, patched below
+        switch (message)
+        {
+            case HelloMessage hello:
+                writer.WriteUInt16(hello.MinVersion);
+                writer.WriteUInt16(hello.MaxVersion);
+                writer.WriteInt32(hello.MaxFrameBytes);
+                writer.WriteString(hello.ClientName);
+                break;
+            case WelcomeMessage welcome:
+                writer.WriteUInt16(welcome.Version);
+                writer.WriteInt32(welcome.MaxFrameBytes);
+                break;
+            case OpenDocumentMessage open:
+                writer.WriteString(open.DocumentId);
+                writer.WriteGuid(open.Timeline.Value);
+                WriteRange(writer, open.StorageRange);
+                break;
+            case DocumentOpenedMessage opened:
+                writer.WriteString(opened.DocumentId);
+                writer.WriteByte((byte)opened.Access);
+                WriteRange(writer, opened.TimelineRange);
+                break;
+            case TimelineEntriesMessage timeline:
+                writer.WriteString(timeline.DocumentId);
+                WriteEntries(writer, timeline.Entries);
+                break;
+            case TimelineAckMessage timelineAck:
+                writer.WriteString(timelineAck.DocumentId);
+                WriteRange(writer, timelineAck.TimelineRange);
+                break;
+            case StorageEntriesMessage storage:
+                writer.WriteString(storage.DocumentId);
+                WriteEntries(writer, storage.Entries);
+                break;
+            case StorageAckMessage storageAck:
+                writer.WriteString(storageAck.DocumentId);
+                WriteRange(writer, storageAck.StorageRange);
+                break;
+            case ErrorMessage error:
+                writer.WriteUInt16((ushort)error.Code);
+                writer.WriteString(error.DocumentId);
+                writer.WriteString(error.Message);
+                break;
+            default:
+                throw new ArgumentException($"Unknown message type {message.GetType()}.", nameof(message));
+        }
+
+        byte[] frame = writer.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)(frame.Length - SyncProtocol.HeaderSize));
+        return frame;
+    }
+
+    /// <summary>Decodes one frame, refusing anything malformed or larger than <paramref name="maxFrameBytes"/>.</summary>
+    public static SyncMessage Decode(ReadOnlySpan<byte> frame, int maxFrameBytes = SyncProtocol.DefaultMaxFrameBytes)
+    {
+        if (frame.Length > maxFrameBytes)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a frame of {frame.Length} bytes exceeds the limit of {maxFrameBytes}");
+        }
+
+        if (frame.Length < SyncProtocol.HeaderSize)
+        {
+            throw Malformed($"{frame.Length} bytes cannot hold the {SyncProtocol.HeaderSize}-byte header");
+        }
+
+        ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(frame);
+        if (magic != SyncProtocol.Magic)
+        {
+            throw Malformed($"bad magic 0x{magic:X4}");
+        }
+
+        if (frame[2] != SyncProtocol.Version)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.UnsupportedVersion, $"frame version {frame[2]}; this build speaks version {SyncProtocol.Version}");
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]);
+        if (length != (uint)(frame.Length - SyncProtocol.HeaderSize))
+        {
+            throw Malformed($"the header announces {length} payload bytes but the frame has {frame.Length - SyncProtocol.HeaderSize}");
+        }
+
+        var type = (SyncMessageType)frame[3];
+        var reader = new MutationReader(frame[SyncProtocol.HeaderSize..]);
+        try
+        {
+            SyncMessage message = type switch
+            {
+                SyncMessageType.Hello => new HelloMessage(reader.ReadUInt16(), reader.ReadUInt16(), reader.ReadInt32(), ReadText(ref reader, 256)),
+                SyncMessageType.Welcome => new WelcomeMessage(reader.ReadUInt16(), reader.ReadInt32()),
+                SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader)),
+                SyncMessageType.DocumentOpened => new DocumentOpenedMessage(ReadDocumentId(ref reader), ReadAccess(ref reader), ReadRange(ref reader)),
+                SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader)),
+                SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
+                SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader)),
+                SyncMessageType.StorageAck => new StorageAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
+                SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
+                _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
+            };
+            reader.EnsureAtEnd();
+            return message;
+        }
+        catch (SqlSyncException ex) when (ex.Code is SqlSyncErrorCode.MalformedMutation or SqlSyncErrorCode.InvalidArgument)
+        {
+            throw Malformed($"{type} frame: {ex.Message}");
+        }
+    }
+
+    private static void WriteRange(MutationWriter writer, LsnRange range)
+    {
+        writer.WriteVarUInt64(range.First.Value);
+        writer.WriteVarUInt64(range.Count);
+    }
+
+    private static void WriteEntries(MutationWriter writer, JournalPartial partial)
+    {
+        WriteRange(writer, partial.Range);
+        foreach (ReadOnlyMemory<byte> entry in partial.Entries)
+        {
+            writer.WriteBytes(entry.Span);
+        }
+    }
+
+    private static LsnRange ReadRange(ref MutationReader reader)
+    {
+        ulong first = reader.ReadVarUInt64();
+        ulong count = reader.ReadVarUInt64();
+        if (first > long.MaxValue || count > long.MaxValue - first)
+        {
+            throw Malformed($"LSN range [{first} + {count}] overflows");
+        }
+
+        return count == 0 ? LsnRange.EmptyAt(new Lsn(first)) : LsnRange.Inclusive(new Lsn(first), new Lsn(first + count - 1));
+    }
+
+    private static JournalPartial ReadEntries(ref MutationReader reader)
+    {
+        LsnRange range = ReadRange(ref reader);
+        if (range.Count > (ulong)reader.Remaining)
+        {
+            throw Malformed($"{range.Count} entries cannot fit in {reader.Remaining} bytes");
+        }
+
+        var entries = new ReadOnlyMemory<byte>[(int)range.Count];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            entries[i] = reader.ReadBytes();
+        }
+
+        return new JournalPartial(range, entries);
+    }
+
+    private static string ReadDocumentId(ref MutationReader reader) => ReadText(ref reader, MaxDocumentIdLength);
+
+    private static string ReadText(ref MutationReader reader, int maxLength)
+    {
+        string text = reader.ReadString();
+        if (text.Length > maxLength)
+        {
+            throw Malformed($"a text field of {text.Length} characters exceeds {maxLength}");
+        }
+
+        return text;
+    }
+
+    private static DocumentAccess ReadAccess(ref MutationReader reader)
+    {
+        byte access = reader.ReadByte();
+        return access <= (byte)DocumentAccess.ReadWrite ? (DocumentAccess)access : throw Malformed($"access {access} is not defined");
+    }
+
+    private static SqlSyncException Malformed(string why) => ProtocolException.Create(ProtocolErrorCode.MalformedFrame, why);
+}

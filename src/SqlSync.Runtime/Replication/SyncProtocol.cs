@@ -1,0 +1,20 @@
+namespace SqlSync.Replication;
+
+/// <summary>Constants of the replication protocol (docs/protocol.md).</summary>
+public static class SyncProtocol
+{
+    /// <summary>The protocol version this build speaks. A peer that speaks another is refused at hello.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
+    public const int DefaultMaxFrameBytes = 16 << 20;
+
+    /// <summary>The smallest frame limit a peer may configure.</summary>
+    public const int MinMaxFrameBytes = 64 << 10;
+
+    /// <summary>Bytes of the fixed frame header: magic (2), version (1), type (1), payload length (4).</summary>
+    public const int HeaderSize = 8;
+
+    /// <summary>The first two bytes of every frame: ASCII "SY".</summary>
+    public const ushort Magic = 0x5953;
+}

@@ -1,0 +1,353 @@
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using SqlSync.Documents;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Transport;
+
+/// <summary>
+/// Syncs local documents with a SqlSync server over one WebSocket: uploads local mutations as they are
+/// made, receives the server's storage and rebases, and reconnects with exponential backoff and jitter
+/// when the connection drops. Documents keep working offline meanwhile.
+/// </summary>
+public sealed class SqlSyncClient : IAsyncDisposable
+{
+    private readonly SqlSyncClientOptions _options;
+    private readonly object _engineLock = new();
+    private readonly ReplicationClient _engine;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly List<Channel<SyncConnectionStatus>> _watchers = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<LocalDocument> _documents = new();
+    private Task? _run;
+    private SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
+
+    /// <summary>Creates a client; call <see cref="Start"/> to connect.</summary>
+    public SqlSyncClient(SqlSyncClientOptions options)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.ServerUri.Scheme is not ("ws" or "wss"))
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, $"The server URI must be ws:// or wss://, not '{options.ServerUri}'.");
+        }
+
+        _engine = new ReplicationClient(options.ClientName, options.Replication);
+    }
+
+    /// <summary>Raised when <see cref="Status"/> changes (on a background thread).</summary>
+    public event EventHandler<SyncConnectionStatus>? StatusChanged;
+
+    /// <summary>The connection's state now.</summary>
+    public SyncConnectionStatus Status => _status;
+
+    /// <summary>Why the last connection ended or failed, if it did.</summary>
+    public Exception? LastError { get; private set; }
+
+    /// <summary>How many connections were made (1 after the first successful connect).</summary>
+    public int ConnectionCount { get; private set; }
+
+    /// <summary>Adds a document to sync; may be called before or after <see cref="Start"/>.</summary>
+    public void Add(LocalDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        lock (_engineLock)
+        {
+            _engine.AddDocument(document);
+            _documents.Add(document);
+        }
+
+        document.Changed += OnDocumentChanged;
+        Wake();
+    }
+
+    /// <summary>Starts connecting in the background. Returns at once.</summary>
+    public void Start()
+    {
+        if (_run is not null)
+        {
+            throw new InvalidOperationException("The client is already started.");
+        }
+
+        _run = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    /// <summary>True when <paramref name="document"/> is open on a live connection and the server holds all its mutations.</summary>
+    public bool IsUploaded(LocalDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        lock (_engineLock)
+        {
+            return _engine.IsConnected && _engine.IsUploaded(document.DocumentId);
+        }
+    }
+
+    /// <summary>Status changes as they happen, starting with the current status.</summary>
+    public async IAsyncEnumerable<SyncConnectionStatus> WatchStatusAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<SyncConnectionStatus>();
+        lock (_watchers)
+        {
+            _watchers.Add(channel);
+            channel.Writer.TryWrite(_status);
+        }
+
+        try
+        {
+            await foreach (SyncConnectionStatus status in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return status;
+            }
+        }
+        finally
+        {
+            lock (_watchers)
+            {
+                _watchers.Remove(channel);
+            }
+        }
+    }
+
+    /// <summary>Closes the connection cleanly and stops reconnecting. Documents stay open (they are the caller's).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_run is not null)
+        {
+            try
+            {
+                await _run.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        foreach (LocalDocument document in _documents)
+        {
+            document.Changed -= OnDocumentChanged;
+        }
+
+        lock (_watchers)
+        {
+            foreach (Channel<SyncConnectionStatus> watcher in _watchers)
+            {
+                watcher.Writer.TryComplete();
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private void OnDocumentChanged(object? sender, DocumentChangedEventArgs e)
+    {
+        if (e.Kind == DocumentChange.LocalMutation)
+        {
+            Wake();
+        }
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        int failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            SetStatus(SyncConnectionStatus.Connecting);
+            try
+            {
+                using var socket = new ClientWebSocket();
+                _options.ConfigureWebSocket?.Invoke(socket.Options);
+                await socket.ConnectAsync(_options.ServerUri, stopping).ConfigureAwait(false);
+                ConnectionCount++;
+                failures = 0;
+                await RunConnectionAsync(socket, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LastError = ex;
+            }
+            finally
+            {
+                lock (_engineLock)
+                {
+                    _engine.Disconnect();
+                }
+
+                SetStatus(SyncConnectionStatus.Disconnected);
+            }
+
+            failures++;
+            try
+            {
+                await Task.Delay(Backoff(failures), stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync(ClientWebSocket socket, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var sendLock = new SemaphoreSlim(1, 1);
+        async Task SendAllAsync(IReadOnlyList<SyncMessage> messages)
+        {
+            if (messages.Count == 0)
+            {
+                return;
+            }
+
+            await sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
+            try
+            {
+                foreach (SyncMessage message in messages)
+                {
+                    await WebSocketFrames.SendAsync(socket, message, linked.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                sendLock.Release();
+            }
+        }
+
+        IReadOnlyList<SyncMessage> hello;
+        lock (_engineLock)
+        {
+            hello = _engine.Connect();
+        }
+
+        await SendAllAsync(hello).ConfigureAwait(false);
+        Task sender = Task.Run(async () =>
+        {
+            while (await _wake.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+            {
+                _wake.Reader.TryRead(out _);
+                IReadOnlyList<SyncMessage> polled;
+                lock (_engineLock)
+                {
+                    polled = _engine.Poll();
+                }
+
+                await SendAllAsync(polled).ConfigureAwait(false);
+                UpdateConnectedStatus();
+            }
+        }, linked.Token);
+
+        try
+        {
+            while (true)
+            {
+                SyncMessage? message = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, linked.Token).ConfigureAwait(false);
+                if (message is null)
+                {
+                    throw new SqlSyncException(SqlSyncErrorCode.Protocol, "The server closed the connection.");
+                }
+
+                IReadOnlyList<SyncMessage> replies;
+                try
+                {
+                    lock (_engineLock)
+                    {
+                        replies = _engine.Handle(message);
+                    }
+                }
+                catch (SqlSyncException ex) when (message is not ErrorMessage)
+                {
+                    await TrySendErrorAsync(socket, ex).ConfigureAwait(false);
+                    throw;
+                }
+
+                await SendAllAsync(replies).ConfigureAwait(false);
+                UpdateConnectedStatus();
+            }
+        }
+        finally
+        {
+            linked.Cancel();
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            if (stopping.IsCancellationRequested && socket.State == WebSocketState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "client stopping", timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task TrySendErrorAsync(WebSocket socket, SqlSyncException error)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await WebSocketFrames.SendAsync(socket, WebSocketFrames.ErrorFor(error), timeout.Token).ConfigureAwait(false);
+            await socket.CloseAsync(WebSocketCloseStatus.ProtocolError, "protocol error", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+
+    private void UpdateConnectedStatus()
+    {
+        bool uploaded;
+        lock (_engineLock)
+        {
+            if (!_engine.IsConnected)
+            {
+                return;
+            }
+
+            uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId));
+        }
+
+        SetStatus(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
+    }
+
+    private void SetStatus(SyncConnectionStatus status)
+    {
+        if (_status == status)
+        {
+            return;
+        }
+
+        _status = status;
+        lock (_watchers)
+        {
+            foreach (Channel<SyncConnectionStatus> watcher in _watchers)
+            {
+                watcher.Writer.TryWrite(status);
+            }
+        }
+
+        StatusChanged?.Invoke(this, status);
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        double baseMs = _options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
+        double capped = Math.Min(baseMs, _options.ReconnectMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble()));
+    }
+}

@@ -1,0 +1,26 @@
+using System.Net.WebSockets;
+using SqlSync.Replication;
+
+namespace SqlSync.Transport;
+
+/// <summary>How a <see cref="SqlSyncClient"/> connects.</summary>
+public sealed class SqlSyncClientOptions
+{
+    /// <summary>The server's sync endpoint, e.g. <c>ws://localhost:5000/sync</c>.</summary>
+    public required Uri ServerUri { get; init; }
+
+    /// <summary>A name for this client in the server's logs.</summary>
+    public string ClientName { get; init; } = Environment.MachineName;
+
+    /// <summary>The first delay before reconnecting after a lost connection.</summary>
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest delay between reconnect attempts (the delay doubles up to it, with ±50% jitter).</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Frame and message limits.</summary>
+    public ReplicationOptions Replication { get; init; } = new();
+
+    /// <summary>Sets up each WebSocket before it connects: headers such as <c>Authorization</c>, proxies, certificates.</summary>
+    public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; init; }
+}

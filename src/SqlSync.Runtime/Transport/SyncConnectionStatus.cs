@@ -1,0 +1,14 @@
+namespace SqlSync.Transport;
+
+/// <summary>Where a <see cref="SqlSyncClient"/>'s connection is.</summary>
+public enum SyncConnectionStatus
+{
+    /// <summary>Not connected; a reconnect may be scheduled (see <see cref="SqlSyncClient.LastError"/>).</summary>
+    Disconnected,
+    /// <summary>Opening the WebSocket and saying hello.</summary>
+    Connecting,
+    /// <summary>Connected, and every document's timeline is uploaded.</summary>
+    Connected,
+    /// <summary>Connected, with messages in flight or local mutations not yet uploaded.</summary>
+    Syncing,
+}

@@ -1,0 +1,79 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Transport;
+
+/// <summary>Reads and writes whole protocol frames as binary WebSocket messages; shared by client and server.</summary>
+public static class WebSocketFrames
+{
+    /// <summary>
+    /// Reads one message and decodes it. Returns null when the peer closed. A text message, a message larger
+    /// than <paramref name="maxFrameBytes"/> or a malformed frame throws a protocol <see cref="SqlSyncException"/>
+    /// (the oversized message is not buffered past the limit).
+    /// </summary>
+    public static async Task<SyncMessage?> ReceiveAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= maxFrameBytes)
+                    {
+                        throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message exceeds the frame limit of {maxFrameBytes} bytes");
+                    }
+
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrameBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return null;
+                }
+
+                if (result.MessageType != WebSocketMessageType.Binary)
+                {
+                    throw ProtocolException.Create(ProtocolErrorCode.MalformedFrame, "a text message; frames are binary");
+                }
+
+                length += result.Count;
+                if (length > maxFrameBytes)
+                {
+                    throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message exceeds the frame limit of {maxFrameBytes} bytes");
+                }
+
+                if (result.EndOfMessage)
+                {
+                    return SyncMessageCodec.Decode(buffer.AsSpan(0, length), maxFrameBytes);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Encodes and sends one message as one binary WebSocket message. Returns the bytes sent.</summary>
+    public static async Task<int> SendAsync(WebSocket socket, SyncMessage message, CancellationToken cancellationToken)
+    {
+        byte[] frame = SyncMessageCodec.Encode(message);
+        await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        return frame.Length;
+    }
+
+    /// <summary>The error frame that tells the peer why the link is closing.</summary>
+    public static ErrorMessage ErrorFor(Exception exception) => new(
+        ProtocolException.CodeOf(exception),
+        exception.Data["DocumentId"] as string ?? "",
+        exception.Message.Length <= 1000 ? exception.Message : exception.Message[..1000]);
+}

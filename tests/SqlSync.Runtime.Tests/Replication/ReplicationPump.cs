@@ -1,0 +1,77 @@
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Runtime.Tests.Replication;
+
+/// <summary>
+/// Moves frames between a client engine and a server link in one process, through the codec, as a
+/// transport would: every message is encoded and decoded on the way.
+/// </summary>
+internal sealed class ReplicationPump
+{
+    private readonly Queue<SyncMessage> _toServer = new();
+    private readonly Queue<SyncMessage> _toClient = new();
+
+    public ReplicationPump(ReplicationClient client, ServerLink server)
+    {
+        Client = client;
+        Server = server;
+    }
+
+    public ReplicationClient Client { get; }
+
+    public ServerLink Server { get; }
+
+    public int Frames { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    public void Connect() => Enqueue(_toServer, Client.Connect());
+
+    /// <summary>Delivers messages both ways, polling both engines, until nothing moves.</summary>
+    public void RunUntilQuiet(Action? betweenRounds = null)
+    {
+        for (int round = 0; round < 10_000; round++)
+        {
+            Enqueue(_toServer, Client.Poll());
+            Enqueue(_toClient, Server.Poll());
+            if (_toServer.Count == 0 && _toClient.Count == 0)
+            {
+                betweenRounds?.Invoke();
+                Enqueue(_toClient, Server.Poll());
+                if (_toClient.Count == 0)
+                {
+                    return;
+                }
+            }
+
+            while (_toServer.TryDequeue(out SyncMessage? message))
+            {
+                Enqueue(_toClient, Server.Handle(RoundTrip(message)));
+            }
+
+            while (_toClient.TryDequeue(out SyncMessage? message))
+            {
+                Enqueue(_toServer, Client.Handle(RoundTrip(message)));
+            }
+        }
+
+        throw new InvalidOperationException("The link never went quiet.");
+    }
+
+    private SyncMessage RoundTrip(SyncMessage message)
+    {
+        byte[] frame = SyncMessageCodec.Encode(message);
+        Frames++;
+        Bytes += frame.Length;
+        return SyncMessageCodec.Decode(frame);
+    }
+
+    private static void Enqueue(Queue<SyncMessage> queue, IReadOnlyList<SyncMessage> messages)
+    {
+        foreach (SyncMessage message in messages)
+        {
+            queue.Enqueue(message);
+        }
+    }
+}

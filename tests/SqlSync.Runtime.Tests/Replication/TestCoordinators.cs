@@ -1,0 +1,39 @@
+using SqlSync.Documents;
+using SqlSync.Replication;
+
+namespace SqlSync.Runtime.Tests.Replication;
+
+/// <summary>An <see cref="ICoordinatorProvider"/> over in-memory coordinators that steps at once.</summary>
+internal sealed class TestCoordinators : ICoordinatorProvider, IDisposable
+{
+    private readonly Dictionary<string, CoordinatorDocument> _documents = new();
+
+    public bool StepImmediately { get; set; } = true;
+
+    public CoordinatorDocument GetDocument(string documentId)
+    {
+        if (!_documents.TryGetValue(documentId, out CoordinatorDocument? document))
+        {
+            document = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = Support.TestMutations.Reducer });
+            _documents.Add(documentId, document);
+        }
+
+        return document;
+    }
+
+    public void OnTimelineReceived(string documentId)
+    {
+        if (StepImmediately)
+        {
+            _documents[documentId].StepAll();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (CoordinatorDocument document in _documents.Values)
+        {
+            document.Dispose();
+        }
+    }
+}

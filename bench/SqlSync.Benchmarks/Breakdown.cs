@@ -14,7 +14,8 @@ internal static class Breakdown
 {
     private const int Batch = 256;
 
-    public static void Run(int ops, int rounds, Action<string> log)
+    /// <summary>Runs the ablation and returns it as a Markdown table.</summary>
+    public static string Run(int ops, int rounds, Action<string>? log = null)
     {
         var steps = new (string Name, Func<int, double> Trial)[]
         {
@@ -40,13 +41,16 @@ internal static class Breakdown
             rows.Add(name, () => trial(ops));
         }
 
-        Dictionary<string, Samples> results = rows.Run(1, rounds);
-        log("| Step | median µs per INSERT | ops/s |");
-        log("|---|---:|---:|");
+        Dictionary<string, Samples> results = rows.Run(1, rounds, log);
+        var table = new System.Text.StringBuilder();
+        table.AppendLine("| Step | median µs per INSERT | ops/s |");
+        table.AppendLine("|---|---:|---:|");
         foreach ((string name, _) in steps)
         {
-            log($"| {name} | {1e6 / results[name].Median:0.00} | {results[name].Median:N0} |");
+            table.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"| {name} | {1e6 / results[name].Median:0.00} | {results[name].Median:N0} |");
         }
+
+        return table.ToString();
     }
 
     private static double RawPrepared(int ops) => LocalMutateBench.RawMemoryTrial(ops);

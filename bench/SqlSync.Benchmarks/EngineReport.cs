@@ -14,6 +14,9 @@ internal sealed class EngineReport
 
     public List<string> Notes { get; } = new();
 
+    /// <summary>The ablation table (<see cref="Benchmarks.Breakdown"/>), when it ran.</summary>
+    public string Breakdown { get; set; } = string.Empty;
+
     public void AddFigure(string name, string unit, Samples samples) =>
         Figures.Add(new Figure(name, unit, samples.Median, samples.Min, samples.Max, samples.Values.Count));
 

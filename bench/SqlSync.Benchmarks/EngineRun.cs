@@ -8,7 +8,7 @@ internal static class EngineRun
     private const double MiB = 1024.0 * 1024.0;
 
     /// <summary>The scenario groups, in run order; <c>--only NAME[,NAME]</c> picks some of them.</summary>
-    public static readonly string[] Groups = ["local", "coordinator", "rebase", "memory"];
+    public static readonly string[] Groups = ["local", "coordinator", "rebase", "memory", "breakdown"];
 
     public static EngineReport Run(BenchSettings settings, IReadOnlySet<string> only, Action<string> log)
     {
@@ -18,6 +18,12 @@ internal static class EngineRun
         if (Wanted("coordinator")) Coordinator(settings, report, log);
         if (Wanted("rebase")) Rebase(settings, report, log);
         if (Wanted("memory")) Memory(settings, report, log);
+        if (Wanted("breakdown"))
+        {
+            log("Breakdown (ablation) of one local Mutate and of coordinator steps (µs per INSERT)");
+            report.Breakdown = Breakdown.Run(settings.MemoryOpsEngine, settings.Rounds, log);
+        }
+
         return report;
     }
 
@@ -108,7 +114,9 @@ internal static class EngineRun
 
         MemoryBench.Footprint median = runs.OrderBy(r => r.ManagedBytes).ElementAt(runs.Count / 2);
         string n = $"{median.Mutations:N0}";
-        report.AddFigure($"managed memory, {n} pending mutations", "MiB", median.ManagedBytes / MiB);
+        var managed = new Samples();
+        runs.ForEach(r => managed.Add(r.ManagedBytes / MiB));
+        report.AddFigure($"managed memory, {n} pending mutations", "MiB", managed);
         report.AddFigure($"  of which pending pages ({median.PendingPages:N0} × 4 KiB)", "MiB", median.PendingPageBytes / MiB);
         report.AddFigure($"  of which timeline entries (payload bytes)", "MiB", median.TimelineBytes / MiB);
         report.AddFigure("managed bytes per pending mutation", "B", median.BytesPerMutation);

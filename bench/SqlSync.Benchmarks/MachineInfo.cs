@@ -60,7 +60,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Memory, string 
             string? line = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
             if (line is not null)
             {
-                return $"{line["PRETTY_NAME=".Length..].Trim('"')} ({RuntimeInformation.OSDescription})";
+                return $"{line["PRETTY_NAME=".Length..].Trim('"')}, kernel {Environment.OSVersion.Version}";
             }
         }
         catch (IOException)

@@ -1,7 +1,7 @@
 using SqlSync.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
-//        [--only local,coordinator,rebase,memory] [--cpu-time]
+//        [--only local,coordinator,rebase,memory,breakdown] [--cpu-time]
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
 // A full run writes the "Engine" section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -25,7 +25,7 @@ if (only.Except(EngineRun.Groups).FirstOrDefault() is string unknown)
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")
 {
-    Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5, Console.WriteLine);
+    Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5));
     return 0;
 }
 
@@ -61,6 +61,7 @@ if (Timing.UseCpuTime)
 Console.WriteLine();
 Console.WriteLine(report.TargetTable());
 Console.WriteLine(report.FigureTable());
+Console.WriteLine(report.Breakdown);
 Console.WriteLine($"load average after: {loadAfter}");
 
 if (write)

@@ -125,7 +125,7 @@ public sealed partial class LocalDocument
         }
 
         var connection = _database.Connection;
-        connection.ExecuteScript("BEGIN");
+        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
         try
         {
             for (ulong lsn = pending.First.Value; lsn < pending.Next.Value; lsn++)
@@ -134,7 +134,7 @@ public sealed partial class LocalDocument
                 _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true);
             }
 
-            connection.ExecuteScript("COMMIT");
+            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
         }
         catch
         {

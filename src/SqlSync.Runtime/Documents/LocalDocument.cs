@@ -216,7 +216,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         Lsn lsn = _timeline.Range.Next;
         byte[] entry = TimelineEntry.Encode(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), record);
         var connection = _database.Connection;
-        connection.ExecuteScript("BEGIN");
+        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
         Exception? failure;
         try
         {
@@ -251,7 +251,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             throw;
         }
 
-        connection.ExecuteScript("COMMIT");
+        connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
         RaiseChanged(DocumentChange.LocalMutation);
         return lsn;
     }

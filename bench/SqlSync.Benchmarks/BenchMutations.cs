@@ -1,0 +1,74 @@
+using SqlSync.Mutations;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// Hand-written mutation records and reducer for the benchmarks (no source generator): one table with an
+/// INTEGER PRIMARY KEY and a TEXT column, and a single-row INSERT into it — the same SQL the raw SQLite
+/// baselines run.
+/// </summary>
+internal static class BenchMutations
+{
+    public const uint CreateTableTag = 1, InsertRowTag = 2;
+
+    public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)";
+    public const string InsertSql = "INSERT INTO t(id, v) VALUES(?1, ?2)";
+
+    /// <summary>The TEXT value every benchmark row carries (16 ASCII bytes).</summary>
+    public const string RowText = "sqlsync-bench-16";
+
+    public static IMutationReducer Reducer { get; } = new BenchReducer();
+
+    public sealed record CreateTable : IMutation
+    {
+        public uint Tag => CreateTableTag;
+
+        public void WriteTo(MutationWriter writer) => writer.WriteTag(Tag);
+    }
+
+    public sealed record InsertRow(long Id, string Value) : IMutation
+    {
+        public uint Tag => InsertRowTag;
+
+        public void WriteTo(MutationWriter writer)
+        {
+            writer.WriteTag(Tag);
+            writer.WriteInt64(Id);
+            writer.WriteString(Value);
+        }
+    }
+
+    /// <summary>Encodes a record without a document (for feeding a coordinator directly).</summary>
+    public static byte[] Encode(IMutation mutation)
+    {
+        var writer = new MutationWriter();
+        mutation.WriteTo(writer);
+        return writer.ToArray();
+    }
+
+    private sealed class BenchReducer : IMutationReducer
+    {
+        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
+        {
+            var reader = new MutationReader(mutation);
+            uint tag = reader.ReadTag();
+            switch (tag)
+            {
+                case CreateTableTag:
+                    context.Execute(CreateTableSql);
+                    break;
+                case InsertRowTag:
+                {
+                    long id = reader.ReadInt64();
+                    string value = reader.ReadString();
+                    context.Execute(InsertSql, id, value);
+                    break;
+                }
+                default:
+                    throw new SqlSyncException(SqlSyncErrorCode.UnknownMutationTag, $"Unknown benchmark mutation tag {tag}.");
+            }
+
+            reader.EnsureAtEnd();
+        }
+    }
+}

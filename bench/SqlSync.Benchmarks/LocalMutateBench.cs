@@ -1,0 +1,55 @@
+using SqlSync.Documents;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// Local <c>Mutate</c> (one single-row INSERT mutation = one transaction) against raw SQLite doing one
+/// transaction per INSERT: in memory, and durable (file journals with fsync vs WAL with synchronous=FULL).
+/// </summary>
+internal static class LocalMutateBench
+{
+    public const string RawMemory = "raw SQLite :memory:", RawWal = "raw SQLite WAL/FULL";
+    public const string LocalMemory = "local Mutate, memory journals", LocalFile = "local Mutate, file journals + fsync";
+
+    public static double RawMemoryTrial(int ops)
+    {
+        using var db = RawSqlite.OpenInMemory();
+        double rate = Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
+        Timing.Expect(db.Count(), ops + Math.Max(1, ops / 10), "raw row count");
+        return rate;
+    }
+
+    public static double RawWalTrial(int ops)
+    {
+        using var temp = new TempRoot("raw-wal");
+        using var db = RawSqlite.OpenWalFull(temp.Sub("bench.db"));
+        double rate = Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
+        Timing.Expect(db.Count(), ops + Math.Max(1, ops / 10), "raw row count");
+        return rate;
+    }
+
+    public static double LocalMemoryTrial(int ops) => LocalTrial(ops, directory: null);
+
+    public static double LocalFileTrial(int ops)
+    {
+        using var temp = new TempRoot("local");
+        return LocalTrial(ops, temp.Sub("doc"));
+    }
+
+    public static LocalDocument OpenLocal(string? directory) => LocalDocument.Open(new LocalDocumentOptions
+    {
+        DocumentId = "bench",
+        Reducer = BenchMutations.Reducer,
+        Directory = directory,
+        FsyncOnAppend = true,
+    });
+
+    private static double LocalTrial(int ops, string? directory)
+    {
+        using LocalDocument document = OpenLocal(directory);
+        document.Mutate(new BenchMutations.CreateTable());
+        double rate = Timing.OpsPerSecond(ops, id => document.Mutate(new BenchMutations.InsertRow(id, BenchMutations.RowText)));
+        Timing.Expect(document.QueryScalar<long>("SELECT count(*) FROM t"), ops + Math.Max(1, ops / 10), "local row count");
+        return rate;
+    }
+}

@@ -1,0 +1,89 @@
+using SqlSync.Benchmarks;
+
+// Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
+//        [--only local,coordinator,rebase,memory,breakdown] [--cpu-time]
+//        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
+// A full run writes the "Engine" section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
+// only prints, unless --write is given.
+string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+bool quick = args.Contains("--quick");
+Timing.UseCpuTime = args.Contains("--cpu-time");
+int outputIndex = Array.IndexOf(args, "--output");
+string? output = outputIndex >= 0 && outputIndex + 1 < args.Length ? args[outputIndex + 1] : null;
+int onlyIndex = Array.IndexOf(args, "--only");
+string? onlyValue = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1] : null;
+var only = new HashSet<string>(onlyValue?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [], StringComparer.Ordinal);
+positional = positional.Where(a => a != output && a != onlyValue).ToArray();
+
+// A partial run (--only) never rewrites the document: its section would lack figures.
+bool write = only.Count == 0 && (args.Contains("--write") || (!quick && !args.Contains("--no-write")));
+if (only.Except(EngineRun.Groups).FirstOrDefault() is string unknown)
+{
+    Console.Error.WriteLine($"unknown group '{unknown}'; groups: {string.Join(", ", EngineRun.Groups)}");
+    return 2;
+}
+
+if (positional.Length == 1 && positional[0] == "engine-breakdown")
+{
+    Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5));
+    return 0;
+}
+
+if (positional.Length != 1 || positional[0] != "engine")
+{
+    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
+    return 2;
+}
+
+#if DEBUG
+Console.Error.WriteLine("warning: Debug build; figures are meaningless. Run with -c Release.");
+#endif
+
+string root = RepositoryRoot();
+string command = "dotnet run -c Release --project bench/SqlSync.Benchmarks -- " + string.Join(' ', args);
+MachineInfo machine = MachineInfo.Describe();
+string loadBefore = MachineInfo.LoadAverage();
+Console.WriteLine($"SqlSync engine benchmarks ({(quick ? "quick" : "full")}): {machine.Cpu}, {machine.Cores} cores, {machine.Memory}, {machine.Os}, {machine.Dotnet}, SQLite {machine.Sqlite}");
+Console.WriteLine($"load average before: {loadBefore}");
+
+EngineReport report = EngineRun.Run(quick ? BenchSettings.QuickRun : BenchSettings.Full, only, Console.WriteLine);
+string loadAfter = MachineInfo.LoadAverage();
+if (quick)
+{
+    report.Notes.Add("Quick run (`--quick`): few iterations, a smoke test only; do not quote these figures.");
+}
+
+if (Timing.UseCpuTime)
+{
+    report.Notes.Add("Timed in process CPU time (`--cpu-time`), not wall time; the fsync figures are not meaningful so.");
+}
+
+Console.WriteLine();
+Console.WriteLine(report.TargetTable());
+Console.WriteLine(report.FigureTable());
+Console.WriteLine(report.Breakdown);
+Console.WriteLine($"load average after: {loadAfter}");
+
+if (write)
+{
+    string path = output ?? Path.Combine(root, "docs", "benchmarks.md");
+    string analysisPath = Path.Combine(root, "bench", "SqlSync.Benchmarks", "engine-analysis.md");
+    string analysis = File.Exists(analysisPath) ? File.ReadAllText(analysisPath) : string.Empty;
+    BenchmarkDoc.Write(path, BenchmarkDoc.Section(report, machine, command, loadBefore, loadAfter, analysis));
+    Console.WriteLine($"wrote the Engine section of {path}");
+}
+
+return 0;
+
+static string RepositoryRoot()
+{
+    for (DirectoryInfo? directory = new(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "SqlSync.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}

@@ -119,6 +119,37 @@ public sealed class BadInputTests : ServerTestBase
         Assert.DoesNotContain(server.Logs.Lines, l => l.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task AnEntryWithAnImpossibleTimestampIsRejectedAndTheDocumentGoesOn()
+    {
+        await using var server = await TestServer.StartAsync(ServerDirectory);
+        using var good = Client("good");
+        good.CreateSchema();
+        CoordinatorDocument coordinator = server.Document("counters");
+        await using SqlSyncClient goodSync = Connect(server.SyncUri, good);
+        await ConvergedAsync(good, coordinator, "the good client");
+
+        // A valid frame whose entry's envelope carries a timestamp beyond DateTimeOffset.MaxValue.
+        var timeline = TimelineId.New();
+        byte[] entry = RawSyncSocket.AddEntries(Lsn.Zero, 1, "late").Entries[0].ToArray();
+        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(1), long.MaxValue);
+        await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
+        {
+            await raw.SendAsync(new OpenDocumentMessage("counters", timeline, LsnRange.Empty));
+            await raw.ExpectAsync<DocumentOpenedMessage>();
+            await raw.SendAsync(new TimelineEntriesMessage("counters", new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { entry })));
+            await raw.ExpectAsync<TimelineAckMessage>();
+        }
+
+        await Eventually.TrueAsync(() => coordinator.GetAppliedLsns().ContainsKey(timeline), "the coordinator applied (rejected) the entry");
+        Assert.Single(coordinator.Query("SELECT * FROM __sqlsync_rejections"));
+        good.Add("good", 1);
+        await ConvergedAsync(good, coordinator, "the good client");
+        Assert.Equal(1L, Value(coordinator, "good"));
+        Assert.DoesNotContain(server.Logs.Lines, l => l.Level >= LogLevel.Error);
+    }
+
     private static List<LogLine> ProtocolWarnings(TestServer server) =>
         server.Logs.Lines.Where(l => l.Level == LogLevel.Warning && l.Message.Contains("closed for a protocol error")).ToList();
 

@@ -18,9 +18,11 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
     private readonly ILogger<CoordinatorHost> _logger;
     private readonly ConcurrentDictionary<string, Lazy<HostedDocument>> _documents = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenRegistration _applicationStopping;
     private int _disposed;
 
-    public CoordinatorHost(IOptions<SqlSyncServerOptions> options, ILogger<CoordinatorHost> logger, IMeterFactory meterFactory)
+    public CoordinatorHost(IOptions<SqlSyncServerOptions> options, ILogger<CoordinatorHost> logger, IMeterFactory meterFactory,
+        IHostApplicationLifetime? lifetime = null)
     {
         _options = options.Value;
         if (_options.ReducerFor is null)
@@ -32,6 +34,10 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         _logger = logger;
         Metrics = new SqlSyncMetrics(meterFactory, QueuedMutations);
         Server = new ReplicationServer(this, _options.Replication);
+
+        // The web server stops before this hosted service and waits for open requests; WebSocket connections
+        // end only when Stopping fires, so fire it as soon as the application begins to stop.
+        _applicationStopping = lifetime?.ApplicationStopping.Register(() => _stopping.Cancel()) ?? default;
     }
 
     /// <summary>Raised after a document's storage grew.</summary>
@@ -71,6 +77,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         }
 
         _stopping.Cancel();
+        await _applicationStopping.DisposeAsync().ConfigureAwait(false);
         foreach (Lazy<HostedDocument> entry in _documents.Values)
         {
             if (!entry.IsValueCreated)

@@ -17,4 +17,12 @@ public static partial class CounterMutations
     [Mutation]
     public static void Pad(IMutationContext context, string name, byte[] payload) =>
         context.Execute("INSERT OR REPLACE INTO counters(name, value) VALUES(?1, length(?2))", name, payload);
+
+    /// <summary>Keeps <paramref name="payload"/> in the database, so the storage (and its download) grows with it.</summary>
+    [Mutation]
+    public static void Store(IMutationContext context, string name, byte[] payload)
+    {
+        context.Execute("CREATE TABLE IF NOT EXISTS blobs(name TEXT PRIMARY KEY, payload BLOB NOT NULL)");
+        context.Execute("INSERT OR REPLACE INTO blobs(name, payload) VALUES(?1, ?2)", name, payload);
+    }
 }

@@ -3,52 +3,13 @@ using SqlSync.Transport;
 
 namespace SqlSync.Server.Tests;
 
-public sealed class IntegrationTests : IDisposable
+public sealed class IntegrationTests : ServerTestBase
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "sqlsync-server-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
-
-    private LocalDocument Client(string name, string documentId = "counters") => LocalDocument.Open(new LocalDocumentOptions
-    {
-        DocumentId = documentId,
-        Reducer = CounterMutations.Reducer.Instance,
-        Directory = Path.Combine(_root, "clients", name),
-        FsyncOnAppend = false,
-    });
-
-    private static SqlSyncClient Connect(TestServer server, LocalDocument document, string? token = null)
-    {
-        var client = new SqlSyncClient(new SqlSyncClientOptions
-        {
-            ServerUri = server.SyncUri,
-            ClientName = "test",
-            ReconnectMinDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
-            ConfigureWebSocket = token is null ? null : o => o.SetRequestHeader("Authorization", "Bearer " + token),
-        });
-        client.Add(document);
-        client.Start();
-        return client;
-    }
-
-    private static long Value(LocalDocument document, string name) =>
-        document.QueryScalar<long>("SELECT value FROM counters WHERE name = ?1", name);
-
     [Fact]
     [Trait("Category", "Integration")]
     public async Task TwoClientsEditOneDocumentOneOfThemOfflineAndConverge()
     {
-        await using var server = await TestServer.StartAsync(Path.Combine(_root, "server"));
+        await using var server = await TestServer.StartAsync(ServerDirectory);
         using var a = Client("a");
         using var b = Client("b");
         a.CreateSchema();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SqlSync.Documents;
 using SqlSync.Replication;
 
 namespace SqlSync.Server.Tests;
@@ -14,14 +15,27 @@ internal sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestServer(WebApplication app, Uri syncUri, string dataDirectory)
+    private TestServer(WebApplication app, Uri syncUri, string dataDirectory, LogCapture logs)
     {
         _app = app;
         SyncUri = syncUri;
         DataDirectory = dataDirectory;
+        Logs = logs;
     }
 
     public Uri SyncUri { get; }
+
+    /// <summary>The port Kestrel listens on; pass it to <see cref="StartAsync"/> to restart on the same address.</summary>
+    public int Port => SyncUri.Port;
+
+    /// <summary>The server's warnings and errors.</summary>
+    public LogCapture Logs { get; }
+
+    /// <summary>The coordinator host behind the endpoint.</summary>
+    public CoordinatorHost Host => _app.Services.GetRequiredService<CoordinatorHost>();
+
+    /// <summary>The coordinator of <paramref name="documentId"/> (opened, or created, on first use).</summary>
+    public CoordinatorDocument Document(string documentId) => Host.GetDocument(documentId);
 
     public string DataDirectory { get; }
 
@@ -31,8 +45,10 @@ internal sealed class TestServer : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var logs = new LogCapture();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(logs);
         builder.Services.AddSqlSync(options =>
         {
             options.DataDirectory = dataDirectory;
@@ -45,7 +61,7 @@ internal sealed class TestServer : IAsyncDisposable
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new UriBuilder(address) { Scheme = "ws", Path = "/sync" }.Uri;
-        return new TestServer(app, uri, dataDirectory);
+        return new TestServer(app, uri, dataDirectory, logs);
     }
 
     /// <summary>Authorization by bearer token: "writer-NAME" read-write as NAME, "reader" read-only, anything else denied for "secret".</summary>

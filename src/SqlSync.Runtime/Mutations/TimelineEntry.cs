@@ -14,6 +14,9 @@ public readonly ref struct TimelineEntry
     /// <summary>Bytes before the record.</summary>
     public const int HeaderSize = 9;
 
+    private static readonly long MinTimestamp = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxTimestamp = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     private TimelineEntry(long timestamp, ReadOnlySpan<byte> mutation)
     {
         TimestampUnixMilliseconds = timestamp;
@@ -51,6 +54,15 @@ public readonly ref struct TimelineEntry
                 $"Malformed timeline entry: envelope version {entry[0]} is not supported (this build reads version {Version}).");
         }
 
-        return new TimelineEntry(BinaryPrimitives.ReadInt64LittleEndian(entry[1..]), entry[HeaderSize..]);
+        long timestamp = BinaryPrimitives.ReadInt64LittleEndian(entry[1..]);
+        if (timestamp < MinTimestamp || timestamp > MaxTimestamp)
+        {
+            // A mutation's Now is a DateTimeOffset: a timestamp outside its range would throw while applying,
+            // outside the reducer, and stop the document; such an entry is malformed and gets rejected instead.
+            throw new SqlSyncException(SqlSyncErrorCode.MalformedMutation,
+                $"Malformed timeline entry: timestamp {timestamp} is outside the range of DateTimeOffset.");
+        }
+
+        return new TimelineEntry(timestamp, entry[HeaderSize..]);
     }
 }

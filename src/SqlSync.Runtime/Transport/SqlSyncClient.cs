@@ -23,6 +23,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private readonly List<LocalDocument> _documents = new();
     private Task? _run;
     private SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
+    private int _disposed;
 
     /// <summary>Creates a client; call <see cref="Start"/> to connect.</summary>
     public SqlSyncClient(SqlSyncClientOptions options)
@@ -112,6 +113,11 @@ public sealed class SqlSyncClient : IAsyncDisposable
     /// <summary>Closes the connection cleanly and stops reconnecting. Documents stay open (they are the caller's).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // disposing twice is a no-op, as IAsyncDisposable requires
+        }
+
         _stop.Cancel();
         if (_run is not null)
         {

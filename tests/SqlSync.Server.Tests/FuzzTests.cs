@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Mutations;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+using SqlSync.Transport;
+using Xunit.Abstractions;
+
+namespace SqlSync.Server.Tests;
+
+/// <summary>
+/// Random and mutated frames into the decoder, into server links in process, and into a live server:
+/// only protocol errors come out, rejected frames change no journal, other clients are served throughout.
+/// Every case is seeded (SQLSYNC_FUZZ_SEED + index); SQLSYNC_FUZZ_ITERATIONS scales the run (default 100 000).
+/// </summary>
+public sealed class FuzzTests : ServerTestBase
+{
+    private readonly ITestOutputHelper _output;
+
+    public FuzzTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    [Fact]
+    [Trait("Category", "Fuzz")]
+    public void DecoderOnlyReturnsMessagesOrThrowsProtocolErrors()
+    {
+        int iterations = FrameFuzzer.Iterations * 6 / 5;
+        int baseSeed = FrameFuzzer.BaseSeed;
+        var codes = new Dictionary<ProtocolErrorCode, int>();
+        int decoded = 0, valid = 0;
+        var stopwatch = Stopwatch.StartNew();
+        for (int i = 0; i < iterations; i++)
+        {
+            int seed = baseSeed + i;
+            var random = new Random(seed);
+            try
+            {
+                byte[] template = SyncMessageCodec.Encode(FrameFuzzer.RandomMessage(random));
+                SyncMessage roundTrip = SyncMessageCodec.Decode(template);
+                Assert.True(template.AsSpan().SequenceEqual(SyncMessageCodec.Encode(roundTrip)), $"seed {seed}: a valid {roundTrip.Type} frame does not round-trip byte-identically");
+                valid++;
+
+                int kind = random.Next(10);
+                byte[] frame = kind == 0 ? FrameFuzzer.Garbage(random) : FrameFuzzer.Mutate(template, random);
+                int limit = random.Next(20) == 0 ? SyncProtocol.MinMaxFrameBytes / 64 : SyncProtocol.DefaultMaxFrameBytes;
+                (SyncMessage? message, ProtocolErrorCode? error) = FrameFuzzer.TryDecode(frame, limit);
+                if (error is ProtocolErrorCode code)
+                {
+                    codes[code] = codes.GetValueOrDefault(code) + 1;
+                    continue;
+                }
+
+                // A mutated frame that still decodes is a message: it encodes to a canonical frame that round-trips.
+                decoded++;
+                byte[] canonical = SyncMessageCodec.Encode(message!);
+                Assert.True(canonical.AsSpan().SequenceEqual(SyncMessageCodec.Encode(SyncMessageCodec.Decode(canonical))), $"seed {seed}: a re-encoded frame does not round-trip");
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                Assert.Fail($"seed {seed} (SQLSYNC_FUZZ_SEED={seed} SQLSYNC_FUZZ_ITERATIONS=1 reproduces it): {ex.GetType().Name} escaped the decoder: {ex}");
+            }
+        }
+
+        _output.WriteLine($"{iterations} cases in {stopwatch.Elapsed}: {valid} valid frames round-tripped, {decoded} mutated frames still decoded, rejections: " +
+            string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
+        Assert.True(codes.Count >= 4, "the mutations reach several decoder checks");
+        Assert.True(decoded > 0);
+    }
+
+    [Fact]
+    [Trait("Category", "Fuzz")]
+    public void ServerLinksInProcessOnlyThrowProtocolErrorsAndRejectedMessagesChangeNoJournal()
+    {
+        int iterations = FrameFuzzer.Iterations;
+        int baseSeed = FrameFuzzer.BaseSeed;
+        using var coordinators = new FuzzCoordinators();
+        var server = new ReplicationServer(coordinators);
+        LinkIdentity Identity(string principal) => new(principal, id => id == "secret" ? DocumentAccess.Denied : id == "ro" ? DocumentAccess.ReadOnly : DocumentAccess.ReadWrite);
+
+        // Another principal owns a timeline of "doc": links that open it are forgers.
+        var owned = TimelineId.New();
+        ServerLink ownerLink = server.CreateLink(Identity("owner"));
+        ownerLink.Handle(RawSyncSocket.Hello());
+        ownerLink.Handle(new OpenDocumentMessage("doc", owned, LsnRange.Empty));
+        ownerLink.Handle(new TimelineEntriesMessage("doc", RawSyncSocket.AddEntries(Lsn.Zero, 3)));
+
+        string[] ids = { "doc", "ro", "secret", "other", "bad id!", "", new string('a', 129) };
+        var codes = new Dictionary<ProtocolErrorCode, int>();
+        int handled = 0, accepted = 0, sessions = 0, emptyCreated = 0;
+        var stopwatch = Stopwatch.StartNew();
+        int seed = baseSeed;
+        while (handled < iterations)
+        {
+            var random = new Random(seed);
+            sessions++;
+            ServerLink link = server.CreateLink(Identity(random.Next(10) == 0 ? "owner" : "fuzzer"));
+            var timeline = random.Next(4) == 0 ? owned : TimelineId.New();
+            var tracked = new HashSet<TimelineId> { owned, timeline }; // the timelines this link could touch
+            var held = new Dictionary<string, LsnRange>();
+            for (int step = 0; step < 40 && handled < iterations; step++, handled++)
+            {
+                SyncMessage message = step == 0 && random.Next(10) != 0 ? RawSyncSocket.Hello() : Semantic(random, ids, timeline, owned, held, coordinators);
+                if (random.Next(2) == 0)
+                {
+                    (SyncMessage? mutated, ProtocolErrorCode? error) = FrameFuzzer.TryDecode(FrameFuzzer.Mutate(SyncMessageCodec.Encode(message), random), SyncProtocol.DefaultMaxFrameBytes);
+                    if (mutated is null)
+                    {
+                        codes[error!.Value] = codes.GetValueOrDefault(error.Value) + 1;
+                        handled++;
+                        break; // the transport closes the link on a frame it cannot decode
+                    }
+
+                    message = mutated;
+                }
+
+                if (message is OpenDocumentMessage open)
+                {
+                    tracked.Add(open.Timeline);
+                }
+
+                string before = coordinators.Snapshot(tracked);
+                try
+                {
+                    IReadOnlyList<SyncMessage> replies = link.Handle(message);
+                    accepted++;
+                    foreach (SyncMessage reply in replies)
+                    {
+                        switch (reply)
+                        {
+                            case DocumentOpenedMessage opened:
+                                held[opened.DocumentId] = opened.TimelineRange;
+                                break;
+                            case TimelineAckMessage ack:
+                                held[ack.DocumentId] = ack.TimelineRange;
+                                break;
+                        }
+                    }
+
+                    link.Poll();
+                }
+                catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.Protocol)
+                {
+                    ProtocolErrorCode code = FrameFuzzer.ProtocolCode(ex);
+                    codes[code] = codes.GetValueOrDefault(code) + 1;
+                    string after = coordinators.Snapshot(tracked);
+                    if (before != after)
+                    {
+                        // Known: an open refused after the document was looked up (LsnOutOfRange) leaves that document
+                        // created, empty. Nothing of the frame is in it; anything else is a failure.
+                        string created = after.Replace(before, "", StringComparison.Ordinal);
+                        bool onlyAnEmptyNewDocument = after.StartsWith(before, StringComparison.Ordinal) && message is OpenDocumentMessage
+                            && created == $"{((OpenDocumentMessage)message).DocumentId}: storage [0, 0] {coordinators.GetDocument(((OpenDocumentMessage)message).DocumentId).StorageChecksum} queued 0\n";
+                        Assert.True(onlyAnEmptyNewDocument, $"seed {seed} step {step}: a rejected {message.Type} ({code}) changed a journal:\n{before}\n→\n{after}");
+                        emptyCreated++;
+                    }
+
+                    handled++;
+                    break; // the link is closed
+                }
+                catch (Exception ex)
+                {
+                    Assert.Fail($"seed {seed} step {step}: {ex.GetType().Name} escaped ServerLink.Handle for {message}: {ex}");
+                }
+
+                if (handled % 512 == 0)
+                {
+                    coordinators.StepAll();
+                }
+            }
+
+            seed++;
+        }
+
+        coordinators.StepAll();
+        _output.WriteLine($"{handled} frames on {sessions} links in {stopwatch.Elapsed}: {accepted} accepted, {emptyCreated} refused opens left a new empty document; rejections: " +
+            string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
+        foreach (ProtocolErrorCode expected in new[] { ProtocolErrorCode.AccessDenied, ProtocolErrorCode.TimelineForgery, ProtocolErrorCode.LsnOutOfRange, ProtocolErrorCode.UnknownDocument, ProtocolErrorCode.UnexpectedMessage, ProtocolErrorCode.MalformedFrame })
+        {
+            Assert.True(codes.ContainsKey(expected), $"the fuzzer never reached {expected}");
+        }
+
+    }
+
+    [Fact]
+    [Trait("Category", "Fuzz")]
+    public async Task ALiveServerClosesOnlyTheFuzzedLinksAndKeepsServingAnotherClient()
+    {
+        int cases = Math.Max(200, FrameFuzzer.Iterations / 50);
+        int baseSeed = FrameFuzzer.BaseSeed;
+        await using var server = await TestServer.StartAsync(ServerDirectory);
+        using var good = Client("good");
+        good.CreateSchema();
+        long goodTotal = 0;
+        CoordinatorDocument counters = server.Document("counters");
+        CoordinatorDocument fuzz = server.Document("fuzz");
+        LsnRange probeStorage = server.Document("probe").StorageRange;
+        var probeTimeline = TimelineId.New();
+        await using SqlSyncClient goodSync = Connect(server.SyncUri, good);
+        string countersPrefix = "counters" + Path.DirectorySeparatorChar;
+        Dictionary<string, long> JournalFiles() => BadInputTests.Files(ServerDirectory)
+            .Where(f => !f.Key.StartsWith(countersPrefix, StringComparison.Ordinal)).ToDictionary(f => f.Key, f => f.Value);
+
+        var codes = new Dictionary<ProtocolErrorCode, int>();
+        int done = 0, accepted = 0, rejected = 0, sessions = 0, emptyCreated = 0, closedBySocket = 0;
+        var stopwatch = Stopwatch.StartNew();
+        int seed = baseSeed;
+        while (done < cases)
+        {
+            var random = new Random(seed);
+            sessions++;
+            var timeline = TimelineId.New();
+            Lsn next = Lsn.Zero;
+            await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
+            await raw.SendAsync(new OpenDocumentMessage("fuzz", timeline, fuzz.StorageRange));
+            await raw.ExpectAsync<DocumentOpenedMessage>(m => m.DocumentId == "fuzz");
+            for (int step = 0; step < 20 && done < cases; step++)
+            {
+                done++;
+                if (done % 25 == 0)
+                {
+                    good.Add("good", 1); // the other client keeps editing throughout
+                    goodTotal++;
+                }
+
+                await Eventually.TrueAsync(() => fuzz.QueuedMutationCount == 0, "the fuzzed document is idle");
+                Dictionary<string, long> filesBefore = JournalFiles();
+                LsnRange storageBefore = fuzz.StorageRange;
+                SyncMessage template = random.Next(6) switch
+                {
+                    0 => new OpenDocumentMessage("fuzz", random.Next(2) == 0 ? timeline : TimelineId.New(), storageBefore),
+                    1 or 2 => new TimelineEntriesMessage("fuzz", RawSyncSocket.AddEntries(next, random.Next(1, 4), "fuzz")),
+                    3 => new StorageAckMessage("fuzz", storageBefore),
+                    _ => FrameFuzzer.RandomMessage(random),
+                };
+                byte[] frame = random.Next(10) == 0 ? FrameFuzzer.Garbage(random) : FrameFuzzer.Mutate(SyncMessageCodec.Encode(template), random);
+                bool text = random.Next(100) == 0;
+                (SyncMessage? decoded, ProtocolErrorCode? decodeError) = text ? (null, ProtocolErrorCode.MalformedFrame) : FrameFuzzer.TryDecode(frame, SyncProtocol.DefaultMaxFrameBytes);
+
+                SyncMessage? reply;
+                try
+                {
+                    await raw.SendRawAsync(frame, text ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
+                    // The probe: a harmless open that always succeeds, so a DocumentOpened("probe") means the fuzzed frame was accepted.
+                    await raw.SendAsync(new OpenDocumentMessage("probe", probeTimeline, probeStorage));
+                }
+                catch (WebSocketException)
+                {
+                    // the server closed the link before the probe went out
+                }
+
+                while (true)
+                {
+                    reply = await raw.ReceiveAsync();
+                    if (reply is TimelineAckMessage { DocumentId: "fuzz" } ack)
+                    {
+                        next = ack.TimelineRange.Next;
+                    }
+
+                    if (reply is null or ErrorMessage || reply is DocumentOpenedMessage { DocumentId: "probe" })
+                    {
+                        break;
+                    }
+                }
+
+                if (reply is DocumentOpenedMessage)
+                {
+                    Assert.True(decoded is not null, $"seed {seed} step {step}: the server accepted a frame the codec refuses ({decodeError})");
+                    accepted++;
+                    continue;
+                }
+
+                if (reply is null && text && !System.Text.Unicode.Utf8.IsValid(frame))
+                {
+                    // Invalid UTF-8 in a text message breaks the WebSocket protocol itself: the socket closes it (1007)
+                    // before a frame reaches the sync layer, so there is no error frame to send. Still nothing may change.
+                    Assert.Equal(filesBefore, JournalFiles());
+                    closedBySocket++;
+                    break;
+                }
+
+                Assert.True(reply is ErrorMessage, $"seed {seed} step {step}: the server closed the link without an error frame after {(text ? "a text message" : decoded?.ToString() ?? decodeError.ToString())} ({frame.Length} bytes: {Convert.ToHexString(frame.AsSpan(0, Math.Min(64, frame.Length)))}); log: {server.Logs.Lines.LastOrDefault()}");
+                var error = (ErrorMessage)reply!;
+                if (decodeError is ProtocolErrorCode expected)
+                {
+                    Assert.True(expected == error.Code, $"seed {seed} step {step}: the codec says {expected}, the server answered {error.Code}: {error.Message}");
+                }
+
+                codes[error.Code] = codes.GetValueOrDefault(error.Code) + 1;
+                rejected++;
+                Assert.Null(await raw.ReceiveAsync()); // then the close
+                await Eventually.TrueAsync(() => fuzz.QueuedMutationCount == 0, "the fuzzed document is idle");
+                Dictionary<string, long> filesAfter = JournalFiles();
+                Assert.Equal(storageBefore, fuzz.StorageRange);
+                foreach ((string file, long length) in filesBefore)
+                {
+                    Assert.True(filesAfter.TryGetValue(file, out long now) && now == length, $"seed {seed} step {step}: a rejected frame ({error.Code}) changed {file}");
+                }
+
+                // Known: an open refused after its (new, valid) document id was looked up leaves that document created, empty.
+                string[] newDocuments = filesAfter.Keys.Except(filesBefore.Keys).Select(f => f.Split(Path.DirectorySeparatorChar)[0]).Distinct().ToArray();
+                Assert.True(newDocuments.Length == 0 || (decoded is OpenDocumentMessage open && newDocuments.SequenceEqual(new[] { open.DocumentId }) && server.Document(open.DocumentId).StorageRange.Count == 1),
+                    $"seed {seed} step {step}: a rejected frame ({error.Code}) created files in {string.Join(", ", newDocuments)}");
+                emptyCreated += newDocuments.Length;
+                break;
+            }
+
+            seed++;
+        }
+
+        await ConvergedAsync(good, counters, "the good client");
+        _output.WriteLine($"{done} frames on {sessions} live links in {stopwatch.Elapsed}: {accepted} accepted, {rejected} rejected, {closedBySocket} closed by the WebSocket layer (invalid UTF-8 text), {emptyCreated} refused opens left a new empty document; " +
+            string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
+        Assert.Equal(goodTotal, Value(counters, "good"));
+        Assert.Equal(goodTotal, Value(good, "good"));
+        Assert.Equal(counters.StorageChecksum, good.StorageChecksum);
+        Assert.Equal(1, goodSync.ConnectionCount); // never dropped while the fuzzer ran
+        Assert.Null(goodSync.LastError);
+        Assert.True(rejected > cases / 4 && accepted > 0, "the fuzz mixes rejected and accepted frames");
+        await Eventually.TrueAsync(() => server.Logs.Lines.Count(l => l.Message.Contains("closed for a protocol error")) == rejected, "every rejection was logged once");
+        Assert.DoesNotContain(server.Logs.Lines, l => l.Level >= LogLevel.Error);
+    }
+
+    /// <summary>A message a confused or hostile client could send on this link now: mostly plausible, often wrong.</summary>
+    private static SyncMessage Semantic(Random random, string[] ids, TimelineId timeline, TimelineId owned, Dictionary<string, LsnRange> held, FuzzCoordinators coordinators)
+    {
+        string id = random.Next(3) == 0 ? ids[random.Next(ids.Length)] : "doc";
+        LsnRange storage = coordinators.Exists(id) ? coordinators.GetDocument(id).StorageRange : LsnRange.Empty;
+        LsnRange RangeNear(LsnRange around) => random.Next(4) switch
+        {
+            0 => around,
+            1 => LsnRange.EmptyAt(new Lsn(around.Next.Value + (ulong)random.Next(0, 3))),
+            2 => LsnRange.Inclusive(Lsn.Zero, new Lsn(around.Next.Value + (ulong)random.Next(-1, 3) is var last && last < long.MaxValue ? last : 0)),
+            _ => FrameFuzzer.RandomRange(random),
+        };
+
+        switch (random.Next(12))
+        {
+            case 0:
+                return RawSyncSocket.Hello();
+            case 1:
+            case 2:
+                return new OpenDocumentMessage(id, random.Next(8) == 0 ? owned : random.Next(8) == 0 ? TimelineId.New() : timeline, RangeNear(storage));
+            case 3:
+            case 4:
+            case 5:
+            {
+                LsnRange mine = held.GetValueOrDefault(id);
+                Lsn first = random.Next(3) switch
+                {
+                    0 => mine.Next,
+                    1 => new Lsn(mine.Next.Value - Math.Min(mine.Next.Value, (ulong)random.Next(0, 3))),
+                    _ => new Lsn(mine.Next.Value + (ulong)random.Next(1, 1000)),
+                };
+                JournalPartial entries = random.Next(4) == 0
+                    ? FrameFuzzer.RandomEntries(random)
+                    : RawSyncSocket.AddEntries(first, random.Next(1, 4), random.Next(3) == 0 ? "x" : "y");
+                return new TimelineEntriesMessage(id, entries);
+            }
+
+            case 6:
+            case 7:
+                return new StorageAckMessage(id, RangeNear(storage));
+            default:
+                return FrameFuzzer.RandomMessage(random);
+        }
+    }
+
+    /// <summary>In-memory coordinators of the counters mutations; steps when asked, as a host would in the background.</summary>
+    private sealed class FuzzCoordinators : ICoordinatorProvider, IDisposable
+    {
+        private readonly Dictionary<string, CoordinatorDocument> _documents = new(StringComparer.Ordinal);
+
+        public bool Exists(string documentId) => _documents.ContainsKey(documentId);
+
+        public CoordinatorDocument GetDocument(string documentId)
+        {
+            if (!_documents.TryGetValue(documentId, out CoordinatorDocument? document))
+            {
+                document = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = CounterMutations.Reducer.Instance });
+                _documents.Add(documentId, document);
+            }
+
+            return document;
+        }
+
+        public void OnTimelineReceived(string documentId)
+        {
+        }
+
+        public void StepAll()
+        {
+            foreach (CoordinatorDocument document in _documents.Values)
+            {
+                document.StepAll();
+            }
+        }
+
+        /// <summary>Every journal's range: storage (with checksum) and each tracked timeline of each document.</summary>
+        public string Snapshot(IEnumerable<TimelineId> timelines)
+        {
+            var text = new System.Text.StringBuilder();
+            foreach ((string id, CoordinatorDocument document) in _documents)
+            {
+                text.Append(id).Append(": storage ").Append(document.StorageRange).Append(' ').Append(document.StorageChecksum).Append(" queued ").Append(document.QueuedMutationCount);
+                foreach (TimelineId timeline in timelines)
+                {
+                    LsnRange range = document.GetTimelineRange(timeline);
+                    if (!range.IsEmpty || range.Next.Value != 0)
+                    {
+                        text.Append(' ').Append(timeline).Append(range);
+                    }
+                }
+
+                text.Append('\n');
+            }
+
+            return text.ToString();
+        }
+
+        public void Dispose()
+        {
+            foreach (CoordinatorDocument document in _documents.Values)
+            {
+                document.Dispose();
+            }
+        }
+    }
+}

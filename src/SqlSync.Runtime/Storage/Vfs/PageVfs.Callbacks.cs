@@ -83,6 +83,14 @@ internal static unsafe partial class PageVfs
     {
         try
         {
+            // SQLite asks whether a hot journal exists at the start of every read transaction: answer the
+            // common case (no rollback journal in memory at all) without building a string.
+            if (s_memoryFiles.IsEmpty && EndsWith(zName, "-journal"u8))
+            {
+                *result = 0;
+                return SQLITE_OK;
+            }
+
             string? name = NameOf(zName);
             bool exists = name is not null
                 && (s_files.ContainsKey(name) || (s_memoryFiles.TryGetValue(name, out MemoryFile? memory) && memory.Length > 0));
@@ -93,6 +101,17 @@ internal static unsafe partial class PageVfs
         {
             return SQLITE_IOERR;
         }
+    }
+
+    private static bool EndsWith(byte* zName, ReadOnlySpan<byte> suffix)
+    {
+        if (zName is null)
+        {
+            return false;
+        }
+
+        var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(zName);
+        return name.EndsWith(suffix);
     }
 
     [UnmanagedCallersOnly]

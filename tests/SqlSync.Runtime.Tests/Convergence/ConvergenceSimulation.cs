@@ -173,7 +173,8 @@ internal sealed class ConvergenceSimulation : IDisposable
             < 74 => new Fail("fail-" + _rng.Next(1000).ToString(CultureInfo.InvariantCulture)),
             < 80 => new InsertNondeterministic(_rng.Next(1, 40)),
             < 92 => new Transfer(id, _rng.Next(1, IdSpace + 1), _rng.Next(1, 20)),
-            < 97 => new Fill(100 + _rng.Next(0, 60), _rng.Next(1, 4), _rng.Next(0, 400)),
+            < 95 => new Fill(100 + _rng.Next(0, 60), _rng.Next(1, 4), _rng.Next(0, 400)),
+            < 98 => new Ddl(_rng.Next(0, 12)),
             _ => new CreateSchema(),
         };
     }

@@ -5,7 +5,7 @@ namespace SqlSync.Runtime.Tests.Support;
 /// <summary>Hand-written mutation records and reducer (the tests of the engine do not depend on the generator).</summary>
 public static class TestMutations
 {
-    public const uint CreateSchemaTag = 1, InsertTag = 2, AddQuantityTag = 3, DeleteTag = 4, FailTag = 5, InsertNondeterministicTag = 6, TransferTag = 7, FillTag = 8;
+    public const uint CreateSchemaTag = 1, InsertTag = 2, AddQuantityTag = 3, DeleteTag = 4, FailTag = 5, InsertNondeterministicTag = 6, TransferTag = 7, FillTag = 8, DdlTag = 9;
 
     public sealed record CreateSchema : IMutation
     {
@@ -94,6 +94,20 @@ public static class TestMutations
         }
     }
 
+    /// <summary>
+    /// A schema change of a kind picked by the caller: tables and indexes come and go, so replicas' schema
+    /// cookies move by different amounts and connections must notice every schema change under them.
+    /// </summary>
+    public sealed record Ddl(int Kind) : IMutation
+    {
+        public uint Tag => DdlTag;
+        public void WriteTo(MutationWriter writer)
+        {
+            writer.WriteTag(Tag);
+            writer.WriteInt32(Kind);
+        }
+    }
+
     public static IMutationReducer Reducer { get; } = new TestReducer();
 
     private sealed class TestReducer : IMutationReducer
@@ -167,6 +181,30 @@ public static class TestMutations
 
                     break;
                 }
+                case DdlTag:
+                {
+                    int kind = reader.ReadInt32();
+                    string n = (kind / 4).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    switch (kind % 4)
+                    {
+                        case 0:
+                            context.Execute($"CREATE TABLE IF NOT EXISTS extra_{n}(x INTEGER PRIMARY KEY, y TEXT)");
+                            context.Execute($"INSERT INTO extra_{n}(y) VALUES('made at ' || datetime('now'))");
+                            break;
+                        case 1:
+                            context.Execute($"DROP TABLE IF EXISTS extra_{n}");
+                            break;
+                        case 2:
+                            context.Execute($"CREATE INDEX IF NOT EXISTS items_qty_{n} ON items(qty, name)");
+                            break;
+                        default:
+                            context.Execute($"DROP INDEX IF EXISTS items_qty_{n}");
+                            break;
+                    }
+
+                    break;
+                }
+
                 default:
                     throw new SqlSyncException(SqlSyncErrorCode.UnknownMutationTag, $"Unknown mutation tag {tag} for TestMutations.");
             }

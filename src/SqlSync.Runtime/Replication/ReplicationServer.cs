@@ -1,15 +1,11 @@
-using System.Collections.Concurrent;
-using SqlSync.Mutations;
-
 namespace SqlSync.Replication;
 
 /// <summary>
 /// The server side of the protocol without I/O: creates a <see cref="ServerLink"/> per connection and keeps
-/// what links share, the owner of every timeline. Thread-safe.
+/// what links share. Thread-safe.
 /// </summary>
 public sealed class ReplicationServer
 {
-    private readonly ConcurrentDictionary<(string Document, TimelineId Timeline), string> _owners = new();
     private long _nextLinkId;
 
     /// <summary>Creates the engine over the host's documents.</summary>
@@ -29,17 +25,5 @@ public sealed class ReplicationServer
     {
         ArgumentNullException.ThrowIfNull(identity);
         return new ServerLink(this, Interlocked.Increment(ref _nextLinkId), identity);
-    }
-
-    /// <summary>Binds <paramref name="timeline"/> of <paramref name="documentId"/> to <paramref name="principal"/>; false when another principal holds it.</summary>
-    internal bool TryClaimTimeline(string documentId, TimelineId timeline, string? principal)
-    {
-        if (principal is null)
-        {
-            return !_owners.ContainsKey((documentId, timeline));
-        }
-
-        string owner = _owners.GetOrAdd((documentId, timeline), principal);
-        return owner == principal;
     }
 }

@@ -127,12 +127,11 @@ public sealed class ServerLink
             throw Error(ProtocolErrorCode.AccessDenied, "access to the document is denied", open.DocumentId);
         }
 
-        if (!_server.TryClaimTimeline(open.DocumentId, open.Timeline, _identity.Principal))
+        CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
+        if (!document.TryClaimTimeline(open.Timeline, _identity.Principal))
         {
             throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {open.Timeline} belongs to another principal", open.DocumentId);
         }
-
-        CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
         if (open.StorageRange.Next > document.StorageRange.Next)
         {
             throw Error(ProtocolErrorCode.LsnOutOfRange,

@@ -87,6 +87,31 @@ public sealed class CoordinatorDocumentTests
 
     [Fact]
     [Trait("Category", "Documents")]
+    public void ATimelineBelongsToItsFirstPrincipalAcrossRestarts()
+    {
+        using var directory = new TempDirectory();
+        var options = new CoordinatorDocumentOptions { DocumentId = "owners", Reducer = Reducer, Directory = directory.Path, FsyncOnAppend = false };
+        var alice = TimelineId.New();
+        var shared = TimelineId.New();
+        using (var coordinator = CoordinatorDocument.Open(options))
+        {
+            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
+            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
+            Assert.False(coordinator.TryClaimTimeline(alice, "bob"));
+            Assert.False(coordinator.TryClaimTimeline(alice, null)); // anonymous may not use an owned timeline
+            Assert.True(coordinator.TryClaimTimeline(shared, null)); // nor does it claim one
+        }
+
+        using (var coordinator = CoordinatorDocument.Open(options))
+        {
+            Assert.False(coordinator.TryClaimTimeline(alice, "bob"));
+            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
+            Assert.True(coordinator.TryClaimTimeline(shared, "carol"));
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Documents")]
     public void StorageSyncIsSizedByBytes()
     {
         using var coordinator = Open();

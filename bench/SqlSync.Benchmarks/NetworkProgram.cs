@@ -65,7 +65,9 @@ internal static class NetworkProgram
         text.AppendLine($"- Sustained load: 1, 10 and 50 clients insert concurrently, each on its own thread, for {settings.Duration.TotalSeconds:0.#} s after a {settings.Warmup.TotalSeconds:0.#} s warm-up;");
         text.AppendLine($"  each keeps at most {ThroughputBench.TotalWindow:N0} / clients (at least 32) mutations pending (closed loop). Throughput = the");
         text.AppendLine("  coordinator's `sqlsync.mutations.applied` per second; convergence = time from stopping the writers until every client");
-        text.AppendLine("  has nothing pending and all hold the same storage.");
+        text.AppendLine("  has nothing pending and all hold the same storage. mutations/step = applied / coordinator steps (storage entries);");
+        text.AppendLine("  mutations/frame up = applied / frames received from all clients (acknowledgements included); process CPU = CPU time of");
+        text.AppendLine("  the whole process (server and all clients) / wall time, out of 200%.");
         text.AppendLine("- Bytes: the server's `sqlsync.bytes.received` / `sqlsync.bytes.sent` (frame payloads; WebSocket headers and TCP/IP not");
         text.AppendLine("  counted) over the run, per mutation; download per mutation per connected client. Storage entries are page sets");
         text.AppendLine("  (whole 4 KiB SQLite pages), so downloads are much larger than uploads; page deltas and compression on the wire");

@@ -53,7 +53,7 @@ internal sealed class NetworkReport
     {
         var text = new StringBuilder();
         text.AppendLine("| Scenario | fsync | p50 ms | p99 ms | max ms | send rate /s | A→applied p50 / p99 ms | applied→B p50 / p99 ms | up B/mut | down B/mut/client |");
-        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach ((string name, Dictionary<bool, List<LatencyResult>> runs) in new[] { ("Propagation, paced 200/s", Paced), ("Propagation, max rate", MaxRate) })
         {
             foreach (bool fsync in new[] { true, false })
@@ -65,12 +65,12 @@ internal sealed class NetworkReport
             }
         }
 
-        text.AppendLine().AppendLine("| Sustained load | fsync | applied mutations/s (median) | min | max | converged after stop, ms | up B/mut | down B/mut/client |");
-        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine().AppendLine("| Sustained load | fsync | applied mutations/s (median) | min | max | mutations/step | mutations/frame up | process CPU | converged after stop, ms | up B/mut | down B/mut/client |");
+        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (((bool fsync, int clients), List<ThroughputResult> r) in Throughput)
         {
             text.AppendLine($"| {clients} client(s), window {ThroughputBench.WindowPerClient(clients)} each | {(fsync ? "on" : "off")} | {Median(r, x => x.AppliedPerSecond):N0} | " +
-                $"{r.Min(x => x.AppliedPerSecond):N0} | {r.Max(x => x.AppliedPerSecond):N0} | {Median(r, x => x.ConvergeMs):N0} | " +
+                $"{r.Min(x => x.AppliedPerSecond):N0} | {r.Max(x => x.AppliedPerSecond):N0} | {Median(r, x => x.MutationsPerStep):N0} | {Median(r, x => x.MutationsPerFrameUp):N1} | {Median(r, x => x.CpuPercent):N0}% | {Median(r, x => x.ConvergeMs):N0} | " +
                 $"{Median(r, x => x.UpBytesPerMutation):N0} | {Median(r, x => x.DownBytesPerMutationPerClient):N0} |");
         }
 

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace SqlSync.Benchmarks;
 
 /// <summary>One sustained-throughput trial.</summary>
-internal sealed record ThroughputResult(int Clients, double AppliedPerSecond, double ConvergeMs, double UpBytesPerMutation, double DownBytesPerMutationPerClient);
+internal sealed record ThroughputResult(int Clients, double AppliedPerSecond, double ConvergeMs, double UpBytesPerMutation, double DownBytesPerMutationPerClient,
+    double MutationsPerStep, double MutationsPerFrameUp, double CpuPercent);
 
 /// <summary>
 /// Sustained mutations per second on one document: every client (its own LocalDocument and SqlSyncClient)
@@ -34,11 +35,13 @@ internal static class ThroughputBench
             Task[] writers = peers.Select((peer, i) => Task.Factory.StartNew(
                 () => Write(peer, i, window, stop.Token), TaskCreationOptions.LongRunning)).ToArray();
             await Task.Delay(warmup);
-            long appliedStart = meter.MutationsApplied, receivedStart = meter.BytesReceived, sentStart = meter.BytesSent;
+            long appliedStart = meter.MutationsApplied, receivedStart = meter.BytesReceived, sentStart = meter.BytesSent, stepsStart = meter.Steps, framesStart = meter.FramesReceived;
+            TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
             await Task.Delay(duration);
-            long appliedEnd = meter.MutationsApplied, receivedEnd = meter.BytesReceived, sentEnd = meter.BytesSent;
+            long appliedEnd = meter.MutationsApplied, receivedEnd = meter.BytesReceived, sentEnd = meter.BytesSent, stepsEnd = meter.Steps, framesEnd = meter.FramesReceived;
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double cpuPercent = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds / seconds * 100;
             stop.Cancel();
             await Task.WhenAll(writers);
             long stopped = Stopwatch.GetTimestamp();
@@ -50,7 +53,8 @@ internal static class ThroughputBench
             double convergeMs = Stopwatch.GetElapsedTime(stopped).TotalMilliseconds;
             long applied = appliedEnd - appliedStart;
             return new ThroughputResult(clients, applied / seconds, convergeMs,
-                (receivedEnd - receivedStart) / (double)applied, (sentEnd - sentStart) / (double)applied / clients);
+                (receivedEnd - receivedStart) / (double)applied, (sentEnd - sentStart) / (double)applied / clients,
+                applied / (double)Math.Max(1, stepsEnd - stepsStart), applied / (double)Math.Max(1, framesEnd - framesStart), cpuPercent);
         }
         finally
         {

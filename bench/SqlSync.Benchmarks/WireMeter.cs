@@ -10,7 +10,7 @@ namespace SqlSync.Benchmarks;
 internal sealed class WireMeter : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private long _received, _sent, _applied;
+    private long _received, _sent, _applied, _steps, _framesReceived;
 
     public WireMeter()
     {
@@ -34,6 +34,12 @@ internal sealed class WireMeter : IDisposable
 
     public long MutationsApplied => Interlocked.Read(ref _applied);
 
+    /// <summary>Frames received from clients (the counter is added once per frame).</summary>
+    public long FramesReceived => Interlocked.Read(ref _framesReceived);
+
+    /// <summary>Coordinator steps that applied something (one storage entry each).</summary>
+    public long Steps => Interlocked.Read(ref _steps);
+
     public void Dispose() => _listener.Dispose();
 
     private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
@@ -42,11 +48,13 @@ internal sealed class WireMeter : IDisposable
         {
             case "sqlsync.bytes.received":
                 Interlocked.Add(ref _received, value);
+                Interlocked.Increment(ref _framesReceived);
                 break;
             case "sqlsync.bytes.sent":
                 Interlocked.Add(ref _sent, value);
                 break;
             default:
+                Interlocked.Increment(ref _steps);
                 long total = Interlocked.Add(ref _applied, value);
                 Applied?.Invoke(total, Stopwatch.GetTimestamp());
                 break;

@@ -56,7 +56,7 @@ internal static class NetworkProgram
         text.AppendLine("- Setup: an in-process Kestrel server on 127.0.0.1 (ephemeral port, `AddSqlSync`/`MapSqlSync(\"/sync\")`, default");
         text.AppendLine("  options apart from `FsyncOnAppend`); clients are `SqlSyncClient`s over loopback WebSockets, each with its own");
         text.AppendLine("  in-memory `LocalDocument`, all on one document. Every mutation is the engine section's single-row INSERT");
-        text.AppendLine("  (`InsertRow(long id, string v)` with a 16-byte text; a 12-byte record). A fresh server and fresh clients per trial.");
+        text.AppendLine("  (`InsertRow(long id, string v)` with a 16-byte text). A fresh server and fresh clients per trial.");
         text.AppendLine($"- Propagation: client A inserts rows whose id is a sequence number, paced by a Stopwatch schedule at {settings.PacedRate}/s for");
         text.AppendLine($"  {settings.PacedDuration.TotalSeconds:0} s ({settings.PacedCount:N0} mutations), or back to back ({settings.MaxRateCount:N0} mutations, \"max rate\"). Client B handles");
         text.AppendLine("  `LocalDocument.Changed` with `Kind == Rebased`, queries `max(id)` and timestamps every newly visible id. The coordinator's");

@@ -53,7 +53,7 @@ internal sealed class NetworkReport
     {
         var text = new StringBuilder();
         text.AppendLine("| Scenario | fsync | p50 ms | p99 ms | max ms | send rate /s | A→applied p50 / p99 ms | applied→B p50 / p99 ms | up B/mut | down B/mut/client |");
-        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach ((string name, Dictionary<bool, List<LatencyResult>> runs) in new[] { ("Propagation, paced 200/s", Paced), ("Propagation, max rate", MaxRate) })
         {
             foreach (bool fsync in new[] { true, false })

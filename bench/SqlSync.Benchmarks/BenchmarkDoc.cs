@@ -58,12 +58,12 @@ internal static class BenchmarkDoc
         return text.ToString();
     }
 
-    /// <summary>Replaces (or appends) the Engine section of <paramref name="path"/>; creates the file if missing.</summary>
-    public static void Write(string path, string section)
+    /// <summary>Replaces (or appends) the section under <paramref name="heading"/> (the Engine section by default) of <paramref name="path"/>; creates the file if missing.</summary>
+    public static void Write(string path, string section, string heading = Heading)
     {
         string existing = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n\n";
         var lines = existing.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
-        int start = lines.FindIndex(l => l.TrimEnd() == Heading);
+        int start = lines.FindIndex(l => l.TrimEnd() == heading);
         string result;
         if (start < 0)
         {
@@ -79,5 +79,19 @@ internal static class BenchmarkDoc
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, result.TrimEnd('\n') + "\n");
+    }
+
+    /// <summary>The directory holding SqlSync.sln, searched upwards from the current directory.</summary>
+    public static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SqlSync.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
     }
 }

@@ -3,7 +3,8 @@ using SqlSync.Benchmarks;
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
 //        [--only local,coordinator,rebase,memory,breakdown] [--cpu-time]
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
-// A full run writes the "Engine" section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
+//        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
+// A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 bool quick = args.Contains("--quick");
@@ -23,6 +24,11 @@ if (only.Except(EngineRun.Groups).FirstOrDefault() is string unknown)
     return 2;
 }
 
+if (positional.Length == 1 && positional[0] == "network")
+{
+    return await NetworkProgram.RunAsync(args, quick, write, output);
+}
+
 if (positional.Length == 1 && positional[0] == "engine-breakdown")
 {
     Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5));
@@ -31,7 +37,7 @@ if (positional.Length == 1 && positional[0] == "engine-breakdown")
 
 if (positional.Length != 1 || positional[0] != "engine")
 {
-    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
+    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown|network [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
     return 2;
 }
 
@@ -39,7 +45,7 @@ if (positional.Length != 1 || positional[0] != "engine")
 Console.Error.WriteLine("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
 
-string root = RepositoryRoot();
+string root = BenchmarkDoc.RepositoryRoot();
 string command = "dotnet run -c Release --project bench/SqlSync.Benchmarks -- " + string.Join(' ', args);
 MachineInfo machine = MachineInfo.Describe();
 string loadBefore = MachineInfo.LoadAverage();
@@ -74,16 +80,3 @@ if (write)
 }
 
 return 0;
-
-static string RepositoryRoot()
-{
-    for (DirectoryInfo? directory = new(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "SqlSync.sln")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

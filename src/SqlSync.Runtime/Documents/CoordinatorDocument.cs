@@ -123,6 +123,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         {
             ThrowIfDisposed();
             IJournal journal = ReceivedJournal(timeline);
+            Lsn first = journal.Range.Next;
             for (int i = 0; i < partial.Entries.Count; i++)
             {
                 var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
@@ -138,7 +139,18 @@ public sealed partial class CoordinatorDocument : IDisposable
                 }
 
                 journal.Append(partial.Entries[i].Span);
-                _queue.Enqueue((timeline, lsn));
+            }
+
+            // Group commit: one fsync for the whole batch (not one per entry), before the entries are queued
+            // and before the returned range acknowledges them to the client.
+            if (journal.Range.Next > first && _journals.FsyncOnAppend)
+            {
+                journal.Flush();
+            }
+
+            for (ulong lsn = first.Value; lsn < journal.Range.Next.Value; lsn++)
+            {
+                _queue.Enqueue((timeline, new Lsn(lsn)));
             }
 
             return journal.Range;
@@ -249,7 +261,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     {
         if (!_received.TryGetValue(timeline, out IJournal? journal))
         {
-            journal = _journals.Open(Path.Combine("timelines", timeline.ToString()));
+            journal = _journals.OpenBatched(Path.Combine("timelines", timeline.ToString()));
             _received.Add(timeline, journal);
         }
 

@@ -5,6 +5,7 @@ namespace SqlSync.Documents;
 /// <summary>Opens a document's journals: in memory, or as file journals under a directory.</summary>
 internal sealed class JournalFactory
 {
+    private static readonly FileJournalOptions BatchedOptions = new() { FsyncOnAppend = false };
     private readonly string? _directory;
     private readonly FileJournalOptions _options;
 
@@ -21,9 +22,19 @@ internal sealed class JournalFactory
     /// <summary>The directory, or null for memory journals.</summary>
     public string? Directory => _directory;
 
+    /// <summary>Whether file journals fsync every append.</summary>
+    public bool FsyncOnAppend => _options.FsyncOnAppend;
+
     /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>.</summary>
     public IJournal Open(string relativePath) =>
         _directory is null ? new MemoryJournal() : FileJournal.Open(Path.Combine(_directory, relativePath), _options);
+
+    /// <summary>
+    /// Opens a journal whose appends are not fsynced one by one: the caller fsyncs a batch with
+    /// <see cref="IJournal.Flush"/> (group commit) when <see cref="FsyncOnAppend"/> is set.
+    /// </summary>
+    public IJournal OpenBatched(string relativePath) =>
+        _directory is null ? new MemoryJournal() : FileJournal.Open(Path.Combine(_directory, relativePath), BatchedOptions);
 
     /// <summary>The sub-directories of <paramref name="relativePath"/> that exist (none for memory journals).</summary>
     public IEnumerable<string> Children(string relativePath)

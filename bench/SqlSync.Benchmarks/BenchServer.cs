@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SqlSync.Server;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// An in-process Kestrel server on 127.0.0.1 (ephemeral port) hosting SqlSync on /sync with the benchmark
+/// reducer; file journals under a fresh temp directory, deleted on dispose.
+/// </summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly TempRoot _root;
+
+    private BenchServer(WebApplication app, TempRoot root, Uri syncUri)
+    {
+        _app = app;
+        _root = root;
+        SyncUri = syncUri;
+    }
+
+    public Uri SyncUri { get; }
+
+    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend)
+    {
+        var root = new TempRoot("net-server");
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddSimpleConsole();
+        builder.Services.AddSqlSync(options =>
+        {
+            options.DataDirectory = root.Path;
+            options.FsyncOnAppend = fsyncOnAppend;
+            options.UseReducer(BenchMutations.Reducer);
+        });
+        WebApplication app = builder.Build();
+        app.MapSqlSync("/sync");
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new UriBuilder(address) { Scheme = "ws", Path = "/sync" }.Uri;
+        return new BenchServer(app, root, uri);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _root.Dispose();
+    }
+}

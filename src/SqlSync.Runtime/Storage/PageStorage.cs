@@ -92,43 +92,15 @@ internal sealed class PageStorage : IDisposable
         }
 
         uint size = SizeInPages;
-        List<KeyValuePair<uint, byte[]>> pages = _pending.SortedPages(size);
+        var pages = new PendingPageSet(_pending.SortedPages(size));
 
-        // Compute the checksum after this commit without touching the view, so a failed append leaves
-        // the view as it was. Mirrors PageView.Resize followed by SetPage of every written page.
-        ulong checksum = _view.Checksum;
-        for (uint page = size + 1; page <= _view.Size; page++)
-        {
-            checksum ^= DatabaseChecksum.HashPage(page, _view.Page(page));
-        }
-
-        for (uint page = _view.Size + 1; page <= size; page++)
-        {
-            checksum ^= DatabaseChecksum.HashPage(page, _view.Page(0));
-        }
-
-        foreach (KeyValuePair<uint, byte[]> page in pages)
-        {
-            // Page() of a number beyond the view's size reads as zeros, which is what Resize added.
-            checksum ^= DatabaseChecksum.HashPage(page.Key, _view.Page(page.Key));
-            checksum ^= DatabaseChecksum.HashPage(page.Key, page.Value);
-        }
-
-        byte[] entry = StorageEntry.Encode(size, checksum, pages);
+        // The checksum after this commit, computed without touching the view, so a failed append leaves
+        // the view as it was.
+        ulong checksum = _view.ChecksumAfter(size, pages);
+        byte[] entry = StorageEntry.Encode(size, checksum, pages.Pages);
         Lsn lsn = _journal.Append(entry);
-
-        _view.Resize(size);
-        foreach (KeyValuePair<uint, byte[]> page in pages)
-        {
-            _view.AdoptPage(page.Key, page.Value);
-        }
-
+        _view.Adopt(size, pages, checksum);
         _pending.Clear();
-        if (_view.Checksum != checksum)
-        {
-            throw new InvalidOperationException($"Internal error: checksum after commit of {Name} at LSN {lsn} is inconsistent.");
-        }
-
         return lsn;
     }
 
@@ -136,14 +108,16 @@ internal sealed class PageStorage : IDisposable
     public void Revert() => _pending.Clear();
 
     /// <summary>
-    /// Appends an entry received from the coordinator at its LSN, applies it to the view, and checks that
-    /// the view's checksum now equals the coordinator's; a mismatch is a <see cref="SqlSyncErrorCode.Divergence"/>.
+    /// Takes an entry received from the coordinator at its LSN: checks that the view's checksum after it
+    /// would equal the coordinator's (a mismatch is a <see cref="SqlSyncErrorCode.Divergence"/>, and then
+    /// nothing is appended or changed), appends it, and applies it to the view.
     /// </summary>
-    public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> entry)
+    public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> data)
     {
-        StorageEntry.Decode(entry); // validate before anything becomes durable
-        _journal.AppendAt(lsn, entry.Span);
-        ApplyToView(lsn, entry);
+        StorageEntry entry = StorageEntry.Decode(data);
+        ulong checksum = VerifiedChecksumAfter(lsn, entry);
+        _journal.AppendAt(lsn, data.Span);
+        _view.Apply(entry.DatabaseSizeInPages, entry, checksum);
     }
 
     /// <summary>Recomputes the view's checksum from every page and compares it with the running one.</summary>
@@ -168,16 +142,18 @@ internal sealed class PageStorage : IDisposable
     private void ApplyToView(Lsn lsn, ReadOnlyMemory<byte> data)
     {
         StorageEntry entry = StorageEntry.Decode(data);
-        _view.Resize(entry.DatabaseSizeInPages);
-        for (int i = 0; i < entry.PageCount; i++)
-        {
-            _view.SetPage(entry.PageNumberAt(i), entry.PageAt(i));
-        }
+        _view.Apply(entry.DatabaseSizeInPages, entry, VerifiedChecksumAfter(lsn, entry));
+    }
 
-        if (_view.Checksum != entry.ChecksumAfter)
+    private ulong VerifiedChecksumAfter(Lsn lsn, StorageEntry entry)
+    {
+        ulong checksum = _view.ChecksumAfter(entry.DatabaseSizeInPages, entry);
+        if (checksum != entry.ChecksumAfter)
         {
             throw new SqlSyncException(SqlSyncErrorCode.Divergence,
-                $"Document '{Name}' diverged at storage LSN {lsn}: the replica's checksum is 0x{_view.Checksum:X16}, the coordinator's is 0x{entry.ChecksumAfter:X16}.");
+                $"Document '{Name}' diverged at storage LSN {lsn}: the replica's checksum would be 0x{checksum:X16}, the coordinator's is 0x{entry.ChecksumAfter:X16}.");
         }
+
+        return checksum;
     }
 }

@@ -26,52 +26,74 @@ internal sealed class PageView
         return _pages[pageNumber - 1] ?? s_zeroPage;
     }
 
-    /// <summary>Sets the database size, keeping the checksum right for pages that appear or vanish.</summary>
-    public void Resize(uint newSize)
-    {
-        while (Size > newSize)
-        {
-            Checksum ^= DatabaseChecksum.HashPage(Size, Page(Size));
-            _pages[Size - 1] = null;
-            Size--;
-        }
-
-        if (newSize > Size)
-        {
-            EnsureCapacity(newSize);
-            while (Size < newSize)
-            {
-                Size++;
-                Checksum ^= DatabaseChecksum.HashPage(Size, s_zeroPage);
-            }
-        }
-    }
-
     /// <summary>
-    /// Replaces a page inside the current size by a copy of <paramref name="bytes"/>. The old page's hash is
-    /// computed from its bytes, not remembered, so a page changed behind the engine's back makes the
-    /// checksum disagree with the coordinator's at the next entry that rewrites it.
+    /// The checksum the view would have after resizing to <paramref name="size"/> and replacing
+    /// <paramref name="pages"/>, without changing it. O(pages written + pages added or cut). The old
+    /// pages' hashes are computed from their bytes, not remembered, so a page changed behind the engine's
+    /// back makes the prediction disagree with the coordinator's checksum when an entry rewrites it.
     /// </summary>
-    public void SetPage(uint pageNumber, ReadOnlySpan<byte> bytes)
+    public ulong ChecksumAfter(uint size, IPageSet pages)
     {
-        byte[]? target = _pages[pageNumber - 1];
-        Checksum ^= DatabaseChecksum.HashPage(pageNumber, target ?? s_zeroPage);
-        if (target is null)
+        ulong checksum = Checksum;
+        for (uint page = size + 1; page <= Size; page++)
         {
-            target = new byte[StorageFormat.PageSize];
-            _pages[pageNumber - 1] = target;
+            checksum ^= DatabaseChecksum.HashPage(page, Page(page));
         }
 
-        bytes.CopyTo(target);
-        Checksum ^= DatabaseChecksum.HashPage(pageNumber, target);
+        for (uint page = Size + 1; page <= size; page++)
+        {
+            checksum ^= DatabaseChecksum.HashPage(page, s_zeroPage);
+        }
+
+        for (int i = 0; i < pages.PageCount; i++)
+        {
+            uint page = pages.PageNumberAt(i);
+            checksum ^= DatabaseChecksum.HashPage(page, Page(page)); // beyond the old size: zeros, as added above
+            checksum ^= DatabaseChecksum.HashPage(page, pages.PageAt(i));
+        }
+
+        return checksum;
     }
 
-    /// <summary>Like <see cref="SetPage"/>, taking ownership of <paramref name="page"/> instead of copying.</summary>
-    public void AdoptPage(uint pageNumber, byte[] page)
+    /// <summary>Resizes and copies <paramref name="pages"/> in; <paramref name="checksum"/> is what <see cref="ChecksumAfter"/> predicted.</summary>
+    public void Apply(uint size, IPageSet pages, ulong checksum)
     {
-        Checksum ^= DatabaseChecksum.HashPage(pageNumber, Page(pageNumber));
-        _pages[pageNumber - 1] = page;
-        Checksum ^= DatabaseChecksum.HashPage(pageNumber, page);
+        Resize(size);
+        for (int i = 0; i < pages.PageCount; i++)
+        {
+            uint page = pages.PageNumberAt(i);
+            byte[] target = _pages[page - 1] ??= new byte[StorageFormat.PageSize];
+            pages.PageAt(i).CopyTo(target);
+        }
+
+        Checksum = checksum;
+    }
+
+    /// <summary>Like <see cref="Apply"/>, taking ownership of the pending layer's arrays instead of copying.</summary>
+    public void Adopt(uint size, PendingPageSet pages, ulong checksum)
+    {
+        Resize(size);
+        foreach (KeyValuePair<uint, byte[]> page in pages.Pages)
+        {
+            _pages[page.Key - 1] = page.Value;
+        }
+
+        Checksum = checksum;
+    }
+
+    private void Resize(uint size)
+    {
+        if (size > _pages.Length)
+        {
+            Array.Resize(ref _pages, (int)Math.Max(size, (uint)_pages.Length * 2));
+        }
+
+        for (uint page = size + 1; page <= Size; page++)
+        {
+            _pages[page - 1] = null;
+        }
+
+        Size = size;
     }
 
     /// <summary>Recomputes the checksum from every page, ignoring the running value.</summary>
@@ -93,11 +115,4 @@ internal sealed class PageView
         page[offset] ^= 0x01;
     }
 
-    private void EnsureCapacity(uint size)
-    {
-        if (_pages.Length < size)
-        {
-            Array.Resize(ref _pages, (int)Math.Max(size, (uint)_pages.Length * 2));
-        }
-    }
 }

@@ -36,6 +36,7 @@ public sealed class DivergenceTests
         Assert.Equal(SqlSyncErrorCode.Divergence, error.Code);
         Assert.Contains($"'{documentId}'", error.Message, StringComparison.Ordinal);
         Assert.Contains($"LSN {next}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(next, replica.StorageRange.Next); // the diverging entry was not appended
     }
 
     [Fact]

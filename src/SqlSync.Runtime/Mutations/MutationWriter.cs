@@ -1,5 +1,10 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
 
 namespace SqlSync.Mutations;
 
@@ -8,8 +13,16 @@ namespace SqlSync.Mutations;
 /// UTF-8 strings (docs/formats.md). The same values always give the same bytes. Reusable after
 /// <see cref="Reset"/>; not thread-safe.
 /// </summary>
+/// <remarks>
+/// Every write reserves its bytes with one capacity check and stores them through a reference into the
+/// buffer (no span slicing, no second bounds check). Strings are transcoded once, straight into the buffer.
+/// </remarks>
+[SkipLocalsInit]
 public sealed partial class MutationWriter
 {
+    /// <summary>Strings up to this many UTF-16 units are transcoded in one pass into room for their worst case (3 bytes a unit).</summary>
+    private const int OnePassStringLimit = 4096;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private byte[] _buffer;
@@ -33,43 +46,56 @@ public sealed partial class MutationWriter
     /// <summary>A copy of the bytes written so far.</summary>
     public byte[] ToArray() => WrittenSpan.ToArray();
 
+    /// <summary>
+    /// Makes room for at least <paramref name="count"/> more bytes, so that the writes that follow do not
+    /// grow the buffer. Writes nothing; a hint, never required.
+    /// </summary>
+    public void EnsureCapacity(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > _buffer.Length - _length)
+        {
+            Grow(count);
+        }
+    }
+
     /// <summary>Writes a record's tag.</summary>
     public void WriteTag(uint tag) => WriteUInt32(tag);
 
     /// <summary>Writes a byte.</summary>
-    public void WriteByte(byte value) => Reserve(1)[0] = value;
+    public void WriteByte(byte value) => Reserve(1) = value;
 
     /// <summary>Writes a boolean as one byte, 0 or 1.</summary>
-    public void WriteBoolean(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+    public void WriteBoolean(bool value) => Reserve(1) = value ? (byte)1 : (byte)0;
 
     /// <summary>Writes 4 bytes, little-endian.</summary>
-    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Reserve(4), value);
+    public void WriteUInt32(uint value) => Unsafe.WriteUnaligned(ref Reserve(4), LittleEndian(value));
 
     /// <summary>Writes 4 bytes, little-endian.</summary>
-    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
+    public void WriteInt32(int value) => Unsafe.WriteUnaligned(ref Reserve(4), LittleEndian(value));
 
     /// <summary>Writes 8 bytes, little-endian.</summary>
-    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), value);
+    public void WriteInt64(long value) => Unsafe.WriteUnaligned(ref Reserve(8), LittleEndian(value));
 
     /// <summary>Writes 8 bytes, little-endian.</summary>
-    public void WriteUInt64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), value);
+    public void WriteUInt64(ulong value) => Unsafe.WriteUnaligned(ref Reserve(8), LittleEndian(value));
 
     /// <summary>Writes the IEEE 754 bits of <paramref name="value"/>, little-endian (NaN payloads and -0.0 kept).</summary>
-    public void WriteDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
+    public void WriteDouble(double value) => Unsafe.WriteUnaligned(ref Reserve(8), LittleEndian(BitConverter.DoubleToInt64Bits(value)));
 
     /// <summary>Writes an unsigned LEB128 varint (1–10 bytes); used for lengths.</summary>
     public void WriteVarUInt64(ulong value)
     {
-        Span<byte> span = Reserve(10);
-        int i = 0;
-        while (value >= 0x80)
+        if (value < 0x80)
         {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
+            Reserve(1) = (byte)value;
+            return;
         }
 
-        span[i++] = (byte)value;
-        _length -= 10 - i;
+        int start = _length;
+        ref byte first = ref Reserve(10);
+        int count = WriteVarUInt64(ref first, value);
+        _length = start + count;
     }
 
     /// <summary>Writes a non-null string: varint byte length, then UTF-8 bytes.</summary>
@@ -77,6 +103,46 @@ public sealed partial class MutationWriter
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > OnePassStringLimit)
+        {
+            WriteLongString(value);
+            return;
+        }
+
+        // One pass: reserve the worst case (3 bytes per UTF-16 unit) after room for its varint, transcode
+        // straight into the buffer, then write the real length in front; if the real length's varint is
+        // shorter than the room left for it, slide the bytes down.
+        int maxBytes = value.Length * 3;
+        int prefix = VarUInt64Size((ulong)maxBytes);
+        int start = _length;
+        EnsureCapacity(prefix + maxBytes);
+        Span<byte> destination = _buffer.AsSpan(start + prefix, maxBytes);
+        OperationStatus status = Utf8.FromUtf16(value, destination, out _, out int written, replaceInvalidSequences: false);
+        if (status != OperationStatus.Done)
+        {
+            throw LoneSurrogate(nameof(value), null);
+        }
+
+        int lengthSize = WriteVarUInt64(ref _buffer[start], (ulong)written);
+        if (lengthSize != prefix)
+        {
+            destination.Slice(0, written).CopyTo(_buffer.AsSpan(start + lengthSize));
+        }
+
+        _length = start + lengthSize + written;
+    }
+
+    /// <summary>Writes a non-null byte array: varint length, then the bytes.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        WriteVarUInt64((ulong)value.Length);
+        int start = _length;
+        Reserve(value.Length);
+        value.CopyTo(_buffer.AsSpan(start, value.Length));
+    }
+
+    private void WriteLongString(string value)
+    {
         int byteCount;
         try
         {
@@ -84,30 +150,70 @@ public sealed partial class MutationWriter
         }
         catch (EncoderFallbackException ex)
         {
-            throw new ArgumentException("The string is not valid UTF-16 (it holds a lone surrogate), so it cannot be encoded exactly.", nameof(value), ex);
+            throw LoneSurrogate(nameof(value), ex);
         }
 
         WriteVarUInt64((ulong)byteCount);
-        StrictUtf8.GetBytes(value, Reserve(byteCount));
+        int start = _length;
+        Reserve(byteCount);
+        StrictUtf8.GetBytes(value, _buffer.AsSpan(start, byteCount));
     }
 
-    /// <summary>Writes a non-null byte array: varint length, then the bytes.</summary>
-    public void WriteBytes(ReadOnlySpan<byte> value)
-    {
-        WriteVarUInt64((ulong)value.Length);
-        value.CopyTo(Reserve(value.Length));
-    }
+    private static ArgumentException LoneSurrogate(string parameter, Exception? inner) =>
+        new("The string is not valid UTF-16 (it holds a lone surrogate), so it cannot be encoded exactly.", parameter, inner);
 
-    /// <summary>Returns a span of <paramref name="count"/> bytes at the end, counted as written.</summary>
-    private Span<byte> Reserve(int count)
+    /// <summary>How many bytes the LEB128 varint of <paramref name="value"/> takes.</summary>
+    private static int VarUInt64Size(ulong value) => value == 0 ? 1 : (70 - BitOperations.LeadingZeroCount(value)) / 7;
+
+    /// <summary>Writes the LEB128 varint of <paramref name="value"/> at <paramref name="destination"/> (room for 10 bytes); returns its size.</summary>
+    private static int WriteVarUInt64(ref byte destination, ulong value)
     {
-        if (_buffer.Length - _length < count)
+        int i = 0;
+        while (value >= 0x80)
         {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+            Unsafe.Add(ref destination, i++) = (byte)(value | 0x80);
+            value >>= 7;
         }
 
-        Span<byte> span = _buffer.AsSpan(_length, count);
-        _length += count;
-        return span;
+        Unsafe.Add(ref destination, i++) = (byte)value;
+        return i;
+    }
+
+    private static uint LittleEndian(uint value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    private static int LittleEndian(int value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    private static long LittleEndian(long value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    private static ulong LittleEndian(ulong value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    private static short LittleEndian(short value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    private static ushort LittleEndian(ushort value) => BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+
+    /// <summary>
+    /// Counts <paramref name="count"/> (≥ 0) more bytes as written and returns a reference to the first; the
+    /// caller stores exactly that many. One capacity check; growth is out of line.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref byte Reserve(int count)
+    {
+        int length = _length;
+        byte[] buffer = _buffer;
+        if ((uint)count > (uint)(buffer.Length - length))
+        {
+            buffer = Grow(count);
+        }
+
+        _length = length + count;
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), (nint)(uint)length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte[] Grow(int count)
+    {
+        int needed = checked(_length + count);
+        Array.Resize(ref _buffer, Math.Max(needed, (int)Math.Min(Array.MaxLength, (long)_buffer.Length * 2)));
+        return _buffer;
     }
 }

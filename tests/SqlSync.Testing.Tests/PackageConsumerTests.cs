@@ -16,7 +16,6 @@ public sealed class PackageConsumerTests : IDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(8);
     private static readonly string[] CopiedRootFiles = ["Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig"];
-    private static readonly string[] CopiedProjects = ["SqlSync.Generators", "SqlSync.Runtime", "SqlSync.Testing", "SqlSync.Server", "SqlSync.Cli"];
     private static readonly string[] PackedProjects = ["SqlSync.Runtime", "SqlSync.Testing", "SqlSync.Server", "SqlSync.Cli"];
 
     private readonly string _work = Directory.CreateTempSubdirectory("sqlsync-consumer-").FullName;
@@ -63,9 +62,10 @@ public sealed class PackageConsumerTests : IDisposable
             File.Copy(Path.Combine(root, file), Path.Combine(sources, file).EnsureDirectory());
         }
 
-        foreach (string project in CopiedProjects)
+        // Every project under src/, so a new project that a packed one references comes along.
+        foreach (string project in Directory.GetDirectories(Path.Combine(root, "src")))
         {
-            CopySources(Path.Combine(root, "src", project), Path.Combine(sources, "src", project));
+            CopySources(project, Path.Combine(sources, "src", Path.GetFileName(project)));
         }
 
         foreach (string project in PackedProjects)

@@ -56,6 +56,9 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
     public void OnTimelineReceived(string documentId) => Hosted(documentId).Stepper.Signal();
 
+    public bool Exists(string documentId) =>
+        _documents.ContainsKey(documentId) || Directory.Exists(Path.Combine(_options.DataDirectory, documentId, "storage"));
+
     /// <summary>Waits while the document has too many unapplied mutations.</summary>
     public Task WaitForCapacityAsync(string documentId, CancellationToken cancellationToken) =>
         Hosted(documentId).Stepper.WaitForCapacityAsync(_options.MaxQueuedMutations, cancellationToken);

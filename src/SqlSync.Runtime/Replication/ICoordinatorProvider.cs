@@ -8,6 +8,12 @@ public interface ICoordinatorProvider
     /// <summary>The coordinator of <paramref name="documentId"/> (already validated), opened or created.</summary>
     CoordinatorDocument GetDocument(string documentId);
 
+    /// <summary>
+    /// Whether <paramref name="documentId"/> exists already (open, or on disk), so an open that cannot be
+    /// valid for a new document is refused without creating one. The default says yes: always open.
+    /// </summary>
+    bool Exists(string documentId) => true;
+
     /// <summary>Called after a link delivered new timeline entries for <paramref name="documentId"/>: schedule a step.</summary>
     void OnTimelineReceived(string documentId);
 }

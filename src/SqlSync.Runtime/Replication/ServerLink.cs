@@ -127,6 +127,13 @@ public sealed class ServerLink
             throw Error(ProtocolErrorCode.AccessDenied, "access to the document is denied", open.DocumentId);
         }
 
+        if (!open.StorageRange.Next.Equals(Lsn.Zero) && !_server.Documents.Exists(open.DocumentId))
+        {
+            // A client cannot hold storage of a document that does not exist: refuse before creating it.
+            throw Error(ProtocolErrorCode.LsnOutOfRange,
+                $"the client holds storage {open.StorageRange} of a document the server does not have", open.DocumentId);
+        }
+
         CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
         if (!document.TryClaimTimeline(open.Timeline, _identity.Principal))
         {

@@ -135,6 +135,9 @@ public sealed class ReplicationEngineTests
         Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new StorageAckMessage("doc", SqlSync.Journals.LsnRange.Inclusive(default, new(99))))));
         Assert.True(coordinators.GetDocument("doc").GetTimelineRange(mine).IsEmpty);
 
+        Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new OpenDocumentMessage("never-created", SqlSync.Mutations.TimelineId.New(), SqlSync.Journals.LsnRange.Inclusive(default, new(3))))));
+        Assert.False(coordinators.Exists("never-created")); // the refused open created nothing
+
         ServerLink mallory = server.CreateLink(new LinkIdentity("mallory", _ => DocumentAccess.ReadWrite));
         mallory.Handle(hello);
         Assert.Equal(ProtocolErrorCode.TimelineForgery, CodeOf(() => mallory.Handle(new OpenDocumentMessage("doc", mine, default))));

@@ -21,6 +21,8 @@ internal sealed class TestCoordinators : ICoordinatorProvider, IDisposable
         return document;
     }
 
+    public bool Exists(string documentId) => _documents.ContainsKey(documentId);
+
     public void OnTimelineReceived(string documentId)
     {
         if (StepImmediately)

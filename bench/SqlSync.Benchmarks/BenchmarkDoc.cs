@@ -40,12 +40,19 @@ internal static class BenchmarkDoc
             text.Append(report.Breakdown).AppendLine();
         }
 
-        foreach (string note in report.Notes)
+        BenchmarkDoc.AppendNotesAndAnalysis(text, report.Notes, analysis);
+        return text.ToString();
+    }
+
+    /// <summary>Appends the run's notes as a list, then the hand-written analysis; shared by every section.</summary>
+    public static void AppendNotesAndAnalysis(System.Text.StringBuilder text, IReadOnlyCollection<string> notes, string analysis)
+    {
+        foreach (string note in notes)
         {
             text.AppendLine($"- {note}");
         }
 
-        if (report.Notes.Count > 0)
+        if (notes.Count > 0)
         {
             text.AppendLine();
         }
@@ -54,8 +61,6 @@ internal static class BenchmarkDoc
         {
             text.AppendLine(analysis.TrimEnd()).AppendLine();
         }
-
-        return text.ToString();
     }
 
     /// <summary>Replaces (or appends) the section under <paramref name="heading"/> (the Engine section by default) of <paramref name="path"/>; creates the file if missing.</summary>

@@ -77,21 +77,7 @@ internal static class NetworkProgram
         text.Append(report.TargetTable()).AppendLine();
         text.AppendLine("### All figures").AppendLine();
         text.Append(report.FigureTable()).AppendLine();
-        foreach (string note in report.Notes)
-        {
-            text.AppendLine($"- {note}");
-        }
-
-        if (report.Notes.Count > 0)
-        {
-            text.AppendLine();
-        }
-
-        if (analysis.Length > 0)
-        {
-            text.AppendLine(analysis.TrimEnd()).AppendLine();
-        }
-
+        BenchmarkDoc.AppendNotesAndAnalysis(text, report.Notes, analysis);
         return text.ToString();
     }
 }

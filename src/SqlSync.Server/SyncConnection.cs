@@ -90,7 +90,7 @@ internal sealed class SyncConnection
             }
 
             _host.Metrics.BytesReceived.Add(bytes);
-            if (message is TimelineEntriesMessage entries && _link.DocumentIds.Contains(entries.DocumentId))
+            if (message is TimelineEntriesMessage entries && _link.HasDocument(entries.DocumentId))
             {
                 await _host.WaitForCapacityAsync(entries.DocumentId, cancellationToken).ConfigureAwait(false);
             }
@@ -110,7 +110,7 @@ internal sealed class SyncConnection
 
     private void OnStorageChanged(string documentId)
     {
-        if (_link.DocumentIds.Contains(documentId))
+        if (_link.HasDocument(documentId))
         {
             _wake.Writer.TryWrite(true);
         }
@@ -152,20 +152,6 @@ internal sealed class SyncConnection
         await CloseAsync(WebSocketCloseStatus.ProtocolError, "protocol error").ConfigureAwait(false);
     }
 
-    private async Task CloseAsync(WebSocketCloseStatus status, string description)
-    {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await _socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-        }
-    }
+    private Task CloseAsync(WebSocketCloseStatus status, string description) =>
+        WebSocketFrames.CloseQuietlyAsync(_socket, status, description);
 }

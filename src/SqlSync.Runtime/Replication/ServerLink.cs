@@ -42,6 +42,12 @@ public sealed class ServerLink
         }
     }
 
+    /// <summary>True when <paramref name="documentId"/> is open on this link (without copying the list).</summary>
+    public bool HasDocument(string documentId)
+    {
+        lock (_sync) return _documents.ContainsKey(documentId);
+    }
+
     /// <summary>Handles one client message and returns the replies.</summary>
     public IReadOnlyList<SyncMessage> Handle(SyncMessage message)
     {

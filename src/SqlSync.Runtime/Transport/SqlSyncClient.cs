@@ -288,16 +288,9 @@ public sealed class SqlSyncClient : IAsyncDisposable
             {
             }
 
-            if (stopping.IsCancellationRequested && socket.State == WebSocketState.Open)
+            if (stopping.IsCancellationRequested)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                try
-                {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "client stopping", timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-                {
-                }
+                await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "client stopping").ConfigureAwait(false);
             }
         }
     }
@@ -308,11 +301,12 @@ public sealed class SqlSyncClient : IAsyncDisposable
         try
         {
             await WebSocketFrames.SendAsync(socket, WebSocketFrames.ErrorFor(error), timeout.Token).ConfigureAwait(false);
-            await socket.CloseAsync(WebSocketCloseStatus.ProtocolError, "protocol error", timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
         }
+
+        await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.ProtocolError, "protocol error").ConfigureAwait(false);
     }
 
     private void UpdateConnectedStatus()

@@ -71,6 +71,27 @@ public static class WebSocketFrames
         return frame.Length;
     }
 
+    /// <summary>
+    /// Closes <paramref name="socket"/> if it is still open, giving up after two seconds; a peer that is
+    /// already gone is not an error here.
+    /// </summary>
+    public static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>The error frame that tells the peer why the link is closing.</summary>
     public static ErrorMessage ErrorFor(Exception exception) => new(
         ProtocolException.CodeOf(exception),

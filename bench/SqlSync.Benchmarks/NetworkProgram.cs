@@ -7,7 +7,7 @@ internal static class NetworkProgram
 {
     public const string Heading = "## Network";
 
-    public static async Task<int> RunAsync(string[] args, bool quick, bool write, string? output)
+    public static async Task<int> RunAsync(string[] args, bool quick, bool write, string? output, IReadOnlySet<string> only, bool[] fsyncModes)
     {
 #if DEBUG
         Console.Error.WriteLine("warning: Debug build; figures are meaningless. Run with -c Release.");
@@ -17,7 +17,7 @@ internal static class NetworkProgram
         string loadBefore = MachineInfo.LoadAverage();
         Console.WriteLine($"SqlSync network benchmarks ({(quick ? "quick" : "full")}): {machine.Cpu}, {machine.Cores} cores, {machine.Memory}, {machine.Os}, {machine.Dotnet}");
         Console.WriteLine($"load average before: {loadBefore}");
-        NetworkReport report = await NetworkRun.RunAsync(quick ? NetworkSettings.QuickRun : NetworkSettings.Full, Console.WriteLine);
+        NetworkReport report = await NetworkRun.RunAsync(quick ? NetworkSettings.QuickRun : NetworkSettings.Full, only, fsyncModes, Console.WriteLine);
         string loadAfter = MachineInfo.LoadAverage();
         if (quick)
         {

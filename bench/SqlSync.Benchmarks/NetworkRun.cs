@@ -91,24 +91,36 @@ internal sealed class NetworkReport
 /// <summary>Runs every network scenario in rounds (fsync on, then off, in each round) and collects the report.</summary>
 internal static class NetworkRun
 {
-    public static async Task<NetworkReport> RunAsync(NetworkSettings settings, Action<string> log)
+    /// <summary>The scenario groups; <c>--only NAME[,NAME]</c> picks some of them (a partial run never writes the document).</summary>
+    public static readonly string[] Groups = ["paced", "max", "clients1", "clients10", "clients50"];
+
+    public static async Task<NetworkReport> RunAsync(NetworkSettings settings, IReadOnlySet<string> only, bool[] fsyncModes, Action<string> log)
     {
+        bool Wanted(string group) => only.Count == 0 || only.Contains(group);
         var report = new NetworkReport();
         using var meter = new WireMeter();
         report.FsyncMs = FsyncProbe();
         log($"fsync probe: p50 {report.FsyncMs.P50:N2} ms, p99 {report.FsyncMs.P99:N2} ms");
         for (int round = 1; round <= settings.Rounds; round++)
         {
-            foreach (bool fsync in new[] { true, false })
+            foreach (bool fsync in fsyncModes)
             {
                 string tag = $"round {round}, fsync {(fsync ? "on" : "off")}";
-                LatencyResult paced = await LatencyBench.RunAsync(meter, fsync, settings.PacedCount, TimeSpan.FromSeconds(1.0 / settings.PacedRate));
-                report.Paced[fsync].Add(paced);
-                log($"  {tag}: paced {settings.PacedRate}/s: {paced}");
-                LatencyResult max = await LatencyBench.RunAsync(meter, fsync, settings.MaxRateCount, TimeSpan.Zero);
-                report.MaxRate[fsync].Add(max);
-                log($"  {tag}: max rate: {max}");
-                foreach (int clients in settings.ClientCounts)
+                if (Wanted("paced"))
+                {
+                    LatencyResult paced = await LatencyBench.RunAsync(meter, fsync, settings.PacedCount, TimeSpan.FromSeconds(1.0 / settings.PacedRate));
+                    report.Paced[fsync].Add(paced);
+                    log($"  {tag}: paced {settings.PacedRate}/s: {paced}");
+                }
+
+                if (Wanted("max"))
+                {
+                    LatencyResult max = await LatencyBench.RunAsync(meter, fsync, settings.MaxRateCount, TimeSpan.Zero);
+                    report.MaxRate[fsync].Add(max);
+                    log($"  {tag}: max rate: {max}");
+                }
+
+                foreach (int clients in settings.ClientCounts.Where(c => Wanted($"clients{c}")))
                 {
                     ThroughputResult result = await ThroughputBench.RunAsync(meter, fsync, clients, settings.Warmup, settings.Duration);
                     if (!report.Throughput.TryGetValue((fsync, clients), out List<ThroughputResult>? list))

@@ -4,6 +4,7 @@ using SqlSync.Benchmarks;
 //        [--only local,coordinator,rebase,memory,breakdown] [--cpu-time]
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
+//        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
@@ -16,17 +17,29 @@ string? onlyValue = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyInd
 var only = new HashSet<string>(onlyValue?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [], StringComparer.Ordinal);
 positional = positional.Where(a => a != output && a != onlyValue).ToArray();
 
-// A partial run (--only) never rewrites the document: its section would lack figures.
+// A partial run (--only, --fsync) never rewrites the document: its section would lack figures.
 bool write = only.Count == 0 && (args.Contains("--write") || (!quick && !args.Contains("--no-write")));
-if (only.Except(EngineRun.Groups).FirstOrDefault() is string unknown)
+int fsyncIndex = Array.IndexOf(args, "--fsync");
+string? fsyncValue = fsyncIndex >= 0 && fsyncIndex + 1 < args.Length ? args[fsyncIndex + 1] : null;
+positional = positional.Where(a => a != fsyncValue).ToArray();
+if (fsyncValue is not (null or "on" or "off"))
 {
-    Console.Error.WriteLine($"unknown group '{unknown}'; groups: {string.Join(", ", EngineRun.Groups)}");
+    Console.Error.WriteLine($"--fsync takes on or off, not '{fsyncValue}'");
+    return 2;
+}
+
+write &= fsyncValue is null;
+string[] groups = positional.Length == 1 && positional[0] == "network" ? NetworkRun.Groups : EngineRun.Groups;
+if (only.Except(groups).FirstOrDefault() is string unknown)
+{
+    Console.Error.WriteLine($"unknown group '{unknown}'; groups: {string.Join(", ", groups)}");
     return 2;
 }
 
 if (positional.Length == 1 && positional[0] == "network")
 {
-    return await NetworkProgram.RunAsync(args, quick, write, output);
+    bool[] fsyncModes = fsyncValue switch { "on" => [true], "off" => [false], _ => [true, false] };
+    return await NetworkProgram.RunAsync(args, quick, write, output, only, fsyncModes);
 }
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")

@@ -65,15 +65,26 @@ internal static class ThroughputBench
     private static void Write(BenchPeer peer, int index, int window, CancellationToken stop)
     {
         long id = (index + 1L) << 32; // each client its own id range: no primary key conflicts
-        while (!stop.IsCancellationRequested)
+        using var room = new AutoResetEvent(false);
+        EventHandler<SqlSync.Documents.DocumentChangedEventArgs> onChanged = (_, _) => room.Set();
+        peer.Document.Changed += onChanged;
+        try
         {
-            if (peer.Document.PendingMutationCount >= window)
+            while (!stop.IsCancellationRequested)
             {
-                Thread.Sleep(1);
-                continue;
-            }
+                if (peer.Document.PendingMutationCount >= window)
+                {
+                    // Woken by the rebase that confirms mutations (the timeout only notices the stop).
+                    room.WaitOne(50);
+                    continue;
+                }
 
-            peer.Document.Mutate(new BenchMutations.InsertRow(++id, BenchMutations.RowText));
+                peer.Document.Mutate(new BenchMutations.InsertRow(++id, BenchMutations.RowText));
+            }
+        }
+        finally
+        {
+            peer.Document.Changed -= onChanged;
         }
     }
 }

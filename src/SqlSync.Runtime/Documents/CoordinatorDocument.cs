@@ -161,7 +161,11 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// The storage entries after <paramref name="replicaStorageRange"/> (sync_prepare), at most about
     /// <paramref name="maxBytes"/>; null when the replica is up to date.
     /// </summary>
-    public JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes)
+    public JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes) =>
+        PrepareStorageSyncWithEnd(replicaStorageRange, maxBytes).Partial;
+
+    /// <summary><see cref="PrepareStorageSync"/>, with the end of the storage journal when it was read.</summary>
+    internal (JournalPartial? Partial, Lsn StorageNext) PrepareStorageSyncWithEnd(LsnRange replicaStorageRange, long maxBytes)
     {
         lock (_sync)
         {
@@ -173,7 +177,7 @@ public sealed partial class CoordinatorDocument : IDisposable
                     $"Document '{DocumentId}': the replica holds storage up to {replicaStorageRange}, beyond the coordinator's {range}.");
             }
 
-            return JournalPartial.Read(_database.Storage.Journal, replicaStorageRange.Next, maxBytes);
+            return (JournalPartial.Read(_database.Storage.Journal, replicaStorageRange.Next, maxBytes), range.Next);
         }
     }
 

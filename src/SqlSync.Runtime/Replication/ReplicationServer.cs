@@ -20,6 +20,9 @@ public sealed class ReplicationServer
 
     internal ReplicationOptions Options { get; }
 
+    /// <summary>Storage messages read and encoded once for every link that needs them.</summary>
+    internal StorageMessageCache StorageMessages { get; } = new();
+
     /// <summary>A new link for a connection from <paramref name="identity"/>.</summary>
     public ServerLink CreateLink(LinkIdentity identity)
     {

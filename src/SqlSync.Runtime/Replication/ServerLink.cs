@@ -205,11 +205,11 @@ public sealed class ServerLink
             return;
         }
 
-        JournalPartial? partial = link.Document.PrepareStorageSync(link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
-        if (partial is not null)
+        StorageEntriesMessage? message = _server.StorageMessages.Get(documentId, link.Document, link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
+        if (message is not null)
         {
             link.StorageInFlight = true;
-            messages.Add(new StorageEntriesMessage(documentId, partial));
+            messages.Add(message);
         }
     }
 

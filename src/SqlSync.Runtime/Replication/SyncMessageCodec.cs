@@ -20,7 +20,12 @@ public static class SyncMessageCodec
     public static byte[] Encode(SyncMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var writer = new MutationWriter(256);
+        if (message is StorageEntriesMessage { Frame: { } encoded })
+        {
+            return encoded; // a message the server shares among links: encoded by the first
+        }
+
+        var writer = new MutationWriter(EstimateSize(message));
         writer.WriteUInt16(SyncProtocol.Magic);
         writer.WriteByte((byte)SyncProtocol.Version);
         writer.WriteByte((byte)message.Type);
@@ -74,7 +79,30 @@ public static class SyncMessageCodec
 
         byte[] frame = writer.ToArray();
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)(frame.Length - SyncProtocol.HeaderSize));
+        if (message is StorageEntriesMessage shared)
+        {
+            shared.Frame = frame;
+        }
+
         return frame;
+    }
+
+    /// <summary>About the encoded size, so that a large message is written without growing the buffer again and again.</summary>
+    private static int EstimateSize(SyncMessage message)
+    {
+        JournalPartial? entries = message switch
+        {
+            StorageEntriesMessage storage => storage.Entries,
+            TimelineEntriesMessage timeline => timeline.Entries,
+            _ => null,
+        };
+        if (entries is null)
+        {
+            return 256;
+        }
+
+        long size = 256 + entries.ByteCount + 5L * entries.Entries.Count;
+        return (int)Math.Min(size, Array.MaxLength);
     }
 
     /// <summary>Decodes one frame, refusing anything malformed or larger than <paramref name="maxFrameBytes"/>.</summary>

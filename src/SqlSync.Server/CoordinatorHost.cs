@@ -54,7 +54,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
     public CoordinatorDocument GetDocument(string documentId) => Hosted(documentId).Document;
 
-    public void OnTimelineReceived(string documentId) => Hosted(documentId).Stepper.Signal();
+    public void OnTimelineReceived(string documentId) => Hosted(documentId).Stepper.StepNowOrSignal();
 
     public bool Exists(string documentId) =>
         _documents.ContainsKey(documentId) || Directory.Exists(Path.Combine(_options.DataDirectory, documentId, "storage"));

@@ -16,6 +16,9 @@ internal sealed class DocumentStepper : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Held while a step runs, by the background loop or by a caller of <see cref="StepNowOrSignal"/>.</summary>
+    private readonly object _stepGate = new();
     private readonly Task _loop;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -37,6 +40,43 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
     public void Signal() => _wake.Writer.TryWrite(true);
 
+    /// <summary>
+    /// Steps once on the calling thread when no step is running (an idle document applies an upload without
+    /// a thread hop, and its storage entry makes the upload durable); otherwise, or when more is queued,
+    /// wakes the background loop.
+    /// </summary>
+    public void StepNowOrSignal()
+    {
+        if (Fault is null && !_stop.IsCancellationRequested && Monitor.TryEnter(_stepGate))
+        {
+            try
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return; // stopping: the document is about to close
+                }
+
+                StepOnce();
+            }
+            catch (Exception ex)
+            {
+                Failed(ex);
+                return;
+            }
+            finally
+            {
+                Monitor.Exit(_stepGate);
+            }
+
+            if (_document.QueuedMutationCount == 0)
+            {
+                return;
+            }
+        }
+
+        Signal();
+    }
+
     /// <summary>Waits until the queue is at most <paramref name="maxQueued"/> (backpressure on uploads).</summary>
     public async Task WaitForCapacityAsync(int maxQueued, CancellationToken cancellationToken)
     {
@@ -54,6 +94,11 @@ internal sealed class DocumentStepper : IAsyncDisposable
         _stop.Cancel();
         _wake.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        lock (_stepGate)
+        {
+            // Waits for a step a connection runs (StepNowOrSignal) to finish; none starts after the cancel.
+        }
+
         _stop.Dispose();
     }
 
@@ -64,16 +109,18 @@ internal sealed class DocumentStepper : IAsyncDisposable
             while (await _wake.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 _wake.Reader.TryRead(out _);
-                while (!_stop.IsCancellationRequested)
+                while (!_stop.IsCancellationRequested && Fault is null)
                 {
-                    int applied = _document.Step(_batchSize);
+                    int applied;
+                    lock (_stepGate)
+                    {
+                        applied = StepOnce();
+                    }
+
                     if (applied == 0)
                     {
                         break;
                     }
-
-                    _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
-                    StorageChanged?.Invoke(_document.DocumentId);
                 }
 
                 Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -84,12 +131,36 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            Fault = ex;
-            _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+            Failed(ex);
         }
         finally
         {
             _drained.TrySetResult();
         }
+    }
+
+    /// <summary>One step of up to a batch; call holding the step gate. Returns how many mutations it applied.</summary>
+    private int StepOnce()
+    {
+        int applied = _document.Step(_batchSize);
+        if (applied > 0)
+        {
+            _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
+            StorageChanged?.Invoke(_document.DocumentId);
+        }
+
+        return applied;
+    }
+
+    private void Failed(Exception ex)
+    {
+        if (Fault is not null)
+        {
+            return;
+        }
+
+        Fault = ex;
+        _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

@@ -152,6 +152,29 @@ public sealed partial class CoordinatorDocument
     }
 
     /// <summary>Creates the system tables on a new document, loads applied LSNs and re-queues what is left.</summary>
+    /// <summary>
+    /// Entries are applied before their received copy is synced (<see cref="MakeTimelineDurable"/>), so a crash
+    /// can keep the storage that says LSN n was applied and lose the received journal's tail up to n. The
+    /// client dropped those entries once it saw them applied and uploads from n + 1, so the journal must
+    /// continue there: the lost LSNs get placeholders (an envelope with tag 0 and no arguments), which
+    /// nothing reads as they are applied already.
+    /// </summary>
+    private void FillLostTail(TimelineId timeline, IJournal journal)
+    {
+        if (!_applied.TryGetValue(timeline, out Lsn applied) || journal.Range.Next > applied)
+        {
+            return;
+        }
+
+        byte[] placeholder = TimelineEntry.Encode(0, stackalloc byte[4]);
+        while (journal.Range.Next <= applied)
+        {
+            journal.Append(placeholder);
+        }
+
+        journal.Flush();
+    }
+
     private void Initialize()
     {
         var connection = _database.Connection;
@@ -179,6 +202,7 @@ public sealed partial class CoordinatorDocument
             }
 
             IJournal journal = ReceivedJournal(timeline);
+            FillLostTail(timeline, journal);
             LsnRange range = journal.Range;
             ulong from = _applied.TryGetValue(timeline, out Lsn applied) ? Math.Max(applied.Value + 1, range.First.Value) : range.First.Value;
             for (ulong lsn = from; lsn < range.Next.Value; lsn++)

@@ -22,6 +22,9 @@ public sealed partial class CoordinatorDocument : IDisposable
     private readonly Dictionary<TimelineId, Lsn> _applied = new();
     private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _queue = new();
     private readonly Dictionary<TimelineId, string> _owners = new();
+
+    /// <summary>Per timeline, the last received entry appended but not yet made durable.</summary>
+    private readonly Dictionary<TimelineId, Lsn> _unsynced = new();
     private bool _disposed;
 
     private CoordinatorDocument(JournalFactory journals, DocumentDatabase database)
@@ -114,9 +117,20 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// <summary>
     /// Takes a client's timeline entries (sync_receive): appends the new ones to the received journal and
     /// queues them. Duplicates are ignored; a gap stops at the gap. Returns the received range, which the
-    /// client caches to prepare its next upload.
+    /// client caches to prepare its next upload; the entries are durable when this returns.
     /// </summary>
     public LsnRange ReceiveTimeline(TimelineId timeline, JournalPartial partial)
+    {
+        LsnRange range = AppendTimeline(timeline, partial);
+        MakeTimelineDurable(timeline);
+        return range;
+    }
+
+    /// <summary>
+    /// <see cref="ReceiveTimeline"/> without making the entries durable: they are queued at once, so a step
+    /// can apply them while (or instead of) <see cref="MakeTimelineDurable"/> syncing them.
+    /// </summary>
+    internal LsnRange AppendTimeline(TimelineId timeline, JournalPartial partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
         lock (_sync)
@@ -141,11 +155,9 @@ public sealed partial class CoordinatorDocument : IDisposable
                 journal.Append(partial.Entries[i].Span);
             }
 
-            // Group commit: one fsync for the whole batch (not one per entry), before the entries are queued
-            // and before the returned range acknowledges them to the client.
-            if (journal.Range.Next > first && _journals.FsyncOnAppend)
+            if (journal.Range.Next > first)
             {
-                journal.Flush();
+                _unsynced[timeline] = journal.Range.Last;
             }
 
             for (ulong lsn = first.Value; lsn < journal.Range.Next.Value; lsn++)
@@ -154,6 +166,30 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             return journal.Range;
+        }
+    }
+
+    /// <summary>
+    /// Makes every entry appended to <paramref name="timeline"/> durable before it is acknowledged. Entries a
+    /// step already applied are durable through the step's storage entry (it records them as applied), so
+    /// when a step came first there is nothing to sync; otherwise one fsync covers the whole upload (group
+    /// commit). After a crash the received journal may then end before the applied LSN; opening fills that.
+    /// </summary>
+    internal void MakeTimelineDurable(TimelineId timeline)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (!_unsynced.Remove(timeline, out Lsn last))
+            {
+                return;
+            }
+
+            bool applied = _applied.TryGetValue(timeline, out Lsn appliedLsn) && appliedLsn >= last;
+            if (_journals.FsyncOnAppend && !applied)
+            {
+                _received[timeline].Flush();
+            }
         }
     }
 

@@ -14,6 +14,10 @@ public interface ICoordinatorProvider
     /// </summary>
     bool Exists(string documentId) => true;
 
-    /// <summary>Called after a link delivered new timeline entries for <paramref name="documentId"/>: schedule a step.</summary>
+    /// <summary>
+    /// Called after a link queued new timeline entries for <paramref name="documentId"/>: schedule a step, or
+    /// run one now on the calling thread. Called before the entries are durable (the link syncs them after,
+    /// unless the step applied them: its storage entry makes them durable).
+    /// </summary>
     void OnTimelineReceived(string documentId);
 }

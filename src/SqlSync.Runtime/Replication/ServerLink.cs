@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SqlSync.Documents;
 using SqlSync.Journals;
 using SqlSync.Replication.Messages;
@@ -16,7 +17,9 @@ public sealed class ServerLink
     private readonly object _sync = new();
     private readonly ReplicationServer _server;
     private readonly LinkIdentity _identity;
-    private readonly Dictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
+    // Concurrent so that HasDocument needs no lock: it is called from step notifications, which may run on
+    // another link's thread while that link holds its own lock (a step run inline by an upload).
+    private readonly ConcurrentDictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
     private bool _welcomed;
     private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
 
@@ -34,19 +37,10 @@ public sealed class ServerLink
     public string ClientName { get; private set; } = "";
 
     /// <summary>The documents open on this link.</summary>
-    public IReadOnlyList<string> DocumentIds
-    {
-        get
-        {
-            lock (_sync) return _documents.Keys.ToArray();
-        }
-    }
+    public IReadOnlyList<string> DocumentIds => _documents.Keys.ToArray();
 
-    /// <summary>True when <paramref name="documentId"/> is open on this link (without copying the list).</summary>
-    public bool HasDocument(string documentId)
-    {
-        lock (_sync) return _documents.ContainsKey(documentId);
-    }
+    /// <summary>True when <paramref name="documentId"/> is open on this link (without copying the list; takes no lock).</summary>
+    public bool HasDocument(string documentId) => _documents.ContainsKey(documentId);
 
     /// <summary>Handles one client message and returns the replies.</summary>
     public IReadOnlyList<SyncMessage> Handle(SyncMessage message)
@@ -173,12 +167,16 @@ public sealed class ServerLink
                 $"timeline entries {message.Entries.Range} leave a gap after the server's {held}", message.DocumentId);
         }
 
-        LsnRange after = link.Document.ReceiveTimeline(link.Timeline, message.Entries);
+        // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
+        // for the acknowledgement: when the step came first its storage entry already made them durable, so
+        // the common upload costs one fsync (the step's), not two in a row.
+        LsnRange after = link.Document.AppendTimeline(link.Timeline, message.Entries);
         if (after.Next > held.Next)
         {
             _server.Documents.OnTimelineReceived(message.DocumentId);
         }
 
+        link.Document.MakeTimelineDurable(link.Timeline);
         return new SyncMessage[] { new TimelineAckMessage(message.DocumentId, after) };
     }
 

@@ -119,6 +119,61 @@ public sealed class DurabilityTests
         }
     }
 
+    [Fact]
+    [Trait("Category", "Durability")]
+    public void AReceivedTailLostAfterItsStepIsFilledSoTheClientResumes()
+    {
+        // Uploads are applied before their received copy is synced (the step's storage entry makes them
+        // durable), so a crash can keep the storage and lose the received journal's tail. The client drops
+        // what it saw applied and uploads after it: the coordinator must continue there, not report a gap.
+        using var directory = new ScratchDirectory(preferMemoryBacked: false);
+        string coordinatorDirectory = directory.Sub("coordinator");
+        var world = new World(coordinatorDirectory, clientCount: 2);
+        try
+        {
+            world.Setup();
+            world.RestartCoordinator(); // everything so far is on disk
+            LocalDocument client = world.Clients[0];
+            string segment = Directory.GetFiles(Path.Combine(coordinatorDirectory, "timelines", client.TimelineId.ToString()), "*.seg")
+                .Max(StringComparer.Ordinal)!;
+            long durableLength = new FileInfo(segment).Length;
+            Lsn durableNext = world.Coordinator.GetTimelineRange(client.TimelineId).Next;
+
+            world.MakeQuantityMutations(perClient: 3, withFailure: false);
+            JournalPartial upload = client.PrepareTimelineSync(world.Coordinator.GetTimelineRange(client.TimelineId))!;
+            world.Coordinator.AppendTimeline(client.TimelineId, upload); // queued, not synced
+            world.Coordinator.StepAll();
+            Lsn applied = world.Coordinator.GetAppliedLsns()[client.TimelineId];
+            Assert.Equal(upload.Range.Last, applied);
+            SyncDriver.Download(client, world.Coordinator);
+            Assert.Equal(0, client.PendingMutationCount); // the client dropped them: it cannot send them again
+
+            world.Coordinator.Dispose();
+            using (var stream = new FileStream(segment, FileMode.Open, FileAccess.Write))
+            {
+                stream.SetLength(durableLength); // the crash lost the unsynced tail
+            }
+
+            world.RestartCoordinator();
+            Assert.Equal(applied.Next, world.Coordinator.GetTimelineRange(client.TimelineId).Next);
+            Assert.True(applied.Next > durableNext);
+            Assert.Equal(0, world.Coordinator.QueuedMutationCount); // the placeholders are not applied
+
+            world.MakeQuantityMutations(perClient: 2, withFailure: false);
+            world.UploadAll();
+            world.Coordinator.StepAll();
+            world.DownloadAll();
+            world.AssertConverged();
+            world.Coordinator.Dispose();
+            using var inspector = DocumentInspector.Open(coordinatorDirectory);
+            inspector.VerifyJournals(); // placeholders are well-formed entries
+        }
+        finally
+        {
+            world.Dispose();
+        }
+    }
+
     /// <summary>A coordinator on file journals, memory clients, and the model of what quantities must be.</summary>
     private sealed class World : IDisposable
     {

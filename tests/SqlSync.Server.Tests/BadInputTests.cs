@@ -58,9 +58,14 @@ public sealed class BadInputTests : ServerTestBase
             new("an unknown message type", Stage.AfterOpen, ProtocolErrorCode.UnknownMessageType, s => WithType(Entries(s), 0xEE)),
             new("an unknown message type first", Stage.First, ProtocolErrorCode.UnknownMessageType, _ => WithType(Valid(RawSyncSocket.Hello()), 0)),
             new("another frame version", Stage.AfterOpen, ProtocolErrorCode.UnsupportedVersion, s => WithVersion(Entries(s), 7)),
-            new("a hello without a common version", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => Valid(new HelloMessage(2, 5, SyncProtocol.DefaultMaxFrameBytes, "future"))),
+            new("a frame of protocol version 1", Stage.AfterOpen, ProtocolErrorCode.UnsupportedVersion, s => WithVersion(Entries(s), 1)),
+            new("a version 1 hello", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => WithVersion(Valid(new HelloMessage(1, 1, SyncProtocol.DefaultMaxFrameBytes, "old")), 1)),
+            new("a hello without a common version", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => Valid(new HelloMessage(SyncProtocol.Version + 1, SyncProtocol.Version + 4, SyncProtocol.DefaultMaxFrameBytes, "future"))),
             new("an oversized frame", Stage.AfterOpen, ProtocolErrorCode.FrameTooLarge, _ => Valid(new TimelineEntriesMessage("counters",
+                new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { Garbage(random, ServerMaxFrameBytes * 2) })))),
+            new("a small frame whose entries decompress beyond the limit", Stage.AfterOpen, ProtocolErrorCode.FrameTooLarge, _ => Valid(new TimelineEntriesMessage("counters",
                 new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { new byte[ServerMaxFrameBytes * 2] })))),
+            new("an unknown entry encoding", Stage.AfterOpen, ProtocolErrorCode.MalformedFrame, _ => Frame(SyncMessageType.TimelineEntries, [8, .. "counters"u8, 0, 1, 7, 0])),
             new("timeline entries after a gap", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, _ => Valid(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(new Lsn(1000), 1)))),
             new("timeline entries near the largest LSN", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, _ => Valid(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(new Lsn(long.MaxValue - 1), 1)))),
             new("a storage ack beyond the server", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, s => Valid(new StorageAckMessage("counters", LsnRange.Inclusive(Lsn.Zero, new Lsn(s.Next.Value + 10))))),
@@ -70,8 +75,8 @@ public sealed class BadInputTests : ServerTestBase
             new("an invalid document id", Stage.AfterOpen, ProtocolErrorCode.UnknownDocument, _ => Valid(new OpenDocumentMessage("bad id!", TimelineId.New(), LsnRange.Empty))),
             new("a frame before hello", Stage.First, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Empty))),
             new("a second hello", Stage.AfterOpen, ProtocolErrorCode.UnexpectedMessage, _ => Valid(RawSyncSocket.Hello())),
-            new("a server-only message", Stage.AfterOpen, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new WelcomeMessage(1, SyncProtocol.DefaultMaxFrameBytes))),
-            new("a hello with a tiny frame limit", Stage.First, ProtocolErrorCode.MalformedFrame, _ => Valid(new HelloMessage(1, 1, 100, "tiny"))),
+            new("a server-only message", Stage.AfterOpen, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new WelcomeMessage(SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes))),
+            new("a hello with a tiny frame limit", Stage.First, ProtocolErrorCode.MalformedFrame, _ => Valid(new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, 100, "tiny"))),
         };
 
         int warningsBefore = ProtocolWarnings(server).Count;

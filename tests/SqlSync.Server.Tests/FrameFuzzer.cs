@@ -55,13 +55,59 @@ internal static class FrameFuzzer
         var entries = new ReadOnlyMemory<byte>[count];
         for (int i = 0; i < count; i++)
         {
-            byte[] entry = new byte[random.Next(4) == 0 ? random.Next(2000) : random.Next(40)];
-            random.NextBytes(entry);
-            entries[i] = entry;
+            entries[i] = RandomEntry(random);
         }
 
         ulong first = (ulong)random.Next(1000);
         return new JournalPartial(count == 0 ? LsnRange.EmptyAt(new Lsn(first)) : LsnRange.Inclusive(new Lsn(first), new Lsn(first + (ulong)count - 1)), entries);
+    }
+
+    /// <summary>
+    /// Mostly short random bytes (raw on the wire); sometimes long random bytes (raw: LZ4 cannot shrink them);
+    /// sometimes long runs of a few values with random stretches between, which the encoder sends as LZ4
+    /// blocks, so that mutations reach the block decoder too.
+    /// </summary>
+    public static byte[] RandomEntry(Random random)
+    {
+        switch (random.Next(8))
+        {
+            case 0:
+            case 1:
+            {
+                byte[] noise = new byte[random.Next(2000)];
+                random.NextBytes(noise);
+                return noise;
+            }
+
+            case 2:
+            case 3:
+            {
+                byte[] runs = new byte[256 + random.Next(4000)];
+                for (int at = 0; at < runs.Length;)
+                {
+                    Span<byte> run = runs.AsSpan(at, Math.Min(runs.Length - at, random.Next(1, 80)));
+                    if (random.Next(4) == 0)
+                    {
+                        random.NextBytes(run);
+                    }
+                    else
+                    {
+                        run.Fill((byte)random.Next(4));
+                    }
+
+                    at += run.Length;
+                }
+
+                return runs;
+            }
+
+            default:
+            {
+                byte[] small = new byte[random.Next(40)];
+                random.NextBytes(small);
+                return small;
+            }
+        }
     }
 
     private static Guid RandomGuid(Random random)

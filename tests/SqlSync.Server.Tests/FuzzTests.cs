@@ -32,7 +32,7 @@ public sealed class FuzzTests : ServerTestBase
         int iterations = FrameFuzzer.Iterations * 6 / 5;
         int baseSeed = FrameFuzzer.BaseSeed;
         var codes = new Dictionary<ProtocolErrorCode, int>();
-        int decoded = 0, valid = 0;
+        int decoded = 0, valid = 0, compressed = 0;
         var stopwatch = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
@@ -40,8 +40,15 @@ public sealed class FuzzTests : ServerTestBase
             var random = new Random(seed);
             try
             {
-                byte[] template = SyncMessageCodec.Encode(FrameFuzzer.RandomMessage(random));
+                SyncMessage original = FrameFuzzer.RandomMessage(random);
+                byte[] template = SyncMessageCodec.Encode(original);
                 SyncMessage roundTrip = SyncMessageCodec.Decode(template);
+                JournalPartial? sent = (original as TimelineEntriesMessage)?.Entries ?? (original as StorageEntriesMessage)?.Entries;
+                if (sent is not null && template.Length < sent.ByteCount)
+                {
+                    compressed++; // LZ4 blocks in the template: the mutations below reach the block decoder
+                }
+
                 Assert.True(template.AsSpan().SequenceEqual(SyncMessageCodec.Encode(roundTrip)), $"seed {seed}: a valid {roundTrip.Type} frame does not round-trip byte-identically");
                 valid++;
 
@@ -66,10 +73,11 @@ public sealed class FuzzTests : ServerTestBase
             }
         }
 
-        _output.WriteLine($"{iterations} cases in {stopwatch.Elapsed}: {valid} valid frames round-tripped, {decoded} mutated frames still decoded, rejections: " +
+        _output.WriteLine($"{iterations} cases in {stopwatch.Elapsed}: {valid} valid frames round-tripped ({compressed} with LZ4 blocks), {decoded} mutated frames still decoded, rejections: " +
             string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(codes.Count >= 4, "the mutations reach several decoder checks");
         Assert.True(decoded > 0);
+        Assert.True(compressed > iterations / 100, "some templates carry compressed entries");
     }
 
     [Fact]

@@ -100,6 +100,9 @@ public ref partial struct MutationReader
     /// <summary>Reads a byte array written by <see cref="MutationWriter.WriteBytes(ReadOnlySpan{byte})"/>.</summary>
     public byte[] ReadBytes() => Take(ReadLength()).ToArray();
 
+    /// <summary>Reads a byte array like <see cref="ReadBytes"/>, without copying: a view of the record's bytes.</summary>
+    internal ReadOnlySpan<byte> ReadBytesSpan() => Take(ReadLength());
+
     /// <summary>Throws unless every byte was read: trailing bytes mean the record is not what the reader expects.</summary>
     public readonly void EnsureAtEnd()
     {

@@ -8,8 +8,10 @@ namespace SqlSync.Replication;
 /// <summary>
 /// Encodes and decodes protocol frames: magic "SY" (u16), version (u8), type (u8), payload length (u32),
 /// then the payload (docs/protocol.md). Payload fields use the mutation record primitives (varints,
-/// UTF-8 strings). Decoding checks every length against the bytes present and the frame limit; any
-/// violation is a <see cref="SqlSyncErrorCode.Protocol"/> exception carrying a <see cref="ProtocolErrorCode"/>.
+/// UTF-8 strings); journal entries are LZ4-compressed one by one when that pays (<see cref="EntryCompression"/>).
+/// Decoding checks every length against the bytes present and the frame limit, and the entries' decompressed
+/// sizes against the frame limit too; any violation is a <see cref="SqlSyncErrorCode.Protocol"/> exception
+/// carrying a <see cref="ProtocolErrorCode"/>.
 /// </summary>
 public static class SyncMessageCodec
 {
@@ -87,7 +89,10 @@ public static class SyncMessageCodec
         return frame;
     }
 
-    /// <summary>About the encoded size, so that a large message is written without growing the buffer again and again.</summary>
+    /// <summary>
+    /// At least the encoded size, so that a large message is written without growing the buffer again and again:
+    /// an entry takes at most its raw length + 6 bytes (encoding, length varint; a kept LZ4 block saves more).
+    /// </summary>
     private static int EstimateSize(SyncMessage message)
     {
         JournalPartial? entries = message switch
@@ -101,7 +106,7 @@ public static class SyncMessageCodec
             return 256;
         }
 
-        long size = 256 + entries.ByteCount + 5L * entries.Entries.Count;
+        long size = 256 + entries.ByteCount + 6L * entries.Entries.Count;
         return (int)Math.Min(size, Array.MaxLength);
     }
 
@@ -145,9 +150,9 @@ public static class SyncMessageCodec
                 SyncMessageType.Welcome => new WelcomeMessage(reader.ReadUInt16(), reader.ReadInt32()),
                 SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader)),
                 SyncMessageType.DocumentOpened => new DocumentOpenedMessage(ReadDocumentId(ref reader), ReadAccess(ref reader), ReadRange(ref reader)),
-                SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader)),
+                SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
                 SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
-                SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader)),
+                SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
                 SyncMessageType.StorageAck => new StorageAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
@@ -172,7 +177,7 @@ public static class SyncMessageCodec
         WriteRange(writer, partial.Range);
         foreach (ReadOnlyMemory<byte> entry in partial.Entries)
         {
-            writer.WriteBytes(entry.Span);
+            EntryCompression.Write(writer, entry.Span);
         }
     }
 
@@ -188,18 +193,20 @@ public static class SyncMessageCodec
         return count == 0 ? LsnRange.EmptyAt(new Lsn(first)) : LsnRange.Inclusive(new Lsn(first), new Lsn(first + count - 1));
     }
 
-    private static JournalPartial ReadEntries(ref MutationReader reader)
+    /// <summary>Reads an <c>entries</c> field; decompressed, its entries take at most <paramref name="maxFrameBytes"/> together.</summary>
+    private static JournalPartial ReadEntries(ref MutationReader reader, int maxFrameBytes)
     {
         LsnRange range = ReadRange(ref reader);
-        if (range.Count > (ulong)reader.Remaining)
+        if (range.Count > (ulong)reader.Remaining / 2)
         {
-            throw Malformed($"{range.Count} entries cannot fit in {reader.Remaining} bytes");
+            throw Malformed($"{range.Count} entries cannot fit in {reader.Remaining} bytes (each takes at least 2)");
         }
 
         var entries = new ReadOnlyMemory<byte>[(int)range.Count];
+        long rawBudget = maxFrameBytes;
         for (int i = 0; i < entries.Length; i++)
         {
-            entries[i] = reader.ReadBytes();
+            entries[i] = EntryCompression.Read(ref reader, ref rawBudget);
         }
 
         return new JournalPartial(range, entries);

@@ -3,8 +3,11 @@ namespace SqlSync.Replication;
 /// <summary>Constants of the replication protocol (docs/protocol.md).</summary>
 public static class SyncProtocol
 {
-    /// <summary>The protocol version this build speaks. A peer that speaks another is refused at hello.</summary>
-    public const ushort Version = 1;
+    /// <summary>
+    /// The protocol version this build speaks. A peer that speaks another is refused at hello, and a frame of
+    /// another version is refused. Version 2 encodes each journal entry raw or as an LZ4 block; version 1 is not spoken.
+    /// </summary>
+    public const ushort Version = 2;
 
     /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
     public const int DefaultMaxFrameBytes = 16 << 20;

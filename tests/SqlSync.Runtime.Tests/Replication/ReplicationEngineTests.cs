@@ -109,13 +109,16 @@ public sealed class ReplicationEngineTests
         using var coordinators = new TestCoordinators();
         var server = new ReplicationServer(coordinators);
         var identity = new LinkIdentity("alice", id => id == "secret" ? DocumentAccess.Denied : id == "readonly" ? DocumentAccess.ReadOnly : DocumentAccess.ReadWrite);
-        var hello = new HelloMessage(1, 1, SyncProtocol.DefaultMaxFrameBytes, "test");
+        var hello = new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "test");
 
         ServerLink link = server.CreateLink(identity);
         Assert.Equal(ProtocolErrorCode.UnexpectedMessage, CodeOf(() => link.Handle(new StorageAckMessage("doc", default))));
 
         link = server.CreateLink(identity);
-        Assert.Equal(ProtocolErrorCode.UnsupportedVersion, CodeOf(() => link.Handle(hello with { MinVersion = 2, MaxVersion = 3 })));
+        Assert.Equal(ProtocolErrorCode.UnsupportedVersion, CodeOf(() => link.Handle(hello with { MinVersion = 1, MaxVersion = SyncProtocol.Version - 1 })));
+
+        link = server.CreateLink(identity);
+        Assert.Equal(ProtocolErrorCode.UnsupportedVersion, CodeOf(() => link.Handle(hello with { MinVersion = SyncProtocol.Version + 1, MaxVersion = SyncProtocol.Version + 2 })));
 
         link = server.CreateLink(identity);
         link.Handle(hello);

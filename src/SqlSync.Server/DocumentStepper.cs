@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SqlSync.Documents;
@@ -19,6 +20,9 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
     /// <summary>Held while a step runs, by the background loop or by a caller of <see cref="StepNowOrSignal"/>.</summary>
     private readonly object _stepGate = new();
+    private long _lastStepEnded;
+    private long _lastStepTicks;
+    private long _lastArrival;
     private readonly Task _loop;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -41,13 +45,19 @@ internal sealed class DocumentStepper : IAsyncDisposable
     public void Signal() => _wake.Writer.TryWrite(true);
 
     /// <summary>
-    /// Steps once on the calling thread when no step is running (an idle document applies an upload without
-    /// a thread hop, and its storage entry makes the upload durable); otherwise, or when more is queued,
-    /// wakes the background loop.
+    /// Steps once on the calling thread when the document is lightly loaded (an upload is applied without a
+    /// thread hop, and the step's storage entry makes it durable); otherwise, or when more is queued, wakes
+    /// the background loop. Lightly loaded: the previous upload came at least two step-times ago and no step
+    /// ran since. Under load uploads come closer together, and leaving them to the loop lets them gather into
+    /// one step (one storage entry for every client to download) instead of a small step per upload.
     /// </summary>
     public void StepNowOrSignal()
     {
-        if (Fault is null && !_stop.IsCancellationRequested && Monitor.TryEnter(_stepGate))
+        long now = Stopwatch.GetTimestamp();
+        long previousArrival = Interlocked.Exchange(ref _lastArrival, now);
+        long stepTicks = Interlocked.Read(ref _lastStepTicks);
+        bool idle = now - previousArrival >= 2 * stepTicks && now - Interlocked.Read(ref _lastStepEnded) >= stepTicks;
+        if (idle && Fault is null && !_stop.IsCancellationRequested && Monitor.TryEnter(_stepGate))
         {
             try
             {
@@ -142,9 +152,13 @@ internal sealed class DocumentStepper : IAsyncDisposable
     /// <summary>One step of up to a batch; call holding the step gate. Returns how many mutations it applied.</summary>
     private int StepOnce()
     {
+        long start = Stopwatch.GetTimestamp();
         int applied = _document.Step(_batchSize);
         if (applied > 0)
         {
+            long end = Stopwatch.GetTimestamp();
+            Interlocked.Exchange(ref _lastStepTicks, end - start);
+            Interlocked.Exchange(ref _lastStepEnded, end);
             _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
             StorageChanged?.Invoke(_document.DocumentId);
         }

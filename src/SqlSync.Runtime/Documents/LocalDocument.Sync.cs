@@ -34,6 +34,7 @@ public sealed partial class LocalDocument
             return _database.WithFileHeld(() =>
             {
                 _database.Storage.Revert();
+                uint schemaCookie = _database.File.CommittedSchemaCookie;
                 for (int i = 0; i < partial.Entries.Count; i++)
                 {
                     var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
@@ -51,7 +52,7 @@ public sealed partial class LocalDocument
                     _database.Storage.ApplyReceived(lsn, partial.Entries[i]);
                 }
 
-                RebaseUnderHold();
+                RebaseUnderHold(committedSchemaChanged: _database.File.CommittedSchemaCookie != schemaCookie);
                 return _database.Storage.Range;
             });
         }
@@ -68,7 +69,7 @@ public sealed partial class LocalDocument
             ThrowIfDisposed();
             _database.WithFileHeld(() =>
             {
-                RebaseUnderHold();
+                RebaseUnderHold(committedSchemaChanged: false);
                 return true;
             });
         }
@@ -83,10 +84,10 @@ public sealed partial class LocalDocument
         }
     }
 
-    private void RebaseUnderHold()
+    private void RebaseUnderHold(bool committedSchemaChanged)
     {
         _database.Storage.Revert();
-        _database.File.MarkChangedExternally();
+        _database.File.MarkChangedExternally(committedSchemaChanged);
         if (_options.VerifyFullChecksumOnRebase)
         {
             _database.Storage.VerifyFullChecksum();

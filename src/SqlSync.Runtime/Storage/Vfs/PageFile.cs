@@ -11,15 +11,19 @@ namespace SqlSync.Storage.Vfs;
 /// (bytes 24–27) is unchanged; likewise it keeps its parsed schema while the schema cookie (bytes
 /// 40–43) is unchanged. Two different page views can carry equal values (a client's local schema change
 /// and the coordinator's both move the cookie from 0 to 1), so the values SQLite reads are ours: they only
-/// grow, they take the value a connection writes when that connection commits, and both are bumped
-/// whenever the pages change under SQLite (a rebase), so every connection drops its page cache and its
-/// schema at its next transaction. The stored pages keep whatever SQLite wrote; the fields are patched
+/// grow, they take the value a connection writes when that connection commits, and the counter is bumped
+/// whenever the pages change under SQLite (a rebase), so every connection drops its page cache at its next
+/// transaction; the cookie is bumped when the rebase may change the schema, and then every connection
+/// parses it again. The stored pages keep whatever SQLite wrote; the fields are patched
 /// in on the way out.
 /// </remarks>
 internal sealed class PageFile
 {
     private uint _visibleCounter;
     private uint _visibleSchemaCookie;
+
+    /// <summary>Set when a local write changed the schema; cleared when a rebase drops the local changes.</summary>
+    private bool _schemaChangedLocally;
 
     public PageFile(string name, PageStorage storage)
     {
@@ -46,12 +50,26 @@ internal sealed class PageFile
     /// <summary>Size in bytes, pending writes included.</summary>
     public long SizeInBytes => (long)Storage.SizeInPages * StorageFormat.PageSize;
 
-    /// <summary>Tells every connection that the pages changed under it. Call while holding the file.</summary>
-    public void MarkChangedExternally()
+    /// <summary>
+    /// Tells every connection that the pages changed under it (a rebase). Call while holding the file. The
+    /// schema cookie moves too when the schema may differ from the one connections parsed: when
+    /// <paramref name="committedSchemaChanged"/> (the coordinator's entries changed the schema) or when the
+    /// local changes just dropped held a schema change. Otherwise connections keep their parsed schema and
+    /// prepared statements, which is most of the cost of the first query after a rebase.
+    /// </summary>
+    public void MarkChangedExternally(bool committedSchemaChanged)
     {
         _visibleCounter++;
-        _visibleSchemaCookie++;
+        if (committedSchemaChanged || _schemaChangedLocally)
+        {
+            _visibleSchemaCookie++;
+        }
+
+        _schemaChangedLocally = false;
     }
+
+    /// <summary>The schema cookie stored in the committed page 1 (what the coordinator's SQLite wrote).</summary>
+    public uint CommittedSchemaCookie => BinaryPrimitives.ReadUInt32BigEndian(Storage.Page(1)[StorageFormat.SchemaCookieOffset..]);
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/>; false when it reads past the end.</summary>
     public bool Read(Span<byte> destination, long offset)
@@ -102,7 +120,12 @@ internal sealed class PageFile
             if (pageNumber == 1 && inPage <= StorageFormat.SchemaCookieOffset && inPage + count >= StorageFormat.SchemaCookieOffset + 4)
             {
                 uint written = BinaryPrimitives.ReadUInt32BigEndian(chunk[(StorageFormat.SchemaCookieOffset - inPage)..]);
-                _visibleSchemaCookie = Math.Max(written, _visibleSchemaCookie);
+                if (written > _visibleSchemaCookie)
+                {
+                    // SQLite writes the cookie it read plus one when it changes the schema.
+                    _schemaChangedLocally = true;
+                    _visibleSchemaCookie = written;
+                }
             }
 
             Storage.Write(pageNumber, inPage, chunk);

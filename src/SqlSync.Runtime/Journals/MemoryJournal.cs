@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 namespace SqlSync.Journals;
 
 /// <summary>A journal held in memory: for tests, benchmarks and documents that need no durability.</summary>
@@ -34,6 +35,31 @@ public sealed class MemoryJournal : IJournal
     public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
     {
         ThrowIfDisposed();
+        StartOrContinueAt(lsn);
+        Append(entry);
+    }
+
+    /// <summary>
+    /// <see cref="AppendAt"/> that keeps <paramref name="entry"/>'s array instead of copying it when the
+    /// memory is a whole array. The caller promises nobody writes to it again (a decoded message's entry).
+    /// </summary>
+    internal void AppendAtShared(Lsn lsn, ReadOnlyMemory<byte> entry)
+    {
+        if (!MemoryMarshal.TryGetArray(entry, out ArraySegment<byte> segment) || segment.Offset != 0 || segment.Count != segment.Array!.Length)
+        {
+            AppendAt(lsn, entry.Span);
+            return;
+        }
+
+        ThrowIfDisposed();
+        StartOrContinueAt(lsn);
+        _entries.Add(segment.Array);
+        _everAppended = true;
+    }
+
+    /// <summary>An empty journal starts at <paramref name="lsn"/>; otherwise it must be the next LSN.</summary>
+    private void StartOrContinueAt(Lsn lsn)
+    {
         if (!_everAppended && _entries.Count == 0)
         {
             _first = lsn.Value;
@@ -44,8 +70,6 @@ public sealed class MemoryJournal : IJournal
             throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
                 $"Cannot append LSN {lsn} to a memory journal whose next LSN is {Range.Next}.");
         }
-
-        Append(entry);
     }
 
     /// <inheritdoc />

@@ -116,7 +116,15 @@ internal sealed class PageStorage : IDisposable
     {
         StorageEntry entry = StorageEntry.Decode(data);
         ulong checksum = VerifiedChecksumAfter(lsn, entry);
-        _journal.AppendAt(lsn, data.Span);
+        if (_journal is MemoryJournal memory)
+        {
+            memory.AppendAtShared(lsn, data); // received entries are never written to again: no copy
+        }
+        else
+        {
+            _journal.AppendAt(lsn, data.Span);
+        }
+
         _view.Apply(entry.DatabaseSizeInPages, entry, checksum);
     }
 

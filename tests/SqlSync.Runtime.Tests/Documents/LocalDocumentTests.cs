@@ -167,6 +167,48 @@ public sealed class LocalDocumentTests
         Assert.Equal(0L, client.QueryScalar<long>("SELECT count(*) FROM tags"));
     }
 
+    [Fact]
+    [Trait("Category", "Documents")]
+    public void ARebaseMovesTheSchemaCookieOnlyWhenTheSchemaMayHaveChanged()
+    {
+        // Connections keep their parsed schema (and prepared statements) across a rebase that cannot have
+        // changed it; a schema change from either side moves the cookie they see.
+        using var coordinator = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = "cookie", Reducer = Reducer });
+        using var client = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "cookie", Reducer = Reducer });
+        using var other = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "cookie", Reducer = Reducer });
+        client.Mutate(new CreateSchema());
+        DirectSync.Sync(client, coordinator);
+        DirectSync.Sync(other, coordinator);
+        long Cookie() => client.QueryScalar<long>("PRAGMA schema_version");
+
+        long before = Cookie();
+        other.Mutate(new Insert(1, "row", 1));
+        DirectSync.Sync(other, coordinator);
+        client.Mutate(new Insert(2, "local", 2));
+        DirectSync.Download(client, coordinator); // rows only, from both sides
+        Assert.Equal(before, Cookie());
+        Assert.Equal(2L, client.QueryScalar<long>("SELECT count(*) FROM items"));
+
+        other.Mutate(new Ddl(0)); // the coordinator's schema changes
+        DirectSync.Sync(other, coordinator);
+        DirectSync.Download(client, coordinator);
+        long afterRemoteDdl = Cookie();
+        Assert.True(afterRemoteDdl > before);
+        Assert.Equal(1L, client.QueryScalar<long>("SELECT count(*) FROM extra_0"));
+
+        client.Mutate(new Ddl(4)); // a local schema change, then a rebase that drops it and applies it again
+        long afterLocalDdl = Cookie();
+        Assert.True(afterLocalDdl > afterRemoteDdl);
+        client.Rebase();
+        Assert.True(Cookie() > afterLocalDdl);
+        Assert.Equal(1L, client.QueryScalar<long>("SELECT count(*) FROM extra_1"));
+
+        DirectSync.Sync(client, coordinator);
+        long settled = Cookie();
+        client.Rebase(); // nothing local left: nothing can have changed
+        Assert.Equal(settled, Cookie());
+    }
+
     [Theory]
     [Trait("Category", "Documents")]
     [InlineData("")]

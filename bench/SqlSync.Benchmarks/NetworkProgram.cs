@@ -63,15 +63,14 @@ internal static class NetworkProgram
         text.AppendLine("  apply time comes from the `sqlsync.mutations.applied` counter (after the step's storage append), splitting each latency");
         text.AppendLine("  into A→applied (A's Mutate, upload, timeline append, queue, step) and applied→B (storage push, B's receive + rebase, query).");
         text.AppendLine($"- Sustained load: 1, 10 and 50 clients insert concurrently, each on its own thread, for {settings.Duration.TotalSeconds:0.#} s after a {settings.Warmup.TotalSeconds:0.#} s warm-up;");
-        text.AppendLine($"  each keeps at most {ThroughputBench.TotalWindow:N0} / clients (at least 32) mutations pending (closed loop). Throughput = the");
+        text.AppendLine($"  each keeps at most {ThroughputBench.TotalWindow:N0} / clients (at least 32) mutations pending (closed loop: a writer whose window is full waits for its next rebase). Throughput = the");
         text.AppendLine("  coordinator's `sqlsync.mutations.applied` per second; convergence = time from stopping the writers until every client");
         text.AppendLine("  has nothing pending and all hold the same storage. mutations/step = applied / coordinator steps (storage entries);");
         text.AppendLine("  mutations/frame up = applied / frames received from all clients (acknowledgements included); process CPU = CPU time of");
         text.AppendLine("  the whole process (server and all clients) / wall time, out of 200%.");
         text.AppendLine("- Bytes: the server's `sqlsync.bytes.received` / `sqlsync.bytes.sent` (frame payloads; WebSocket headers and TCP/IP not");
         text.AppendLine("  counted) over the run, per mutation; download per mutation per connected client. Storage entries are page sets");
-        text.AppendLine("  (whole 4 KiB SQLite pages), so downloads are much larger than uploads; page deltas and compression on the wire");
-        text.AppendLine("  (DESIGN.md) are future work.");
+        text.AppendLine("  (whole 4 KiB SQLite pages), LZ4-compressed per entry on the wire (protocol version 2); page deltas are future work.");
         text.AppendLine($"- {settings.Rounds} round(s); each round runs every scenario with fsync on, then off; figures are medians over rounds.").AppendLine();
         text.AppendLine("### Targets").AppendLine();
         text.Append(report.TargetTable()).AppendLine();

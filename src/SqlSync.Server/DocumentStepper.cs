@@ -17,14 +17,16 @@ internal sealed class DocumentStepper : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Held while a step runs, by the background loop or by a caller of <see cref="StepNowOrSignal"/>.</summary>
     private readonly object _stepGate = new();
+
+    // Stopwatch timestamps and the last step's duration in Stopwatch ticks: what StepNowOrSignal judges load by.
     private long _lastStepEnded;
     private long _lastStepTicks;
     private long _lastArrival;
-    private readonly Task _loop;
-    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DocumentStepper(CoordinatorDocument document, int batchSize, SqlSyncMetrics metrics, ILogger logger)
     {

@@ -77,9 +77,9 @@ public sealed class ServerLink
         lock (_sync)
         {
             var messages = new List<SyncMessage>();
-            foreach ((string documentId, ServerDocumentLink link) in _documents)
+            foreach ((_, ServerDocumentLink link) in _documents) // enumerating takes no lock; .Values would copy
             {
-                AddStorage(documentId, link, messages);
+                AddStorage(link, messages);
             }
 
             return messages;
@@ -148,7 +148,7 @@ public sealed class ServerLink
         var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange);
         _documents[open.DocumentId] = link;
         var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
-        AddStorage(open.DocumentId, link, replies);
+        AddStorage(link, replies);
         return replies;
     }
 
@@ -192,18 +192,18 @@ public sealed class ServerLink
         link.ClientStorage = ack.StorageRange;
         link.StorageInFlight = false;
         var replies = new List<SyncMessage>();
-        AddStorage(ack.DocumentId, link, replies);
+        AddStorage(link, replies);
         return replies;
     }
 
-    private void AddStorage(string documentId, ServerDocumentLink link, List<SyncMessage> messages)
+    private void AddStorage(ServerDocumentLink link, List<SyncMessage> messages)
     {
         if (link.StorageInFlight)
         {
             return;
         }
 
-        StorageEntriesMessage? message = _server.StorageMessages.Get(documentId, link.Document, link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
+        StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
         if (message is not null)
         {
             link.StorageInFlight = true;

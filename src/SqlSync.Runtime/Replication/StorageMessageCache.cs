@@ -18,13 +18,14 @@ internal sealed class StorageMessageCache
     /// <summary>Entry bytes kept per document, beyond the message most recently added.</summary>
     private const long MaxBytesPerDocument = 4 << 20;
 
+    // Keyed by the document object: it has one id, and a document reopened after a restart starts afresh.
     private readonly ConditionalWeakTable<CoordinatorDocument, DocumentMessages> _documents = new();
 
     /// <summary>
     /// The entries a client that holds storage up to <paramref name="clientStorage"/> lacks, at most about
     /// <paramref name="budget"/> bytes; null when it has everything.
     /// </summary>
-    public StorageEntriesMessage? Get(string documentId, CoordinatorDocument document, LsnRange clientStorage, long budget)
+    public StorageEntriesMessage? Get(CoordinatorDocument document, LsnRange clientStorage, long budget)
     {
         DocumentMessages messages = _documents.GetValue(document, static _ => new DocumentMessages());
 
@@ -42,7 +43,7 @@ internal sealed class StorageMessageCache
             foreach (CachedMessage cached in messages.List)
             {
                 // A message that stopped at the budget stays right; one that reached the end is right until a step appends.
-                if (cached.From == from && cached.Budget == budget && cached.DocumentId == documentId &&
+                if (cached.From == from && cached.Budget == budget &&
                     (cached.StoppedAtBudget || cached.Message.Entries.Range.Next == storageNext))
                 {
                     cached.LastUse = use;
@@ -56,8 +57,8 @@ internal sealed class StorageMessageCache
                 return null;
             }
 
-            var message = new StorageEntriesMessage(documentId, partial);
-            messages.Add(new CachedMessage(documentId, from, budget, partial.Range.Next < next, message, partial.ByteCount) { LastUse = use });
+            var message = new StorageEntriesMessage(document.DocumentId, partial);
+            messages.Add(new CachedMessage(from, budget, partial.Range.Next < next, message, partial.ByteCount) { LastUse = use });
             return message;
         }
     }
@@ -81,10 +82,8 @@ internal sealed class StorageMessageCache
         }
     }
 
-    private sealed class CachedMessage(string documentId, Lsn from, long budget, bool stoppedAtBudget, StorageEntriesMessage message, long bytes)
+    private sealed class CachedMessage(Lsn from, long budget, bool stoppedAtBudget, StorageEntriesMessage message, long bytes)
     {
-        public string DocumentId { get; } = documentId;
-
         public Lsn From { get; } = from;
 
         public long Budget { get; } = budget;

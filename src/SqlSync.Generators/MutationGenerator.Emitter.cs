@@ -103,7 +103,7 @@ public sealed partial class MutationGenerator
                 ? "it knows no mutations"
                 : "it knows " + string.Join(", ", spec.Mutations.Select(m => $"{Hex(m.Tag)} ({m.MethodName})"));
             writer.WriteLine($"/// <summary>Applies encoded records of <c>{spec.DisplayName}</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>");
-            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer");
+            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames");
             writer.WriteLine("private Reducer()");
             writer.OpenBlock();
             writer.CloseBlock();
@@ -140,7 +140,24 @@ public sealed partial class MutationGenerator
             writer.WriteLine($"    throw new {Exception}({ErrorCode}.UnknownMutationTag, \"Unknown mutation tag 0x\" + tag.ToString(\"X8\", {Invariant}) + \" for {spec.DisplayName}; {known}.\");");
             writer.CloseBlock();
             writer.CloseBlock();
+            writer.WriteLine();
+            EmitMutationNames(writer, spec);
             writer.CloseBlock();
+        }
+
+        /// <summary>The reducer's <c>IMutationNames</c>: errors name the method whose mutation failed.</summary>
+        private static void EmitMutationNames(SourceWriter writer, MutationSetSpec spec)
+        {
+            writer.WriteLine("/// <inheritdoc />");
+            writer.WriteLine("public string? GetMutationName(uint tag) => tag switch");
+            writer.OpenBlock();
+            foreach (MutationSpec mutation in spec.Mutations)
+            {
+                writer.WriteLine($"{RecordType(spec, mutation)}.MutationTag => \"{mutation.MethodName}\",");
+            }
+
+            writer.WriteLine("_ => null,");
+            writer.CloseBlock(";");
         }
 
         private static void EmitExtensions(SourceWriter writer, MutationSetSpec spec)

@@ -1077,7 +1077,7 @@ namespace App.Values
         }
 
         /// <summary>Applies encoded records of <c>App.Values.ValueMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
         {
             private Reducer()
             {
@@ -1135,6 +1135,17 @@ namespace App.Values
                         throw new global::SqlSync.SqlSyncException(global::SqlSync.SqlSyncErrorCode.UnknownMutationTag, "Unknown mutation tag 0x" + tag.ToString("X8", global::System.Globalization.CultureInfo.InvariantCulture) + " for App.Values.ValueMutations; it knows 0x13507CE1 (Nullables), 0x1B8C1F43 (Texts), 0x69E26586 (Scalars), 0x9C408D02 (Collections), 0xD5DA8A41 (Times).");
                 }
             }
+
+            /// <inheritdoc />
+            public string? GetMutationName(uint tag) => tag switch
+            {
+                global::App.Values.ValueMutations.NullablesMutation.MutationTag => "Nullables",
+                global::App.Values.ValueMutations.TextsMutation.MutationTag => "Texts",
+                global::App.Values.ValueMutations.ScalarsMutation.MutationTag => "Scalars",
+                global::App.Values.ValueMutations.CollectionsMutation.MutationTag => "Collections",
+                global::App.Values.ValueMutations.TimesMutation.MutationTag => "Times",
+                _ => null,
+            };
         }
 
         /// <summary>Binary and JSON codecs of the composite types the mutations of this class use.</summary>

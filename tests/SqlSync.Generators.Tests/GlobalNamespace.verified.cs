@@ -259,7 +259,7 @@ static partial class GlobalMutations
     }
 
     /// <summary>Applies encoded records of <c>GlobalMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-    public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer
+    public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
     {
         private Reducer()
         {
@@ -299,6 +299,14 @@ static partial class GlobalMutations
                     throw new global::SqlSync.SqlSyncException(global::SqlSync.SqlSyncErrorCode.UnknownMutationTag, "Unknown mutation tag 0x" + tag.ToString("X8", global::System.Globalization.CultureInfo.InvariantCulture) + " for GlobalMutations; it knows 0x0000002A (Ping), 0x0000002B (Pong).");
             }
         }
+
+        /// <inheritdoc />
+        public string? GetMutationName(uint tag) => tag switch
+        {
+            global::GlobalMutations.PingMutation.MutationTag => "Ping",
+            global::GlobalMutations.PongMutation.MutationTag => "Pong",
+            _ => null,
+        };
     }
 }
 

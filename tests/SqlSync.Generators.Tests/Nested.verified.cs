@@ -243,7 +243,7 @@ namespace App.Nested
             }
 
             /// <summary>Applies encoded records of <c>App.Nested.Outer.InnerMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-            public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer
+            public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
             {
                 private Reducer()
                 {
@@ -283,6 +283,14 @@ namespace App.Nested
                             throw new global::SqlSync.SqlSyncException(global::SqlSync.SqlSyncErrorCode.UnknownMutationTag, "Unknown mutation tag 0x" + tag.ToString("X8", global::System.Globalization.CultureInfo.InvariantCulture) + " for App.Nested.Outer.InnerMutations; it knows 0x933D5AF3 (Touch), 0xD881B541 (Reveal).");
                     }
                 }
+
+                /// <inheritdoc />
+                public string? GetMutationName(uint tag) => tag switch
+                {
+                    global::App.Nested.Outer.InnerMutations.TouchMutation.MutationTag => "Touch",
+                    global::App.Nested.Outer.InnerMutations.RevealMutation.MutationTag => "Reveal",
+                    _ => null,
+                };
             }
 
             /// <summary>Binary and JSON codecs of the composite types the mutations of this class use.</summary>

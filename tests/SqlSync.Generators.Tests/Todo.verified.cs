@@ -276,7 +276,7 @@ namespace App.Todos
         }
 
         /// <summary>Applies encoded records of <c>App.Todos.TodoMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
         {
             private Reducer()
             {
@@ -316,6 +316,14 @@ namespace App.Todos
                         throw new global::SqlSync.SqlSyncException(global::SqlSync.SqlSyncErrorCode.UnknownMutationTag, "Unknown mutation tag 0x" + tag.ToString("X8", global::System.Globalization.CultureInfo.InvariantCulture) + " for App.Todos.TodoMutations; it knows 0x00000101 (CompleteTodo), 0x7C7EA3BC (AddTodo).");
                 }
             }
+
+            /// <inheritdoc />
+            public string? GetMutationName(uint tag) => tag switch
+            {
+                global::App.Todos.TodoMutations.CompleteTodoMutation.MutationTag => "CompleteTodo",
+                global::App.Todos.TodoMutations.AddTodoMutation.MutationTag => "AddTodo",
+                _ => null,
+            };
         }
     }
 

@@ -66,6 +66,18 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// <summary>A Microsoft.Data.Sqlite connection string for read-only access to the coordinator's state.</summary>
     public string ReadOnlyConnectionString => _database.ReadOnlyConnectionString;
 
+    /// <summary>
+    /// What the prepared-statement cache has done since the document opened (hits, misses, evictions);
+    /// its size is <see cref="CoordinatorDocumentOptions.StatementCacheSize"/>.
+    /// </summary>
+    public StatementCacheStatistics StatementCacheStatistics
+    {
+        get
+        {
+            lock (_sync) return _database.Connection.StatementCacheStatistics;
+        }
+    }
+
     internal DocumentDatabase Database => _database;
 
     /// <summary>Test hook: called at each point of a step; throwing there simulates a crash.</summary>
@@ -86,8 +98,9 @@ public sealed partial class CoordinatorDocument : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         DocumentIds.Validate(options.DocumentId);
+        DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
-        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
+        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize);
         var document = new CoordinatorDocument(journals, database);
         try
         {

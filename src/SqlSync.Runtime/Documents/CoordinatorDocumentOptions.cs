@@ -19,4 +19,10 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>How long a step waits for readers on other connections before it publishes its pages.</summary>
     public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many prepared statements the document keeps, least recently used out first (default 128; 0
+    /// keeps none). Each costs SQLite a few KiB; texts of more than one statement are never kept.
+    /// </summary>
+    public int StatementCacheSize { get; init; } = Storage.StatementCache.DefaultCapacity;
 }

@@ -13,7 +13,7 @@ internal sealed class DocumentDatabase : IDisposable
 {
     private readonly TimeSpan _drainTimeout;
 
-    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout)
+    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, int statementCacheSize)
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
@@ -22,7 +22,7 @@ internal sealed class DocumentDatabase : IDisposable
         try
         {
             File = PageVfs.Register(FileName, Storage);
-            Connection = DatabaseConnection.Open(FileName, readOnly: false, engineWriter: true);
+            Connection = DatabaseConnection.Open(FileName, readOnly: false, engineWriter: true, documentId, statementCacheSize);
             Applier = new MutationApplier(Connection, reducer);
         }
         catch
@@ -35,6 +35,16 @@ internal sealed class DocumentDatabase : IDisposable
     }
 
     public string DocumentId { get; }
+
+    /// <summary>Checks an option before anything is opened.</summary>
+    public static void ValidateStatementCacheSize(string documentId, int statementCacheSize)
+    {
+        if (statementCacheSize < 0)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                $"Document '{documentId}': the statement cache size must be 0 (off) or more, not {statementCacheSize}.");
+        }
+    }
 
     public string FileName { get; }
 

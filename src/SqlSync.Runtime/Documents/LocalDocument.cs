@@ -89,6 +89,18 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// </summary>
     public string ReadOnlyConnectionString => _database.ReadOnlyConnectionString;
 
+    /// <summary>
+    /// What the prepared-statement cache has done since the document opened (hits, misses, evictions);
+    /// its size is <see cref="LocalDocumentOptions.StatementCacheSize"/>.
+    /// </summary>
+    public StatementCacheStatistics StatementCacheStatistics
+    {
+        get
+        {
+            lock (_sync) return _database.Connection.StatementCacheStatistics;
+        }
+    }
+
     internal DocumentDatabase Database => _database;
 
     /// <summary>
@@ -99,13 +111,14 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         DocumentIds.Validate(options.DocumentId);
+        DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
         TimelineId timeline = LoadOrCreateTimelineId(options.Directory);
         IJournal timelineJournal = journals.Open("timeline");
         DocumentDatabase? database = null;
         try
         {
-            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
+            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize);
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             lock (document._sync)
             {
@@ -234,7 +247,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             if (!_options.KeepMutationsThatFailLocally)
             {
                 throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
-                    $"Mutation failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
+                    $"Mutation {_database.Applier.NameOf(record)} failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
             }
 
             _timeline.Append(entry);

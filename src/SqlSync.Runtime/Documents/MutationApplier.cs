@@ -49,6 +49,7 @@ internal sealed class MutationApplier
         _context.Begin(timeline, lsn, entry.TimestampUnixMilliseconds);
         PageVfs.SetMutationTime(entry.TimestampUnixMilliseconds);
         _applying = true;
+        _connection.InReducer = true;
         try
         {
             _reducer.Apply(_context, entry.Mutation);
@@ -66,6 +67,7 @@ internal sealed class MutationApplier
         finally
         {
             _applying = false;
+            _connection.InReducer = false;
             PageVfs.ClearMutationTime();
         }
 
@@ -77,12 +79,32 @@ internal sealed class MutationApplier
         return null;
     }
 
-    /// <summary>A one-line description of a reducer failure for the rejection table and errors.</summary>
+    /// <summary>
+    /// A one-line description of a reducer failure for the rejection table and errors. SQLite's failures
+    /// name their result code already; other SqlSync failures get their error code, anything else its type.
+    /// </summary>
     public static string Describe(Exception error) => error switch
     {
+        SqlSyncException { SqliteResultCode: not null } sqlite => sqlite.Message,
         SqlSyncException sqlSync => $"{sqlSync.Code}: {sqlSync.Message}",
         _ => $"{error.GetType().Name}: {error.Message}",
     };
+
+    /// <summary>
+    /// The mutation method behind an encoded record ("AddTodo"), from the reducer when it implements
+    /// <see cref="IMutationNames"/>; its tag in hex otherwise.
+    /// </summary>
+    public string NameOf(ReadOnlySpan<byte> mutation)
+    {
+        if (mutation.Length < 4)
+        {
+            return "(a record too short for a tag)";
+        }
+
+        uint tag = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(mutation);
+        return (_reducer as IMutationNames)?.GetMutationName(tag)
+            ?? "0x" + tag.ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private ulong NextRandom() =>
         _applying ? _context.Random.NextUInt64() : unchecked((ulong)System.Random.Shared.NextInt64());

@@ -1,29 +1,38 @@
-using System.Globalization;
 using SQLitePCL;
+using SqlSync.Documents;
 using SqlSync.Storage.Vfs;
 
 namespace SqlSync.Storage;
 
 /// <summary>
-/// A SQLite connection through the page VFS, with a prepared-statement cache and the value binding rules
-/// of <see cref="Mutations.IMutationContext"/>. Every SQLite failure becomes a <see cref="SqlSyncException"/>.
+/// A SQLite connection through the page VFS, with a bounded prepared-statement cache and the value binding
+/// rules of <see cref="Mutations.IMutationContext"/>. Every SQLite failure becomes a
+/// <see cref="SqlSyncException"/> through <see cref="SqliteResult"/>.
 /// </summary>
-internal sealed class DatabaseConnection : IDisposable
+internal sealed partial class DatabaseConnection : IDisposable
 {
     private const int SQLITE_ROW = 100;
     private const int SQLITE_DONE = 101;
     private const int SQLITE_UTF8 = 1;
 
     private readonly sqlite3 _db;
-    private readonly Dictionary<string, sqlite3_stmt> _statements = new(StringComparer.Ordinal);
+    private readonly StatementCache _statements;
+    private readonly string _scope;
 
-    private DatabaseConnection(sqlite3 db)
+    private DatabaseConnection(sqlite3 db, string? documentId, int statementCacheCapacity)
     {
         _db = db;
+        _statements = new StatementCache(statementCacheCapacity);
+        _scope = documentId is null ? "" : $"Document '{documentId}': ";
     }
 
-    /// <summary>Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>).</summary>
-    public static DatabaseConnection Open(string fileName, bool readOnly, bool engineWriter = false)
+    /// <summary>
+    /// Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>). Errors name
+    /// <paramref name="documentId"/> when given; <paramref name="statementCacheCapacity"/> bounds the
+    /// prepared-statement cache (0 turns it off).
+    /// </summary>
+    public static DatabaseConnection Open(string fileName, bool readOnly, bool engineWriter = false,
+        string? documentId = null, int statementCacheCapacity = StatementCache.DefaultCapacity)
     {
         PageVfs.EnsureRegistered();
         int flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE) | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX;
@@ -41,12 +50,12 @@ internal sealed class DatabaseConnection : IDisposable
 
         if (rc != raw.SQLITE_OK)
         {
-            string message = db is null ? $"error {rc}" : raw.sqlite3_errmsg(db).utf8_to_string();
+            SqlSyncException failure = SqliteResult.Failure(rc, db, "", null);
             db?.Dispose();
-            throw new SqlSyncException(SqlSyncErrorCode.Vfs, $"Could not open '{fileName}' through the {PageVfs.Name} VFS: {message}.");
+            throw new SqlSyncException(SqlSyncErrorCode.Vfs, $"Could not open '{fileName}' through the {PageVfs.Name} VFS: {failure.Message}", failure);
         }
 
-        var connection = new DatabaseConnection(db);
+        var connection = new DatabaseConnection(db, documentId, statementCacheCapacity);
         raw.sqlite3_busy_timeout(db, 30_000);
         if (!readOnly)
         {
@@ -72,98 +81,25 @@ internal sealed class DatabaseConnection : IDisposable
         }
     }
 
-    /// <summary>Rows changed by the last statement.</summary>
-    public int Changes => raw.sqlite3_changes(_db);
+    /// <summary>
+    /// True while a reducer runs: its errors are wrapped by one that names the document and the mutation,
+    /// so the connection's own messages leave the document out then.
+    /// </summary>
+    public bool InReducer { get; set; }
 
-    /// <summary>Runs one or more statements without parameters.</summary>
+    /// <summary>What the prepared-statement cache has done so far.</summary>
+    public StatementCacheStatistics StatementCacheStatistics => _statements.Statistics;
+
+    /// <summary>How messages of this connection's failures start.</summary>
+    private string Scope => InReducer ? "" : _scope;
+
+    /// <summary>Runs one or more statements without parameters and without caching them.</summary>
     public void ExecuteScript(string sql)
     {
-        int rc = raw.sqlite3_exec(_db, sql, out string? error);
+        int rc = raw.sqlite3_exec(_db, sql, out _);
         if (rc != raw.SQLITE_OK)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {error ?? "unknown"} (in: {Abbreviate(sql)}).");
-        }
-    }
-
-    /// <summary>Runs a statement and returns the rows it changed.</summary>
-    public int Execute(string sql, ReadOnlySpan<object?> args)
-    {
-        sqlite3_stmt statement = Prepare(sql, args);
-        try
-        {
-            int rc;
-            while ((rc = raw.sqlite3_step(statement)) == SQLITE_ROW)
-            {
-            }
-
-            if (rc != SQLITE_DONE)
-            {
-                throw Failure(rc, sql);
-            }
-
-            return raw.sqlite3_changes(_db);
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
-
-    /// <summary>Runs a query and returns every row.</summary>
-    public List<object?[]> Query(string sql, ReadOnlySpan<object?> args)
-    {
-        sqlite3_stmt statement = Prepare(sql, args);
-        try
-        {
-            var rows = new List<object?[]>();
-            int columns = raw.sqlite3_column_count(statement);
-            int rc;
-            while ((rc = raw.sqlite3_step(statement)) == SQLITE_ROW)
-            {
-                var row = new object?[columns];
-                for (int i = 0; i < columns; i++)
-                {
-                    row[i] = ReadColumn(statement, i);
-                }
-
-                rows.Add(row);
-            }
-
-            if (rc != SQLITE_DONE)
-            {
-                throw Failure(rc, sql);
-            }
-
-            return rows;
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
-
-    /// <summary>The first column of the first row converted to <typeparamref name="T"/>, or default.</summary>
-    public T? QueryScalar<T>(string sql, ReadOnlySpan<object?> args)
-    {
-        sqlite3_stmt statement = Prepare(sql, args);
-        try
-        {
-            int rc = raw.sqlite3_step(statement);
-            if (rc == SQLITE_DONE)
-            {
-                return default;
-            }
-
-            if (rc != SQLITE_ROW)
-            {
-                throw Failure(rc, sql);
-            }
-
-            return ConvertTo<T>(ReadColumn(statement, 0));
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
+            throw SqliteResult.Failure(rc, _db, Scope, sql);
         }
     }
 
@@ -196,114 +132,14 @@ internal sealed class DatabaseConnection : IDisposable
 
         if (rc != raw.SQLITE_OK)
         {
-            throw Failure(rc, "create_function(random)");
+            throw SqliteResult.Failure(rc, _db, Scope, null);
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (sqlite3_stmt statement in _statements.Values)
-        {
-            statement.Dispose();
-        }
-
-        _statements.Clear();
+        _statements.Dispose();
         _db.Dispose();
     }
-
-    private sqlite3_stmt Prepare(string sql, ReadOnlySpan<object?> args)
-    {
-        if (!_statements.TryGetValue(sql, out sqlite3_stmt? statement))
-        {
-            int rc = raw.sqlite3_prepare_v2(_db, sql, out statement);
-            if (rc != raw.SQLITE_OK)
-            {
-                throw Failure(rc, sql);
-            }
-
-            _statements.Add(sql, statement);
-        }
-        else
-        {
-            raw.sqlite3_clear_bindings(statement);
-        }
-
-        int parameters = raw.sqlite3_bind_parameter_count(statement);
-        if (args.Length != parameters)
-        {
-            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
-                $"The statement takes {parameters} parameter(s) but {args.Length} were given (in: {Abbreviate(sql)}).");
-        }
-
-        for (int i = 0; i < args.Length; i++)
-        {
-            Bind(statement, i + 1, args[i], sql);
-        }
-
-        return statement;
-    }
-
-    private void Bind(sqlite3_stmt statement, int index, object? value, string sql)
-    {
-        int rc = value switch
-        {
-            null or DBNull => raw.sqlite3_bind_null(statement, index),
-            bool b => raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
-            long l => raw.sqlite3_bind_int64(statement, index, l),
-            int i => raw.sqlite3_bind_int64(statement, index, i),
-            string s => raw.sqlite3_bind_text(statement, index, s),
-            double d => raw.sqlite3_bind_double(statement, index, d),
-            byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
-            ReadOnlyMemory<byte> memory => raw.sqlite3_bind_blob(statement, index, memory.Span),
-            short or sbyte or byte or ushort or uint => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(value, CultureInfo.InvariantCulture)),
-            ulong ul when ul <= long.MaxValue => raw.sqlite3_bind_int64(statement, index, (long)ul),
-            float f => raw.sqlite3_bind_double(statement, index, f),
-            decimal m => raw.sqlite3_bind_text(statement, index, m.ToString(CultureInfo.InvariantCulture)),
-            Guid g => raw.sqlite3_bind_text(statement, index, g.ToString("D")),
-            DateTime dt => raw.sqlite3_bind_text(statement, index, SqlValueFormat.Format(dt)),
-            DateTimeOffset dto => raw.sqlite3_bind_text(statement, index, SqlValueFormat.Format(dto.UtcDateTime)),
-            DateOnly date => raw.sqlite3_bind_text(statement, index, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-            TimeOnly time => raw.sqlite3_bind_text(statement, index, time.ToString("HH:mm:ss.fffffff", CultureInfo.InvariantCulture)),
-            TimeSpan span => raw.sqlite3_bind_int64(statement, index, span.Ticks),
-            Enum e => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(e, CultureInfo.InvariantCulture)),
-            _ => throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
-                $"Parameter {index} has type {value.GetType()}, which SqlSync cannot bind (in: {Abbreviate(sql)})."),
-        };
-
-        if (rc != raw.SQLITE_OK)
-        {
-            throw Failure(rc, sql);
-        }
-    }
-
-    private static object? ReadColumn(sqlite3_stmt statement, int index) => raw.sqlite3_column_type(statement, index) switch
-    {
-        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(statement, index),
-        raw.SQLITE_FLOAT => raw.sqlite3_column_double(statement, index),
-        raw.SQLITE_TEXT => raw.sqlite3_column_text(statement, index).utf8_to_string(),
-        raw.SQLITE_BLOB => raw.sqlite3_column_blob(statement, index).ToArray(),
-        _ => null,
-    };
-
-    private static T? ConvertTo<T>(object? value)
-    {
-        if (value is null)
-        {
-            return default;
-        }
-
-        if (value is T typed)
-        {
-            return typed;
-        }
-
-        Type target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
-        return (T)Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
-    }
-
-    private SqlSyncException Failure(int rc, string sql) =>
-        new(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()} (in: {Abbreviate(sql)}).");
-
-    private static string Abbreviate(string sql) => sql.Length <= 200 ? sql : string.Concat(sql.AsSpan(0, 200), "…");
 }

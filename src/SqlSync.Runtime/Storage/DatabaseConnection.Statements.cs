@@ -1,0 +1,233 @@
+using System.Text;
+using SQLitePCL;
+
+namespace SqlSync.Storage;
+
+/// <summary>
+/// Running SQL text: every statement of it, in turn, as Microsoft.Data.Sqlite runs a command's text
+/// (docs/determinism.md, "SQL text").
+/// </summary>
+internal sealed partial class DatabaseConnection
+{
+    private enum ResultKind
+    {
+        Changes,
+        Rows,
+        Scalar,
+    }
+
+    /// <summary>Runs every statement of <paramref name="sql"/> and returns the rows their INSERT, UPDATE and DELETE statements changed.</summary>
+    public int Execute(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Changes);
+        Run(sql, args, ref results);
+        return results.Changes;
+    }
+
+    /// <summary>Runs every statement of <paramref name="sql"/> and returns the rows of the last one that has result columns.</summary>
+    public List<object?[]> Query(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Rows);
+        Run(sql, args, ref results);
+        return results.Rows ?? new List<object?[]>();
+    }
+
+    /// <summary>The first column of the first row <see cref="Query"/> would return, converted to <typeparamref name="T"/>, or default.</summary>
+    public T? QueryScalar<T>(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Scalar);
+        Run(sql, args, ref results);
+        return ConvertTo<T>(results.Scalar);
+    }
+
+    private void Run(string sql, ReadOnlySpan<object?> args, ref Results results)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        if (_statements.TryGet(sql, out sqlite3_stmt? cached))
+        {
+            // Only single-statement texts are cached: the hot path of every mutation, without allocations.
+            int parameters = raw.sqlite3_bind_parameter_count(cached);
+            if (parameters != args.Length)
+            {
+                throw ArgumentCountMismatch(parameters, args.Length, sql);
+            }
+
+            RunStatement(cached, args, isLast: true, sql, default, ref results);
+            return;
+        }
+
+        RunText(sql, args, ref results);
+    }
+
+    /// <summary>
+    /// Prepares the statements of <paramref name="sql"/> one after another from the tail (a statement may
+    /// depend on the one before it, as an INSERT on the CREATE TABLE before it) and runs each. A text that
+    /// is one statement is cached; the statements of a longer text are finalized once run.
+    /// </summary>
+    private void RunText(string sql, ReadOnlySpan<object?> args, ref Results results)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(sql);
+        int start = SqlText.SkipBlank(utf8, 0);
+        int number = 0;
+        int mostParameters = 0;
+        while (start < utf8.Length)
+        {
+            int rc = raw.sqlite3_prepare_v2(_db, utf8.AsSpan(start), out sqlite3_stmt statement, out ReadOnlySpan<byte> tail);
+            int end = utf8.Length - tail.Length;
+            if (rc != raw.SQLITE_OK)
+            {
+                statement?.Dispose();
+                throw SqliteResult.Failure(rc, _db, Scope, Encoding.UTF8.GetString(utf8, start, utf8.Length - start));
+            }
+
+            int next = SqlText.SkipBlank(utf8, end);
+            if (statement.IsInvalid)
+            {
+                statement.Dispose(); // only what SQLite skips (SkipBlank is conservative)
+                start = Math.Max(next, end);
+                continue;
+            }
+
+            number++;
+            bool isLast = next >= utf8.Length;
+            bool owned = false;
+            try
+            {
+                int parameters = raw.sqlite3_bind_parameter_count(statement);
+                mostParameters = Math.Max(mostParameters, parameters);
+                if (parameters > args.Length)
+                {
+                    throw number == 1 && isLast
+                        ? ArgumentCountMismatch(parameters, args.Length, sql)
+                        : new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                            $"{Scope}Statement {number} of the text takes {parameters} parameter(s) but only {args.Length} were given (in: {SqliteResult.Abbreviate(Encoding.UTF8.GetString(utf8, start, end - start))}).");
+                }
+
+                if (isLast && mostParameters < args.Length)
+                {
+                    throw UnusedArguments(mostParameters, args.Length, number, sql);
+                }
+
+                owned = number == 1 && isLast && _statements.Add(sql, statement);
+                ReadOnlySpan<byte> text = number == 1 && isLast ? default : utf8.AsSpan(start, end - start);
+                RunStatement(statement, args[..parameters], isLast, sql, text, ref results);
+            }
+            finally
+            {
+                if (!owned)
+                {
+                    statement.Dispose();
+                }
+            }
+
+            start = next;
+        }
+
+        if (mostParameters < args.Length)
+        {
+            throw UnusedArguments(mostParameters, args.Length, number, sql);
+        }
+    }
+
+    /// <summary>
+    /// Binds, steps to the end and resets one statement. In <see cref="ResultKind.Scalar"/> the last
+    /// statement stops at its first row: a query's later rows cannot change anything.
+    /// </summary>
+    private void RunStatement(sqlite3_stmt statement, ReadOnlySpan<object?> args, bool isLast, string sql, ReadOnlySpan<byte> statementText, ref Results results)
+    {
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                Bind(statement, i + 1, args[i], sql);
+            }
+
+            // sqlite3_changes keeps its value across statements that change no rows (a CREATE, a SELECT):
+            // it is counted only when the statement moved the total.
+            int totalBefore = results.Kind == ResultKind.Changes ? raw.sqlite3_total_changes(_db) : 0;
+            int rc = raw.sqlite3_step(statement);
+            if (results.Kind != ResultKind.Changes && raw.sqlite3_column_count(statement) > 0)
+            {
+                if (results.Kind == ResultKind.Rows)
+                {
+                    results.Rows = ReadRows(statement, ref rc);
+                }
+                else
+                {
+                    results.Scalar = rc == SQLITE_ROW ? ReadColumn(statement, 0) : null;
+                    if (isLast && rc == SQLITE_ROW)
+                    {
+                        return;
+                    }
+                }
+            }
+
+            while (rc == SQLITE_ROW)
+            {
+                rc = raw.sqlite3_step(statement);
+            }
+
+            if (rc != SQLITE_DONE)
+            {
+                throw SqliteResult.Failure(rc, _db, Scope, statementText.IsEmpty ? sql : Encoding.UTF8.GetString(statementText));
+            }
+
+            if (results.Kind == ResultKind.Changes && raw.sqlite3_total_changes(_db) != totalBefore)
+            {
+                results.Changes += raw.sqlite3_changes(_db);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    private static List<object?[]> ReadRows(sqlite3_stmt statement, ref int rc)
+    {
+        var rows = new List<object?[]>();
+        int columns = raw.sqlite3_column_count(statement);
+        while (rc == SQLITE_ROW)
+        {
+            var row = new object?[columns];
+            for (int i = 0; i < columns; i++)
+            {
+                row[i] = ReadColumn(statement, i);
+            }
+
+            rows.Add(row);
+            rc = raw.sqlite3_step(statement);
+        }
+
+        return rows;
+    }
+
+    private SqlSyncException ArgumentCountMismatch(int parameters, int given, string sql) =>
+        new(SqlSyncErrorCode.InvalidArgument,
+            $"{Scope}The statement takes {parameters} parameter(s) but {given} were given (in: {SqliteResult.Abbreviate(sql)}).");
+
+    private SqlSyncException UnusedArguments(int mostParameters, int given, int statements, string sql) =>
+        new(SqlSyncErrorCode.InvalidArgument, statements switch
+        {
+            0 => $"{Scope}The text holds no statement but {given} argument(s) were given (in: {SqliteResult.Abbreviate(sql)}).",
+            1 => $"{Scope}The statement takes {mostParameters} parameter(s) but {given} were given (in: {SqliteResult.Abbreviate(sql)}).",
+            _ => $"{Scope}{given} argument(s) were given but none of the text's {statements} statements takes more than {mostParameters} (in: {SqliteResult.Abbreviate(sql)}).",
+        });
+
+    /// <summary>What a run gives back; <see cref="Rows"/> and <see cref="Scalar"/> are those of the last statement with result columns.</summary>
+    private struct Results
+    {
+        public Results(ResultKind kind)
+        {
+            Kind = kind;
+        }
+
+        public ResultKind Kind { get; }
+
+        public int Changes { get; set; }
+
+        public List<object?[]>? Rows { get; set; }
+
+        public object? Scalar { get; set; }
+    }
+}

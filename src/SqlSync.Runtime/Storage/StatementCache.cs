@@ -1,0 +1,95 @@
+using SQLitePCL;
+using SqlSync.Documents;
+
+namespace SqlSync.Storage;
+
+/// <summary>
+/// A bounded least-recently-used cache of prepared statements, keyed by SQL text. Only texts that hold a
+/// single statement are cached. A statement that falls out is finalized, so distinct texts (interpolated
+/// literals, ad-hoc queries) cannot grow SQLite's heap without bound. Not thread-safe: its connection's
+/// owner serializes calls.
+/// </summary>
+internal sealed class StatementCache : IDisposable
+{
+    /// <summary>The default capacity of both documents' caches.</summary>
+    public const int DefaultCapacity = 128;
+
+    private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Most recently used first.</summary>
+    private readonly LinkedList<Entry> _order = new();
+    private long _hits;
+    private long _misses;
+    private long _evictions;
+
+    public StatementCache(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        Capacity = capacity;
+    }
+
+    /// <summary>How many statements it keeps; 0 caches nothing.</summary>
+    public int Capacity { get; }
+
+    public StatementCacheStatistics Statistics => new(_hits, _misses, _evictions, _entries.Count, Capacity);
+
+    /// <summary>The cached statement for <paramref name="sql"/>, made most recently used; counts a hit or a miss.</summary>
+    public bool TryGet(string sql, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out sqlite3_stmt? statement)
+    {
+        if (_entries.TryGetValue(sql, out LinkedListNode<Entry>? node))
+        {
+            _hits++;
+            if (node != _order.First)
+            {
+                _order.Remove(node);
+                _order.AddFirst(node);
+            }
+
+            statement = node.Value.Statement;
+            return true;
+        }
+
+        _misses++;
+        statement = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Takes ownership of <paramref name="statement"/>, prepared from all of <paramref name="sql"/>, and
+    /// finalizes the least recently used one when full. Returns false (the caller keeps ownership) when
+    /// the capacity is 0.
+    /// </summary>
+    public bool Add(string sql, sqlite3_stmt statement)
+    {
+        if (Capacity == 0)
+        {
+            return false;
+        }
+
+        if (_entries.Count >= Capacity)
+        {
+            LinkedListNode<Entry> oldest = _order.Last!;
+            _order.RemoveLast();
+            _entries.Remove(oldest.Value.Sql);
+            oldest.Value.Statement.Dispose();
+            _evictions++;
+        }
+
+        _entries.Add(sql, _order.AddFirst(new Entry(sql, statement)));
+        return true;
+    }
+
+    /// <summary>Finalizes every cached statement.</summary>
+    public void Dispose()
+    {
+        foreach (Entry entry in _order)
+        {
+            entry.Statement.Dispose();
+        }
+
+        _order.Clear();
+        _entries.Clear();
+    }
+
+    private readonly record struct Entry(string Sql, sqlite3_stmt Statement);
+}

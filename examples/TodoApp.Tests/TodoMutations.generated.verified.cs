@@ -845,7 +845,7 @@ namespace TodoApp
         }
 
         /// <summary>Applies encoded records of <c>TodoApp.TodoMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
         {
             private Reducer()
             {
@@ -915,6 +915,19 @@ namespace TodoApp
                         throw new global::SqlSync.SqlSyncException(global::SqlSync.SqlSyncErrorCode.UnknownMutationTag, "Unknown mutation tag 0x" + tag.ToString("X8", global::System.Globalization.CultureInfo.InvariantCulture) + " for TodoApp.TodoMutations; it knows 0x0FE65EB3 (CreateSchema), 0x2E78BDCE (ClearCompleted), 0x4238DA97 (DeleteTodo), 0x585E5DA7 (AddTodo), 0x5AF61320 (ToggleTodo), 0x91AB38AE (RenameTodo), 0xC10329F1 (MoveTodo).");
                 }
             }
+
+            /// <inheritdoc />
+            public string? GetMutationName(uint tag) => tag switch
+            {
+                global::TodoApp.TodoMutations.CreateSchemaMutation.MutationTag => "CreateSchema",
+                global::TodoApp.TodoMutations.ClearCompletedMutation.MutationTag => "ClearCompleted",
+                global::TodoApp.TodoMutations.DeleteTodoMutation.MutationTag => "DeleteTodo",
+                global::TodoApp.TodoMutations.AddTodoMutation.MutationTag => "AddTodo",
+                global::TodoApp.TodoMutations.ToggleTodoMutation.MutationTag => "ToggleTodo",
+                global::TodoApp.TodoMutations.RenameTodoMutation.MutationTag => "RenameTodo",
+                global::TodoApp.TodoMutations.MoveTodoMutation.MutationTag => "MoveTodo",
+                _ => null,
+            };
         }
     }
 

@@ -230,7 +230,10 @@ public sealed partial class CoordinatorDocument : IDisposable
         }
     }
 
-    /// <summary>Runs a read query against the coordinator's state.</summary>
+    /// <summary>
+    /// Runs a read query against the coordinator's state: every statement of <paramref name="sql"/>,
+    /// returning the rows of the last one with result columns (docs/determinism.md).
+    /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {
         lock (_sync)

@@ -167,7 +167,10 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         return ValueTask.FromResult(Mutate(mutation));
     }
 
-    /// <summary>Runs a read query against the current state (local changes included).</summary>
+    /// <summary>
+    /// Runs a read query against the current state (local changes included): every statement of
+    /// <paramref name="sql"/>, returning the rows of the last one with result columns (docs/determinism.md).
+    /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {
         lock (_sync)

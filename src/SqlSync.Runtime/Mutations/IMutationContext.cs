@@ -14,6 +14,11 @@ namespace SqlSync.Mutations;
 /// <see cref="DateTime"/> and <see cref="DateTimeOffset"/> (ISO 8601 text, UTC) or an enum (its number).
 /// Query values come back as <see cref="long"/>, <see cref="double"/>, <see cref="string"/>,
 /// <c>byte[]</c> or <see langword="null"/>.
+/// <para>
+/// SQL text may hold several statements; all of them run, in order, in the mutation's transaction, and
+/// parameter <c>?N</c> of each takes argument N (docs/determinism.md, "SQL text"). Empty or comment-only
+/// text runs nothing.
+/// </para>
 /// </remarks>
 public interface IMutationContext
 {
@@ -27,13 +32,13 @@ public interface IMutationContext
     /// SQLite's <c>'now'</c> and <c>CURRENT_TIMESTAMP</c> give this time too.</summary>
     DateTimeOffset Now { get; }
 
-    /// <summary>Runs a statement and returns how many rows it changed.</summary>
+    /// <summary>Runs every statement of <paramref name="sql"/> and returns how many rows its INSERT, UPDATE and DELETE statements changed.</summary>
     int Execute(string sql, params object?[] args);
 
-    /// <summary>Runs a query and returns its rows.</summary>
+    /// <summary>Runs every statement of <paramref name="sql"/> and returns the rows of the last one that has result columns.</summary>
     IReadOnlyList<object?[]> Query(string sql, params object?[] args);
 
-    /// <summary>Runs a query and returns the first column of its first row, or default when there is none.</summary>
+    /// <summary>Like <see cref="Query"/>, but returns the first column of the first row, or default when there is none.</summary>
     T? QueryScalar<T>(string sql, params object?[] args);
 
     /// <summary>A new id, random-looking but derived from (timeline, LSN, call count): the same on every replica.</summary>

@@ -291,6 +291,31 @@ public sealed class LargeEntryTests
 
     [Fact]
     [Trait("Category", "Boundaries")]
+    public void NoJournalTakesAnEntryLargerThanAPeerAccepts()
+    {
+        // Uninitialized and never written: the journals refuse it by its length, before touching its bytes.
+        byte[] tooLarge = GC.AllocateUninitializedArray<byte>(SyncProtocol.DefaultMaxEntryBytes + 1);
+        using var memory = new MemoryJournal();
+        Assert.Equal(SqlSyncErrorCode.InvalidArgument, Assert.Throws<SqlSyncException>(() => memory.Append(tooLarge)).Code);
+        Assert.True(memory.Range.IsEmpty);
+
+        string directory = Path.Combine(Path.GetTempPath(), "sqlsync-large-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (FileJournal file = FileJournal.Open(directory))
+            {
+                Assert.Equal(SqlSyncErrorCode.InvalidArgument, Assert.Throws<SqlSyncException>(() => file.Append(tooLarge)).Code);
+                Assert.True(file.Range.IsEmpty);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Boundaries")]
     public void PartFramesAreCheckedWhenDecoded()
     {
         byte[] bytes = new byte[1000];

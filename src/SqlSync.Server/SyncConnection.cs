@@ -90,9 +90,16 @@ internal sealed class SyncConnection
             }
 
             _host.Metrics.BytesReceived.Add(bytes);
-            if (message is TimelineEntriesMessage entries && _link.HasDocument(entries.DocumentId))
+            // Back-pressure before entries are appended: a whole entries message, or the last part of a large entry.
+            string? uploadTo = message switch
             {
-                await _host.WaitForCapacityAsync(entries.DocumentId, cancellationToken).ConfigureAwait(false);
+                TimelineEntriesMessage entries => entries.DocumentId,
+                TimelineEntryPartMessage { IsLast: true } part => part.DocumentId,
+                _ => null,
+            };
+            if (uploadTo is not null && _link.HasDocument(uploadTo))
+            {
+                await _host.WaitForCapacityAsync(uploadTo, cancellationToken).ConfigureAwait(false);
             }
 
             await SendAsync(_link.Handle(message), cancellationToken).ConfigureAwait(false);

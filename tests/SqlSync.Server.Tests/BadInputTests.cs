@@ -60,6 +60,8 @@ public sealed class BadInputTests : ServerTestBase
             new("another frame version", Stage.AfterOpen, ProtocolErrorCode.UnsupportedVersion, s => WithVersion(Entries(s), 7)),
             new("a frame of protocol version 1", Stage.AfterOpen, ProtocolErrorCode.UnsupportedVersion, s => WithVersion(Entries(s), 1)),
             new("a version 1 hello", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => WithVersion(Valid(new HelloMessage(1, 1, SyncProtocol.DefaultMaxFrameBytes, "old")), 1)),
+            new("a version 2 hello (before entry parts)", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => WithVersion(Valid(new HelloMessage(2, 2, SyncProtocol.DefaultMaxFrameBytes, "v2")), 2)),
+            new("a frame of protocol version 2", Stage.AfterOpen, ProtocolErrorCode.UnsupportedVersion, s => WithVersion(Entries(s), 2)),
             new("a hello without a common version", Stage.First, ProtocolErrorCode.UnsupportedVersion, _ => Valid(new HelloMessage(SyncProtocol.Version + 1, SyncProtocol.Version + 4, SyncProtocol.DefaultMaxFrameBytes, "future"))),
             new("an oversized frame", Stage.AfterOpen, ProtocolErrorCode.FrameTooLarge, _ => Valid(new TimelineEntriesMessage("counters",
                 new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { Garbage(random, ServerMaxFrameBytes * 2) })))),

@@ -20,7 +20,7 @@ internal static class FrameFuzzer
     public static int BaseSeed =>
         int.TryParse(Environment.GetEnvironmentVariable("SQLSYNC_FUZZ_SEED"), out int n) ? n : 20_240_601;
 
-    public static SyncMessage RandomMessage(Random random) => (random.Next(9) + 1) switch
+    public static SyncMessage RandomMessage(Random random) => (random.Next(11) + 1) switch
     {
         1 => new HelloMessage((ushort)random.Next(3), (ushort)random.Next(3), random.Next(), RandomText(random, 40)),
         2 => new WelcomeMessage((ushort)random.Next(3), random.Next()),
@@ -30,8 +30,24 @@ internal static class FrameFuzzer
         6 => new TimelineAckMessage(RandomId(random), RandomRange(random)),
         7 => new StorageEntriesMessage(RandomId(random), RandomEntries(random)),
         8 => new StorageAckMessage(RandomId(random), RandomRange(random)),
+        9 => RandomPart(random, static (d, l, n, o, b) => new TimelineEntryPartMessage(d, l, n, o, b)),
+        10 => RandomPart(random, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
         _ => new ErrorMessage((ProtocolErrorCode)random.Next(12), random.Next(2) == 0 ? "" : RandomId(random), RandomText(random, 200)),
     };
+
+    /// <summary>A valid part: non-empty bytes (raw or compressible) that end within the entry length, often at it.</summary>
+    public static EntryPartMessage RandomPart(Random random, Func<string, Lsn, int, int, ReadOnlyMemory<byte>, EntryPartMessage> create)
+    {
+        byte[] bytes = RandomEntry(random);
+        if (bytes.Length == 0)
+        {
+            bytes = new byte[] { (byte)random.Next(256) };
+        }
+
+        int offset = random.Next(3) == 0 ? 0 : random.Next(1 << 20);
+        int length = offset + bytes.Length + (random.Next(2) == 0 ? 0 : random.Next(1 << 20));
+        return create(RandomId(random), new Lsn((ulong)random.Next(1000)), length, offset, bytes);
+    }
 
     public static string RandomId(Random random) => ValidIds[random.Next(ValidIds.Length)];
 

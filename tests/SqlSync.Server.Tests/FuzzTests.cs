@@ -99,7 +99,7 @@ public sealed class FuzzTests : ServerTestBase
 
         string[] ids = { "doc", "ro", "secret", "other", "bad id!", "", new string('a', 129) };
         var codes = new Dictionary<ProtocolErrorCode, int>();
-        int handled = 0, accepted = 0, sessions = 0;
+        int handled = 0, accepted = 0, sessions = 0, partsAccepted = 0, entriesFromParts = 0;
         var stopwatch = Stopwatch.StartNew();
         int seed = baseSeed;
         while (handled < iterations)
@@ -110,9 +110,10 @@ public sealed class FuzzTests : ServerTestBase
             var timeline = random.Next(4) == 0 ? owned : TimelineId.New();
             var tracked = new HashSet<TimelineId> { owned, timeline }; // the timelines this link could touch
             var held = new Dictionary<string, LsnRange>();
+            var parts = new Queue<SyncMessage>(); // the rest of an entry sent in parts, usually sent next
             for (int step = 0; step < 40 && handled < iterations; step++, handled++)
             {
-                SyncMessage message = step == 0 && random.Next(10) != 0 ? RawSyncSocket.Hello() : Semantic(random, ids, timeline, owned, held, coordinators);
+                SyncMessage message = step == 0 && random.Next(10) != 0 ? RawSyncSocket.Hello() : Semantic(random, ids, timeline, owned, held, coordinators, parts);
                 if (random.Next(2) == 0)
                 {
                     (SyncMessage? mutated, ProtocolErrorCode? error) = FrameFuzzer.TryDecode(FrameFuzzer.Mutate(SyncMessageCodec.Encode(message), random), SyncProtocol.DefaultMaxFrameBytes);
@@ -136,6 +137,12 @@ public sealed class FuzzTests : ServerTestBase
                 {
                     IReadOnlyList<SyncMessage> replies = link.Handle(message);
                     accepted++;
+                    if (message is TimelineEntryPartMessage acceptedPart)
+                    {
+                        partsAccepted++;
+                        entriesFromParts += acceptedPart.IsLast ? 1 : 0;
+                    }
+
                     foreach (SyncMessage reply in replies)
                     {
                         switch (reply)
@@ -176,12 +183,14 @@ public sealed class FuzzTests : ServerTestBase
         }
 
         coordinators.StepAll();
-        _output.WriteLine($"{handled} frames on {sessions} links in {stopwatch.Elapsed}: {accepted} accepted; rejections: " +
+        _output.WriteLine($"{handled} frames on {sessions} links in {stopwatch.Elapsed}: {accepted} accepted ({partsAccepted} entry parts, completing {entriesFromParts} entries); rejections: " +
             string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
         foreach (ProtocolErrorCode expected in new[] { ProtocolErrorCode.AccessDenied, ProtocolErrorCode.TimelineForgery, ProtocolErrorCode.LsnOutOfRange, ProtocolErrorCode.UnknownDocument, ProtocolErrorCode.UnexpectedMessage, ProtocolErrorCode.MalformedFrame })
         {
             Assert.True(codes.ContainsKey(expected), $"the fuzzer never reached {expected}");
         }
+
+        Assert.True(entriesFromParts > 0, "the fuzzer completes entries sent in parts");
 
     }
 
@@ -323,8 +332,13 @@ public sealed class FuzzTests : ServerTestBase
     }
 
     /// <summary>A message a confused or hostile client could send on this link now: mostly plausible, often wrong.</summary>
-    private static SyncMessage Semantic(Random random, string[] ids, TimelineId timeline, TimelineId owned, Dictionary<string, LsnRange> held, FuzzCoordinators coordinators)
+    private static SyncMessage Semantic(Random random, string[] ids, TimelineId timeline, TimelineId owned, Dictionary<string, LsnRange> held, FuzzCoordinators coordinators, Queue<SyncMessage> parts)
     {
+        if (parts.Count > 0 && random.Next(8) != 0)
+        {
+            return parts.Dequeue();
+        }
+
         string id = random.Next(3) == 0 ? ids[random.Next(ids.Length)] : "doc";
         LsnRange storage = coordinators.Exists(id) ? coordinators.GetDocument(id).StorageRange : LsnRange.Empty;
         LsnRange RangeNear(LsnRange around) => random.Next(4) switch
@@ -356,6 +370,33 @@ public sealed class FuzzTests : ServerTestBase
                 JournalPartial entries = random.Next(4) == 0
                     ? FrameFuzzer.RandomEntries(random)
                     : RawSyncSocket.AddEntries(first, random.Next(1, 4), random.Next(3) == 0 ? "x" : "y");
+                if (random.Next(3) == 0 && entries.Entries.Count > 0 && entries.Entries[0].Length > 1)
+                {
+                    // The first entry in two or three parts: the first now, the rest queued (sometimes dropped, reordered or interleaved).
+                    ReadOnlyMemory<byte> entry = entries.Entries[0];
+                    int cut = random.Next(1, entry.Length);
+                    var split = new List<SyncMessage> { new TimelineEntryPartMessage(id, entries.Range.First, entry.Length, 0, entry[..cut]) };
+                    int cut2 = cut + 1 < entry.Length && random.Next(2) == 0 ? random.Next(cut + 1, entry.Length) : entry.Length;
+                    split.Add(new TimelineEntryPartMessage(id, entries.Range.First, entry.Length, cut, entry[cut..cut2]));
+                    if (cut2 < entry.Length)
+                    {
+                        split.Add(new TimelineEntryPartMessage(id, entries.Range.First, entry.Length, cut2, entry[cut2..]));
+                    }
+
+                    if (random.Next(8) == 0)
+                    {
+                        split.Reverse();
+                    }
+
+                    parts.Clear();
+                    foreach (SyncMessage part in split.Skip(1))
+                    {
+                        parts.Enqueue(part);
+                    }
+
+                    return split[0];
+                }
+
                 return new TimelineEntriesMessage(id, entries);
             }
 

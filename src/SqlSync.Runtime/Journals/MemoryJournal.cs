@@ -25,6 +25,7 @@ public sealed class MemoryJournal : IJournal
     public Lsn Append(ReadOnlySpan<byte> entry)
     {
         ThrowIfDisposed();
+        ThrowIfTooLarge(entry.Length);
         Lsn lsn = Range.Next;
         _entries.Add(entry.ToArray());
         _everAppended = true;
@@ -52,9 +53,24 @@ public sealed class MemoryJournal : IJournal
         }
 
         ThrowIfDisposed();
+        ThrowIfTooLarge(segment.Count);
         StartOrContinueAt(lsn);
         _entries.Add(segment.Array);
         _everAppended = true;
+    }
+
+    /// <summary>
+    /// The limit of file journals holds here too, so that no journal keeps an entry no peer accepts
+    /// (<see cref="Replication.ReplicationOptions.MaxEntryBytes"/> is at most this): a mutation whose record is larger
+    /// is refused before it is journaled instead of wedging its client's uploads.
+    /// </summary>
+    private static void ThrowIfTooLarge(int length)
+    {
+        if (length > JournalFrame.MaxPayloadBytes)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                $"A journal entry of {length} bytes is larger than the limit of {JournalFrame.MaxPayloadBytes} bytes.");
+        }
     }
 
     /// <summary>An empty journal starts at <paramref name="lsn"/>; otherwise it must be the next LSN.</summary>

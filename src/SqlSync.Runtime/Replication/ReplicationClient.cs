@@ -15,6 +15,7 @@ public sealed class ReplicationClient
     private readonly string _clientName;
     private readonly ReplicationOptions _options;
     private readonly Dictionary<string, ClientDocumentLink> _documents = new(StringComparer.Ordinal);
+    private readonly EntryAssembler _assembler;
     private LinkPhase _phase = LinkPhase.Disconnected;
     private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
 
@@ -24,6 +25,7 @@ public sealed class ReplicationClient
         _clientName = clientName;
         _options = options ?? new ReplicationOptions();
         _options.Validate();
+        _assembler = _options.CreateAssembler();
     }
 
     private enum LinkPhase
@@ -52,6 +54,7 @@ public sealed class ReplicationClient
     /// <summary>Starts a new link: forgets what the last one cached and returns the hello frame.</summary>
     public IReadOnlyList<SyncMessage> Connect()
     {
+        _assembler.Reset();
         foreach (ClientDocumentLink link in _documents.Values)
         {
             link.Reset();
@@ -65,6 +68,7 @@ public sealed class ReplicationClient
     public void Disconnect()
     {
         _phase = LinkPhase.Disconnected;
+        _assembler.Reset();
         foreach (ClientDocumentLink link in _documents.Values)
         {
             link.Reset();
@@ -92,6 +96,11 @@ public sealed class ReplicationClient
     {
         ArgumentNullException.ThrowIfNull(message);
         var replies = new List<SyncMessage>();
+        if (message is not StorageEntryPartMessage and not ErrorMessage)
+        {
+            _assembler.ThrowIfUnfinished(message);
+        }
+
         switch (message)
         {
             case ErrorMessage error:
@@ -140,11 +149,17 @@ public sealed class ReplicationClient
             }
 
             case StorageEntriesMessage storage when _phase == LinkPhase.Connected:
+                ReceiveStorage(Find(storage.DocumentId), storage.Entries, replies);
+                break;
+
+            case StorageEntryPartMessage part when _phase == LinkPhase.Connected:
             {
-                ClientDocumentLink link = Find(storage.DocumentId);
-                LsnRange range = link.Document.ReceiveStorage(storage.Entries);
-                replies.Add(new StorageAckMessage(storage.DocumentId, range));
-                AddUpload(link, replies);
+                ClientDocumentLink link = Find(part.DocumentId); // before the first part is held
+                if (_assembler.Add(part) is byte[] entry)
+                {
+                    ReceiveStorage(link, EntryAssembler.AsPartial(part.Lsn, entry), replies);
+                }
+
                 break;
             }
 
@@ -153,6 +168,13 @@ public sealed class ReplicationClient
         }
 
         return replies;
+    }
+
+    private void ReceiveStorage(ClientDocumentLink link, JournalPartial entries, List<SyncMessage> replies)
+    {
+        LsnRange range = link.Document.ReceiveStorage(entries);
+        replies.Add(new StorageAckMessage(link.Document.DocumentId, range));
+        AddUpload(link, replies);
     }
 
     /// <summary>Messages the client should send now: opens of new documents, uploads of new timeline entries.</summary>
@@ -190,7 +212,8 @@ public sealed class ReplicationClient
             return;
         }
 
-        JournalPartial? partial = link.Document.PrepareTimelineSync(server, _options.EntryBudget(_peerMaxFrameBytes));
+        long budget = _options.EntryBudget(_peerMaxFrameBytes);
+        JournalPartial? partial = link.Document.PrepareTimelineSync(server, budget);
         if (partial is null)
         {
             return;
@@ -199,7 +222,15 @@ public sealed class ReplicationClient
         link.UploadInFlight = true;
         link.SentFrom = partial.Range.First;
         link.SentUpTo = partial.Range.Last;
-        messages.Add(new TimelineEntriesMessage(link.Document.DocumentId, partial));
+        string documentId = link.Document.DocumentId;
+        if (EntryParts.Needed(partial, budget))
+        {
+            EntryParts.Add(messages, partial, budget, (lsn, length, offset, bytes) => new TimelineEntryPartMessage(documentId, lsn, length, offset, bytes));
+        }
+        else
+        {
+            messages.Add(new TimelineEntriesMessage(documentId, partial));
+        }
     }
 
     private ClientDocumentLink Find(string documentId) =>

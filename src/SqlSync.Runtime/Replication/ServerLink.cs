@@ -20,6 +20,7 @@ public sealed class ServerLink
     // Concurrent so that HasDocument needs no lock: it is called from step notifications, which may run on
     // another link's thread while that link holds its own lock (a step run inline by an upload).
     private readonly ConcurrentDictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
+    private readonly EntryAssembler _assembler;
     private bool _welcomed;
     private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
 
@@ -28,6 +29,7 @@ public sealed class ServerLink
         _server = server;
         Id = id;
         _identity = identity;
+        _assembler = server.Options.CreateAssembler();
     }
 
     /// <summary>A number that names this link in logs.</summary>
@@ -53,6 +55,11 @@ public sealed class ServerLink
                 throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} before hello");
             }
 
+            if (message is not TimelineEntryPartMessage and not ErrorMessage)
+            {
+                _assembler.ThrowIfUnfinished(message);
+            }
+
             switch (message)
             {
                 case HelloMessage hello:
@@ -60,7 +67,9 @@ public sealed class ServerLink
                 case OpenDocumentMessage open:
                     return Open(open);
                 case TimelineEntriesMessage entries:
-                    return ReceiveTimeline(entries);
+                    return ReceiveTimeline(entries.DocumentId, entries.Entries);
+                case TimelineEntryPartMessage part:
+                    return ReceiveTimelinePart(part);
                 case StorageAckMessage ack:
                     return StorageAck(ack);
                 case ErrorMessage error:
@@ -152,32 +161,53 @@ public sealed class ServerLink
         return replies;
     }
 
-    private IReadOnlyList<SyncMessage> ReceiveTimeline(TimelineEntriesMessage message)
+    private IReadOnlyList<SyncMessage> ReceiveTimelinePart(TimelineEntryPartMessage part)
     {
-        ServerDocumentLink link = Find(message.DocumentId);
-        if (link.Access != DocumentAccess.ReadWrite)
+        if (!_assembler.InProgress)
         {
-            throw Error(ProtocolErrorCode.AccessDenied, "the link may only read this document", message.DocumentId);
+            // Checked at the first part, so that a link that may not upload, or whose entry leaves a gap, is refused
+            // before the server holds any of the entry.
+            CheckTimelineUpload(part.DocumentId, part.Lsn);
         }
 
-        LsnRange held = link.Document.GetTimelineRange(link.Timeline);
-        if (message.Entries.Range.First > held.Next)
-        {
-            throw Error(ProtocolErrorCode.LsnOutOfRange,
-                $"timeline entries {message.Entries.Range} leave a gap after the server's {held}", message.DocumentId);
-        }
+        byte[]? entry = _assembler.Add(part);
+        return entry is null ? Array.Empty<SyncMessage>() : ReceiveTimeline(part.DocumentId, EntryAssembler.AsPartial(part.Lsn, entry));
+    }
+
+    private IReadOnlyList<SyncMessage> ReceiveTimeline(string documentId, JournalPartial entries)
+    {
+        (ServerDocumentLink link, LsnRange held) = CheckTimelineUpload(documentId, entries.Range.First);
 
         // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
         // for the acknowledgement: when the step came first its storage entry already made them durable, so
         // the common upload costs one fsync (the step's), not two in a row.
-        LsnRange after = link.Document.AppendTimeline(link.Timeline, message.Entries);
+        LsnRange after = link.Document.AppendTimeline(link.Timeline, entries);
         if (after.Next > held.Next)
         {
-            _server.Documents.OnTimelineReceived(message.DocumentId);
+            _server.Documents.OnTimelineReceived(documentId);
         }
 
         link.Document.MakeTimelineDurable(link.Timeline);
-        return new SyncMessage[] { new TimelineAckMessage(message.DocumentId, after) };
+        return new SyncMessage[] { new TimelineAckMessage(documentId, after) };
+    }
+
+    /// <summary>The link may upload to <paramref name="documentId"/>, and entries from <paramref name="first"/> leave no gap.</summary>
+    private (ServerDocumentLink Link, LsnRange Held) CheckTimelineUpload(string documentId, Lsn first)
+    {
+        ServerDocumentLink link = Find(documentId);
+        if (link.Access != DocumentAccess.ReadWrite)
+        {
+            throw Error(ProtocolErrorCode.AccessDenied, "the link may only read this document", documentId);
+        }
+
+        LsnRange held = link.Document.GetTimelineRange(link.Timeline);
+        if (first > held.Next)
+        {
+            throw Error(ProtocolErrorCode.LsnOutOfRange,
+                $"timeline entries from {first} leave a gap after the server's {held}", documentId);
+        }
+
+        return (link, held);
     }
 
     private IReadOnlyList<SyncMessage> StorageAck(StorageAckMessage ack)
@@ -203,10 +233,21 @@ public sealed class ServerLink
             return;
         }
 
-        StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, link.ClientStorage, _server.Options.EntryBudget(_peerMaxFrameBytes));
-        if (message is not null)
+        long budget = _server.Options.EntryBudget(_peerMaxFrameBytes);
+        StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, link.ClientStorage, budget);
+        if (message is null)
         {
-            link.StorageInFlight = true;
+            return;
+        }
+
+        link.StorageInFlight = true;
+        if (EntryParts.Needed(message.Entries, budget))
+        {
+            string documentId = message.DocumentId;
+            EntryParts.Add(messages, message.Entries, budget, (lsn, length, offset, bytes) => new StorageEntryPartMessage(documentId, lsn, length, offset, bytes));
+        }
+        else
+        {
             messages.Add(message);
         }
     }

@@ -70,6 +70,13 @@ public static class SyncMessageCodec
                 writer.WriteString(storageAck.DocumentId);
                 WriteRange(writer, storageAck.StorageRange);
                 break;
+            case EntryPartMessage part:
+                writer.WriteString(part.DocumentId);
+                writer.WriteVarUInt64(part.Lsn.Value);
+                writer.WriteVarUInt64((ulong)part.EntryLength);
+                writer.WriteVarUInt64((ulong)part.Offset);
+                EntryCompression.Write(writer, part.Bytes.Span);
+                break;
             case ErrorMessage error:
                 writer.WriteUInt16((ushort)error.Code);
                 writer.WriteString(error.DocumentId);
@@ -103,7 +110,7 @@ public static class SyncMessageCodec
         };
         if (entries is null)
         {
-            return 256;
+            return message is EntryPartMessage part ? 256 + 6 + part.Bytes.Length : 256;
         }
 
         long size = 256 + entries.ByteCount + 6L * entries.Entries.Count;
@@ -154,6 +161,8 @@ public static class SyncMessageCodec
                 SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
                 SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
                 SyncMessageType.StorageAck => new StorageAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
+                SyncMessageType.TimelineEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new TimelineEntryPartMessage(d, l, n, o, b)),
+                SyncMessageType.StorageEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
             };
@@ -210,6 +219,46 @@ public static class SyncMessageCodec
         }
 
         return new JournalPartial(range, entries);
+    }
+
+    /// <summary>
+    /// Reads an entry part: document id, LSN, entry length, offset, then its bytes encoded as one entry. The bytes
+    /// must be non-empty and end within the entry; whether the part fits the entry being reassembled, and the
+    /// entry the receiver's limit, is the receiver's <see cref="EntryAssembler"/> to check.
+    /// </summary>
+    private static EntryPartMessage ReadPart(ref MutationReader reader, int maxFrameBytes, Func<string, Lsn, int, int, ReadOnlyMemory<byte>, EntryPartMessage> create)
+    {
+        string documentId = ReadDocumentId(ref reader);
+        ulong lsn = reader.ReadVarUInt64();
+        ulong entryLength = reader.ReadVarUInt64();
+        ulong offset = reader.ReadVarUInt64();
+        if (lsn > long.MaxValue)
+        {
+            throw Malformed($"entry part LSN {lsn} is beyond the largest LSN");
+        }
+
+        if (entryLength == 0 || entryLength > int.MaxValue)
+        {
+            throw entryLength == 0
+                ? Malformed("an entry part of an entry of length 0")
+                : ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"an entry part of an entry of {entryLength} bytes");
+        }
+
+        if (offset >= entryLength)
+        {
+            throw Malformed($"an entry part at offset {offset} of an entry of {entryLength} bytes");
+        }
+
+        long rawBudget = maxFrameBytes;
+        byte[] bytes = EntryCompression.Read(ref reader, ref rawBudget);
+        if (bytes.Length == 0 || offset + (ulong)bytes.Length > entryLength)
+        {
+            throw Malformed(bytes.Length == 0
+                ? $"an empty entry part at offset {offset}"
+                : $"an entry part of {bytes.Length} bytes at offset {offset} runs past the entry's {entryLength} bytes");
+        }
+
+        return create(documentId, new Lsn(lsn), (int)entryLength, (int)offset, bytes);
     }
 
     private static string ReadDocumentId(ref MutationReader reader) => ReadText(ref reader, MaxDocumentIdLength);

@@ -21,4 +21,8 @@ public enum SyncMessageType : byte
     StorageAck = 8,
     /// <summary>Either way: a protocol error; the sender closes the link after it.</summary>
     Error = 9,
+    /// <summary>Client → server: one part of a timeline entry too large for one message (version 3).</summary>
+    TimelineEntryPart = 10,
+    /// <summary>Server → client: one part of a storage entry too large for one message (version 3).</summary>
+    StorageEntryPart = 11,
 }

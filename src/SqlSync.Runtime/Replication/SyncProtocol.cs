@@ -5,12 +5,19 @@ public static class SyncProtocol
 {
     /// <summary>
     /// The protocol version this build speaks. A peer that speaks another is refused at hello, and a frame of
-    /// another version is refused. Version 2 encodes each journal entry raw or as an LZ4 block; version 1 is not spoken.
+    /// another version is refused. Version 2 encoded each journal entry raw or as an LZ4 block; version 3 adds entry
+    /// parts, which carry an entry larger than a message across frames. Older versions are not spoken.
     /// </summary>
-    public const ushort Version = 2;
+    public const ushort Version = 3;
 
     /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
     public const int DefaultMaxFrameBytes = 16 << 20;
+
+    /// <summary>
+    /// The largest journal entry a peer reassembles from parts unless configured otherwise: 1 GiB, the most a journal
+    /// frame holds, so that every entry a journal can hold can be carried.
+    /// </summary>
+    public const int DefaultMaxEntryBytes = 1 << 30;
 
     /// <summary>The smallest frame limit a peer may configure.</summary>
     public const int MinMaxFrameBytes = 64 << 10;

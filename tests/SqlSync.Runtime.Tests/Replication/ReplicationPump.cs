@@ -26,6 +26,9 @@ internal sealed class ReplicationPump
 
     public long Bytes { get; private set; }
 
+    /// <summary>The largest frame moved so far.</summary>
+    public int LargestFrame { get; private set; }
+
     public void Connect() => Enqueue(_toServer, Client.Connect());
 
     /// <summary>Delivers messages both ways, polling both engines, until nothing moves.</summary>
@@ -64,6 +67,7 @@ internal sealed class ReplicationPump
         byte[] frame = SyncMessageCodec.Encode(message);
         Frames++;
         Bytes += frame.Length;
+        LargestFrame = Math.Max(LargestFrame, frame.Length);
         return SyncMessageCodec.Decode(frame);
     }
 

@@ -7,6 +7,13 @@ namespace SqlSync.Runtime.Tests.Replication;
 internal sealed class TestCoordinators : ICoordinatorProvider, IDisposable
 {
     private readonly Dictionary<string, CoordinatorDocument> _documents = new();
+    private readonly SqlSync.Mutations.IMutationReducer _reducer;
+
+    /// <summary>Coordinators of <paramref name="reducer"/>'s mutations (the test mutations by default).</summary>
+    public TestCoordinators(SqlSync.Mutations.IMutationReducer? reducer = null)
+    {
+        _reducer = reducer ?? Support.TestMutations.Reducer;
+    }
 
     public bool StepImmediately { get; set; } = true;
 
@@ -14,7 +21,7 @@ internal sealed class TestCoordinators : ICoordinatorProvider, IDisposable
     {
         if (!_documents.TryGetValue(documentId, out CoordinatorDocument? document))
         {
-            document = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = Support.TestMutations.Reducer });
+            document = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = _reducer });
             _documents.Add(documentId, document);
         }
 

@@ -22,28 +22,25 @@ internal sealed class DatabaseConnection : IDisposable
         _db = db;
     }
 
-    /// <summary>Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>).</summary>
-    public static DatabaseConnection Open(string fileName, bool readOnly, bool engineWriter = false)
+    /// <summary>
+    /// Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>; a <c>file:</c> URI may carry
+    /// parameters, such as the writer secret of <see cref="PageVfs.WriterUri"/>). Without that secret a
+    /// read-write open is read-only.
+    /// </summary>
+    public static DatabaseConnection Open(string fileName, bool readOnly)
     {
         PageVfs.EnsureRegistered();
         int flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE) | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX;
-        PageVfs.OpeningEngineWriter = engineWriter;
-        int rc;
-        sqlite3 db;
-        try
-        {
-            rc = raw.sqlite3_open_v2(fileName, out db, flags, PageVfs.Name);
-        }
-        finally
-        {
-            PageVfs.OpeningEngineWriter = false;
-        }
-
+        PageVfs.TakeCallbackError(); // an error left over from another connection on this thread is not this open's
+        int rc = raw.sqlite3_open_v2(fileName, out sqlite3 db, flags, PageVfs.Name);
         if (rc != raw.SQLITE_OK)
         {
             string message = db is null ? $"error {rc}" : raw.sqlite3_errmsg(db).utf8_to_string();
             db?.Dispose();
-            throw new SqlSyncException(SqlSyncErrorCode.Vfs, $"Could not open '{fileName}' through the {PageVfs.Name} VFS: {message}.");
+            Exception? cause = PageVfs.TakeCallbackError();
+            string name = fileName.Split('?')[0]; // never the writer secret
+            throw new SqlSyncException(SqlSyncErrorCode.Vfs,
+                $"Could not open '{name}' through the {PageVfs.Name} VFS: {message}{CauseSuffix(cause)}.", cause);
         }
 
         var connection = new DatabaseConnection(db);
@@ -302,8 +299,21 @@ internal sealed class DatabaseConnection : IDisposable
         return (T)Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
     }
 
-    private SqlSyncException Failure(int rc, string sql) =>
-        new(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()} (in: {Abbreviate(sql)}).");
+    private SqlSyncException Failure(int rc, string sql)
+    {
+        Exception? cause = VfsCause(rc);
+        return new(SqlSyncErrorCode.Sqlite,
+            $"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()}{CauseSuffix(cause)} (in: {Abbreviate(sql)}).", cause);
+    }
+
+    /// <summary>The exception a VFS callback recorded, when <paramref name="rc"/> is the I/O error it returned for it.</summary>
+    private static Exception? VfsCause(int rc)
+    {
+        Exception? recorded = PageVfs.TakeCallbackError();
+        return (rc & 0xFF) is raw.SQLITE_IOERR or raw.SQLITE_CANTOPEN ? recorded : null;
+    }
+
+    private static string CauseSuffix(Exception? cause) => cause is null ? string.Empty : $" (the VFS failed: {cause.GetType().Name}: {cause.Message})";
 
     private static string Abbreviate(string sql) => sql.Length <= 200 ? sql : string.Concat(sql.AsSpan(0, 200), "…");
 }

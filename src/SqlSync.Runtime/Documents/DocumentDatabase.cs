@@ -109,10 +109,13 @@ internal sealed class DocumentDatabase : IDisposable
         }
     }
 
-    /// <summary>After a transaction (under the document lock): hands the lock over if a reader is waiting for it.</summary>
+    /// <summary>
+    /// After a transaction (under the document lock): hands the lock over if a reader is waiting for it (not
+    /// inside a transaction still open, as around a <c>Mutate</c> nested in a reducer, which fails).
+    /// </summary>
     public void HandOverIfAsked()
     {
-        if (_keepsLock && File.Lock.ReadersWaiting > 0)
+        if (_keepsLock && File.Lock.ReadersWaiting > 0 && !Connection.InTransaction)
         {
             ReleaseKeptLock();
         }

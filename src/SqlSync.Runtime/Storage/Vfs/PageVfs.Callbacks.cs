@@ -70,7 +70,7 @@ internal static unsafe partial class PageVfs
     private static bool CarriesWriterSecret(byte* zName, PageFile file)
     {
         byte* value;
-        fixed (byte* parameter = "sqlsync_writer\0"u8)
+        fixed (byte* parameter = "sqlsync_writer\0"u8) // WriterSecretParameter, NUL-terminated for C
         {
             value = UriParameter(zName, parameter);
         }
@@ -179,7 +179,15 @@ internal static unsafe partial class PageVfs
     [UnmanagedCallersOnly]
     private static int XClose(NativeFile* file)
     {
-        GCHandle handle = GCHandle.FromIntPtr(file->Handle);
+        nint pointer = file->Handle;
+        file->Handle = 0;
+        file->Methods = null;
+        if (pointer == 0)
+        {
+            return SQLITE_OK;
+        }
+
+        GCHandle handle = GCHandle.FromIntPtr(pointer);
         try
         {
             ((VfsFileHandle)handle.Target!).Close();
@@ -191,9 +199,7 @@ internal static unsafe partial class PageVfs
         }
         finally
         {
-            // SQLite never calls xClose twice: free the handle whatever Close did.
-            handle.Free();
-            file->Methods = null;
+            handle.Free(); // whatever Close did: SQLite never calls xClose on this file again
         }
     }
 

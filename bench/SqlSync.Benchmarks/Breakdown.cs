@@ -64,11 +64,21 @@ internal static class Breakdown
 
     private static double RawOnPageVfs(int ops, bool exclusive)
     {
-        using LocalDocument document = LocalMutateBench.OpenLocal(directory: null);
-        using var db = RawSqlite.OpenWith(document.Database.FileName, Storage.Vfs.PageVfs.Name,
-            "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384",
-            exclusive ? "PRAGMA locking_mode=EXCLUSIVE" : "PRAGMA locking_mode=NORMAL");
-        return Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
+        // A file of its own, opened as its writer: only the writer (the one open with the secret) may write.
+        string name = $"bench-raw-vfs-{Guid.NewGuid():N}";
+        using var storage = Storage.PageStorage.Open(name, new Journals.MemoryJournal());
+        Storage.Vfs.PageFile file = Storage.Vfs.PageVfs.Register(name, storage);
+        try
+        {
+            using var db = RawSqlite.OpenWith(Storage.Vfs.PageVfs.WriterUri(file), Storage.Vfs.PageVfs.Name,
+                "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384",
+                exclusive ? "PRAGMA locking_mode=EXCLUSIVE" : "PRAGMA locking_mode=NORMAL");
+            return Timing.OpsPerSecond(ops, id => db.InsertInOwnTransaction(id, BenchMutations.RowText));
+        }
+        finally
+        {
+            Storage.Vfs.PageVfs.Unregister(name);
+        }
     }
 
     private static double RawExec(int ops)

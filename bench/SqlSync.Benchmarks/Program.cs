@@ -1,7 +1,7 @@
 using SqlSync.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
-//        [--only local,coordinator,rebase,memory,breakdown] [--cpu-time]
+//        [--only local,local-memory,coordinator,rebase,memory,breakdown] [--cpu-time]   (local-memory: the in-memory local pair only)
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]

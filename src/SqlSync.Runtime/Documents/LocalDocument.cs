@@ -14,17 +14,19 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// <summary>How many bytes of entries one sync message carries by default.</summary>
     public const long DefaultMaxSyncBytes = 1 << 20;
 
-    private readonly object _sync = new();
+    private readonly object _sync;
     private readonly LocalDocumentOptions _options;
     private readonly DocumentDatabase _database;
     private readonly IJournal _timeline;
     private readonly MutationWriter _writer = new();
     private readonly List<System.Threading.Channels.ChannelWriter<DocumentChangedEventArgs>> _watchers = new();
+    private byte[] _entryBuffer = new byte[256];
     private Lsn? _appliedByCoordinator;
     private bool _disposed;
 
     private LocalDocument(LocalDocumentOptions options, TimelineId timeline, IJournal timelineJournal, DocumentDatabase database)
     {
+        _sync = database.DocumentLock; // the writer hands its lock over to readers under this lock
         _options = options;
         TimelineId = timeline;
         _timeline = timelineJournal;
@@ -230,46 +232,71 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     {
         ThrowIfDisposed();
         Lsn lsn = _timeline.Range.Next;
-        byte[] entry = TimelineEntry.Encode(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), record);
+        long timestamp = _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var connection = _database.Connection;
-        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
-        Exception? failure;
+        _database.BeginKeepingLock();
         try
         {
-            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false);
-        }
-        catch
-        {
-            connection.RollbackIfActive();
-            throw;
-        }
+            connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
 
-        if (failure is not null)
-        {
-            connection.RollbackIfActive();
-            if (!_options.KeepMutationsThatFailLocally)
+            // Encoded into a buffer kept across mutations (after BEGIN, which fails for a Mutate nested in a
+            // reducer before it can overwrite the entry of the mutation around it).
+            ReadOnlySpan<byte> entry = EncodeEntry(timestamp, record);
+            Exception? failure;
+            try
             {
-                throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
-                    $"Mutation {_database.Applier.NameOf(record)} failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
+                failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false);
+            }
+            catch
+            {
+                connection.RollbackIfActive();
+                throw;
             }
 
-            _timeline.Append(entry);
-            return lsn;
+            if (failure is not null)
+            {
+                connection.RollbackIfActive();
+                if (!_options.KeepMutationsThatFailLocally)
+                {
+                    throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
+                        $"Mutation {_database.Applier.NameOf(record)} failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
+                }
+
+                _timeline.Append(entry);
+                return lsn;
+            }
+
+            try
+            {
+                _timeline.Append(entry);
+            }
+            catch
+            {
+                connection.RollbackIfActive();
+                throw;
+            }
+
+            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
+        }
+        finally
+        {
+            _database.HandOverIfAsked();
         }
 
-        try
-        {
-            _timeline.Append(entry);
-        }
-        catch
-        {
-            connection.RollbackIfActive();
-            throw;
-        }
-
-        connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
         RaiseChanged(DocumentChange.LocalMutation);
         return lsn;
+    }
+
+    /// <summary>The timeline entry of <paramref name="record"/>, in <see cref="_entryBuffer"/> (valid until the next call).</summary>
+    private ReadOnlySpan<byte> EncodeEntry(long timestamp, ReadOnlySpan<byte> record)
+    {
+        int size = TimelineEntry.HeaderSize + record.Length;
+        if (_entryBuffer.Length < size)
+        {
+            _entryBuffer = new byte[Math.Max(size, _entryBuffer.Length * 2)];
+        }
+
+        return _entryBuffer.AsSpan(0, TimelineEntry.EncodeInto(_entryBuffer, timestamp, record));
     }
 
     /// <summary>Changes as they happen, until <paramref name="cancellationToken"/> is cancelled or the document is disposed.</summary>

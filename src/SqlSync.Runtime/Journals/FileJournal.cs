@@ -21,6 +21,10 @@ public sealed partial class FileJournal : IJournal
     private Lsn _first;
     private bool _fresh;
     private bool _dirty;
+
+    /// <summary>Frames up to this size are encoded into <see cref="_frameBuffer"/>; larger ones into their own array.</summary>
+    private const int FrameBufferSize = 64 * 1024;
+    private byte[]? _frameBuffer;
     private bool _disposed;
     private string? _failure;
 
@@ -152,8 +156,12 @@ public sealed partial class FileJournal : IJournal
 
     private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry)
     {
-        byte[] frame = JournalFrame.Encode(lsn, entry);
-        Io($"append LSN {lsn}", () =>
+        // Small frames (every local Mutate's) go through one buffer kept across appends, and no closure.
+        JournalFrame.CheckPayloadSize(entry.Length);
+        int size = (int)JournalFrame.SizeOf(entry.Length);
+        byte[] buffer = size <= FrameBufferSize ? _frameBuffer ??= new byte[FrameBufferSize] : new byte[size];
+        ReadOnlySpan<byte> frame = buffer.AsSpan(0, JournalFrame.EncodeInto(buffer, lsn, entry));
+        try
         {
             JournalSegment active = _segments[^1];
             if (active.Count > 0 && active.Length + frame.Length > _options.SegmentSizeBytes)
@@ -174,7 +182,11 @@ public sealed partial class FileJournal : IJournal
 
             active.AddFrame(frame.Length);
             _fresh = false;
-        });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw IoFailure($"append LSN {lsn}", e);
+        }
     }
 
     /// <summary>Seals the active segment (durably) and starts a new one whose first LSN is <paramref name="next"/>.</summary>
@@ -209,9 +221,15 @@ public sealed partial class FileJournal : IJournal
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _failure = $"could not {action}: {e.Message}";
-            throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"The journal in '{_directory}' {_failure}", e);
+            throw IoFailure(action, e);
         }
+    }
+
+    /// <summary>Marks the journal unusable after a failed <paramref name="action"/> and returns the error to throw.</summary>
+    private SqlSyncException IoFailure(string action, Exception e)
+    {
+        _failure = $"could not {action}: {e.Message}";
+        return new SqlSyncException(SqlSyncErrorCode.JournalIo, $"The journal in '{_directory}' {_failure}", e);
     }
 
     private void ThrowIfUnusable()

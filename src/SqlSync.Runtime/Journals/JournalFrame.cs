@@ -27,19 +27,33 @@ internal static class JournalFrame
     /// <summary>Encodes a whole frame into a new array.</summary>
     public static byte[] Encode(Lsn lsn, ReadOnlySpan<byte> payload)
     {
-        if (payload.Length > MaxPayloadBytes)
+        CheckPayloadSize(payload.Length);
+        byte[] frame = new byte[Overhead + payload.Length];
+        EncodeInto(frame, lsn, payload);
+        return frame;
+    }
+
+    /// <summary>Encodes a whole frame at the start of <paramref name="destination"/> (room for <see cref="SizeOf"/>) and returns its length.</summary>
+    public static int EncodeInto(Span<byte> destination, Lsn lsn, ReadOnlySpan<byte> payload)
+    {
+        CheckPayloadSize(payload.Length);
+        int body = HeaderSize + payload.Length;
+        Span<byte> frame = destination[..(body + TrailerSize)];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[4..], lsn.Value);
+        payload.CopyTo(frame[HeaderSize..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[body..], XxHash3.HashToUInt64(frame[..body]));
+        return frame.Length;
+    }
+
+    /// <summary>Throws when a payload of <paramref name="length"/> bytes is over <see cref="MaxPayloadBytes"/>.</summary>
+    public static void CheckPayloadSize(int length)
+    {
+        if (length > MaxPayloadBytes)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
-                $"A journal entry of {payload.Length} bytes is larger than the limit of {MaxPayloadBytes} bytes.");
+                $"A journal entry of {length} bytes is larger than the limit of {MaxPayloadBytes} bytes.");
         }
-
-        byte[] frame = new byte[Overhead + payload.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(4), lsn.Value);
-        payload.CopyTo(frame.AsSpan(HeaderSize));
-        int body = HeaderSize + payload.Length;
-        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(body), XxHash3.HashToUInt64(frame.AsSpan(0, body)));
-        return frame;
     }
 
     /// <summary>Reads the length and LSN fields of a frame header (at least <see cref="HeaderSize"/> bytes).</summary>

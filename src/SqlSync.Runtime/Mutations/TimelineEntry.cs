@@ -33,10 +33,19 @@ public readonly ref struct TimelineEntry
     public static byte[] Encode(long timestampUnixMilliseconds, ReadOnlySpan<byte> mutation)
     {
         byte[] entry = new byte[HeaderSize + mutation.Length];
-        entry[0] = Version;
-        BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(1), timestampUnixMilliseconds);
-        mutation.CopyTo(entry.AsSpan(HeaderSize));
+        EncodeInto(entry, timestampUnixMilliseconds, mutation);
         return entry;
+    }
+
+    /// <summary>Writes an envelope at the start of <paramref name="destination"/> and returns its length.</summary>
+    internal static int EncodeInto(Span<byte> destination, long timestampUnixMilliseconds, ReadOnlySpan<byte> mutation)
+    {
+        int length = HeaderSize + mutation.Length;
+        destination = destination[..length];
+        destination[0] = Version;
+        BinaryPrimitives.WriteInt64LittleEndian(destination[1..], timestampUnixMilliseconds);
+        mutation.CopyTo(destination[HeaderSize..]);
+        return length;
     }
 
     /// <summary>Reads an envelope; a wrong version or a short entry is <see cref="SqlSyncErrorCode.MalformedMutation"/>.</summary>

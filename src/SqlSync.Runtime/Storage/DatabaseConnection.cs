@@ -27,32 +27,28 @@ internal sealed partial class DatabaseConnection : IDisposable
     }
 
     /// <summary>
-    /// Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>). Errors name
-    /// <paramref name="documentId"/> when given; <paramref name="statementCacheCapacity"/> bounds the
-    /// prepared-statement cache (0 turns it off).
+    /// Opens <paramref name="fileName"/> (registered with <see cref="PageVfs"/>; a <c>file:</c> URI may carry
+    /// parameters, such as the writer secret of <see cref="PageVfs.WriterUri"/>; without that secret a
+    /// read-write open is read-only). Errors name <paramref name="documentId"/> when given;
+    /// <paramref name="statementCacheCapacity"/> bounds the prepared-statement cache (0 turns it off).
     /// </summary>
-    public static DatabaseConnection Open(string fileName, bool readOnly, bool engineWriter = false,
+    public static DatabaseConnection Open(string fileName, bool readOnly,
         string? documentId = null, int statementCacheCapacity = StatementCache.DefaultCapacity)
     {
         PageVfs.EnsureRegistered();
         int flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE) | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX;
-        PageVfs.OpeningEngineWriter = engineWriter;
-        int rc;
-        sqlite3 db;
-        try
-        {
-            rc = raw.sqlite3_open_v2(fileName, out db, flags, PageVfs.Name);
-        }
-        finally
-        {
-            PageVfs.OpeningEngineWriter = false;
-        }
-
+        PageVfs.TakeCallbackError(); // an error left over from another connection on this thread is not this open's
+        int rc = raw.sqlite3_open_v2(fileName, out sqlite3 db, flags, PageVfs.Name);
         if (rc != raw.SQLITE_OK)
         {
             SqlSyncException failure = SqliteResult.Failure(rc, db, "", null);
             db?.Dispose();
-            throw new SqlSyncException(SqlSyncErrorCode.Vfs, $"Could not open '{fileName}' through the {PageVfs.Name} VFS: {failure.Message}", failure);
+            string name = fileName.Split('?')[0]; // never the writer secret
+            throw new SqlSyncException(SqlSyncErrorCode.Vfs, $"Could not open '{name}' through the {PageVfs.Name} VFS: {failure.Message}", failure.InnerException ?? failure)
+            {
+                SqliteResultCode = failure.SqliteResultCode,
+                SqliteExtendedResultCode = failure.SqliteExtendedResultCode,
+            };
         }
 
         var connection = new DatabaseConnection(db, documentId, statementCacheCapacity);

@@ -33,8 +33,12 @@ internal static class SqliteResult
             detail = raw.sqlite3_errstr(rc).utf8_to_string();
         }
 
+        // A VFS callback that caught a managed exception returned an I/O error for it: that exception is the cause.
+        Exception? recorded = Vfs.PageVfs.TakeCallbackError();
+        Exception? cause = primary is raw.SQLITE_IOERR or raw.SQLITE_CANTOPEN or raw.SQLITE_FULL ? recorded : null;
+        string because = cause is null ? "" : $" (the VFS failed: {cause.GetType().Name}: {cause.Message})";
         string where = sql is null ? "" : ", in: " + Abbreviate(sql);
-        return new SqlSyncException(SqlSyncErrorCode.Sqlite, $"{scope}{detail} ({SqliteResultCodes.Name(extended)}{where}).")
+        return new SqlSyncException(SqlSyncErrorCode.Sqlite, $"{scope}{detail}{because} ({SqliteResultCodes.Name(extended)}{where}).", cause)
         {
             SqliteResultCode = primary,
             SqliteExtendedResultCode = extended,

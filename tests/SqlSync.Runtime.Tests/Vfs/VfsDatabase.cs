@@ -16,7 +16,7 @@ internal sealed class VfsDatabase : IDisposable
         Journal = journal ?? new MemoryJournal();
         Storage = PageStorage.Open(Name, Journal);
         File = PageVfs.Register(Name, Storage);
-        Connection = DatabaseConnection.Open(Name, readOnly: false, engineWriter: true);
+        Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false);
     }
 
     public string Name { get; }

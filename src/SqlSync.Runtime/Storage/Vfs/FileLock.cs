@@ -8,15 +8,33 @@ namespace SqlSync.Storage.Vfs;
 /// document keeps other connections out (new SHARED locks are busy) while it swaps the page view under
 /// them, letting only its own writer connection in.
 /// </summary>
+/// <remarks>
+/// The engine writer may keep its lock between transactions (<c>locking_mode=EXCLUSIVE</c>). A reader that
+/// finds the file locked by the engine writer waits here rather than failing at once: it counts itself in
+/// <see cref="ReadersWaiting"/> (the document hands the lock over when its current operation ends) and asks
+/// the document to hand over now (<see cref="PageFile.HandOver"/>), which it does when its writer is idle.
+/// The wait is bounded by <see cref="EngineWriterWait"/>; then the reader gets SQLITE_BUSY and its busy
+/// handler retries, as before.
+/// </remarks>
 internal sealed class FileLock
 {
+    /// <summary>How long a reader waits inside one xLock for the engine writer to hand its lock over.</summary>
+    public static readonly TimeSpan EngineWriterWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a waiting reader asks the document again (it may have become idle without unlocking).</summary>
+    private const int HandOverRetryMilliseconds = 5;
+
     private readonly object _sync = new();
+    private int _readersWaiting;
     private int _sharedCount;
     private MainFileHandle? _reserved;
     private MainFileHandle? _pending;
     private MainFileHandle? _exclusive;
     private bool _held;
     private MainFileHandle? _holdAllows;
+
+    /// <summary>Readers waiting inside xLock for the engine writer's lock; the document hands over when this is not 0.</summary>
+    public int ReadersWaiting => Volatile.Read(ref _readersWaiting);
 
     /// <summary>Takes a lock at <paramref name="level"/> for <paramref name="handle"/>; SQLITE_OK or SQLITE_BUSY.</summary>
     public int Lock(MainFileHandle handle, int level)
@@ -31,15 +49,18 @@ internal sealed class FileLock
             switch (level)
             {
                 case SQLITE_LOCK_SHARED:
-                    if ((_pending is not null && _pending != handle) || (_exclusive is not null && _exclusive != handle)
-                        || (_held && _holdAllows != handle))
+                    switch (SharedBlocker(handle))
                     {
-                        return SQLITE_BUSY;
+                        case Blocker.None:
+                            GrantShared(handle);
+                            return SQLITE_OK;
+                        case Blocker.EngineWriter:
+                            break; // wait below, outside this lock
+                        default:
+                            return SQLITE_BUSY;
                     }
 
-                    _sharedCount++;
-                    handle.LockLevel = SQLITE_LOCK_SHARED;
-                    return SQLITE_OK;
+                    break;
 
                 case SQLITE_LOCK_RESERVED:
                     if (handle.LockLevel != SQLITE_LOCK_SHARED || (_reserved is not null && _reserved != handle) || handle.ReadOnly)
@@ -74,6 +95,86 @@ internal sealed class FileLock
                     return SQLITE_IOERR_LOCK;
             }
         }
+
+        return WaitForEngineWriter(handle);
+    }
+
+    private enum Blocker
+    {
+        None,
+        EngineWriter,
+        Other,
+    }
+
+    /// <summary>What keeps <paramref name="handle"/> from taking SHARED now. Call under <see cref="_sync"/>.</summary>
+    private Blocker SharedBlocker(MainFileHandle handle)
+    {
+        if (_held && _holdAllows != handle)
+        {
+            return Blocker.Other; // the document is changing pages: busy at once, as before
+        }
+
+        MainFileHandle? holder = _exclusive ?? _pending;
+        if (holder is null || holder == handle)
+        {
+            return Blocker.None;
+        }
+
+        return holder == handle.File.EngineWriter ? Blocker.EngineWriter : Blocker.Other;
+    }
+
+    private void GrantShared(MainFileHandle handle)
+    {
+        _sharedCount++;
+        handle.LockLevel = SQLITE_LOCK_SHARED;
+    }
+
+    /// <summary>
+    /// A reader found the engine writer's PENDING or EXCLUSIVE lock: wait (bounded) until it is released,
+    /// asking the document to hand it over. Runs on the reader's thread inside its xLock.
+    /// </summary>
+    private int WaitForEngineWriter(MainFileHandle handle)
+    {
+        long deadline = Environment.TickCount64 + (long)EngineWriterWait.TotalMilliseconds;
+        lock (_sync)
+        {
+            _readersWaiting++;
+        }
+
+        try
+        {
+            while (true)
+            {
+                // Outside _sync: the document runs SQL on its writer, whose xUnlock takes _sync.
+                handle.File.HandOver?.Invoke();
+                lock (_sync)
+                {
+                    switch (SharedBlocker(handle))
+                    {
+                        case Blocker.None:
+                            GrantShared(handle);
+                            return SQLITE_OK;
+                        case Blocker.Other:
+                            return SQLITE_BUSY;
+                    }
+
+                    long remaining = deadline - Environment.TickCount64;
+                    if (remaining <= 0)
+                    {
+                        return SQLITE_BUSY;
+                    }
+
+                    Monitor.Wait(_sync, (int)Math.Min(remaining, HandOverRetryMilliseconds));
+                }
+            }
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _readersWaiting--;
+            }
+        }
     }
 
     /// <summary>Lowers <paramref name="handle"/>'s lock to SHARED or NONE.</summary>
@@ -96,10 +197,10 @@ internal sealed class FileLock
             if (level == SQLITE_LOCK_NONE)
             {
                 _sharedCount--;
-                Monitor.PulseAll(_sync);
             }
 
             handle.LockLevel = level;
+            Monitor.PulseAll(_sync); // holds and readers waiting for the engine writer look again
             return SQLITE_OK;
         }
     }

@@ -28,6 +28,7 @@ internal sealed class PageFile
     public PageFile(string name, PageStorage storage)
     {
         Name = name;
+        WriterSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         Storage = storage;
         Lock = new FileLock();
         ReadOnlySpan<byte> page1 = storage.Page(1);
@@ -41,8 +42,27 @@ internal sealed class PageFile
     /// <summary>The pages.</summary>
     public PageStorage Storage { get; }
 
-    /// <summary>The owning document's writer connection: the one handle let in while the document holds the file.</summary>
+    /// <summary>
+    /// The owning document's writer connection: the only handle that may write, and the one let in while the
+    /// document holds the file. Set by the VFS when a connection opens with <see cref="WriterSecret"/>.
+    /// </summary>
     public MainFileHandle? EngineWriter { get; set; }
+
+    /// <summary>
+    /// Known to the engine alone: a read-write open that carries it as the URI parameter
+    /// <see cref="PageVfs.WriterSecretParameter"/> becomes <see cref="EngineWriter"/> (once); every other
+    /// read-write open is made read-only, so no other connection can reach the pending layer.
+    /// </summary>
+    public string WriterSecret { get; }
+
+    /// <summary>
+    /// Set by the owning document: makes its writer give up a lock it keeps between transactions, if the
+    /// writer is idle. Called on a reader's thread, from inside its xLock (see <see cref="FileLock"/>).
+    /// </summary>
+    public Action? HandOver { get; set; }
+
+    /// <summary>Test hook: the next write through a handle of this file throws this exception (once).</summary>
+    internal Exception? FailNextWriteForTesting { get; set; }
 
     /// <summary>The lock state of every handle on this file.</summary>
     public FileLock Lock { get; }
@@ -103,6 +123,12 @@ internal sealed class PageFile
     /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/> into the pending layer.</summary>
     public void Write(ReadOnlySpan<byte> source, long offset)
     {
+        if (FailNextWriteForTesting is Exception injected)
+        {
+            FailNextWriteForTesting = null;
+            throw injected;
+        }
+
         int done = 0;
         while (done < source.Length)
         {

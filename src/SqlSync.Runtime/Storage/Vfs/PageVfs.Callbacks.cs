@@ -4,7 +4,8 @@ using static SqlSync.Storage.Vfs.SqliteVfsInterop;
 namespace SqlSync.Storage.Vfs;
 
 /// <summary>
-/// The native entry points. Each one catches everything: an exception must never unwind into SQLite.
+/// The native entry points. Each one catches everything, since an exception must never unwind into SQLite,
+/// and records what it caught (<see cref="TakeCallbackError"/>) so the caller's error names the cause.
 /// </summary>
 internal static unsafe partial class PageVfs
 {
@@ -23,10 +24,17 @@ internal static unsafe partial class PageVfs
                     return SQLITE_CANTOPEN;
                 }
 
-                var main = new MainFileHandle(pageFile, readOnly: (flags & SQLITE_OPEN_READONLY) != 0);
-                if (t_openingEngineWriter && !main.ReadOnly)
+                // Only the engine writes: a read-write open without the file's writer secret is made read-only
+                // (SQLite reads the flags back and then refuses every write with SQLITE_READONLY).
+                bool engineWriter = (flags & SQLITE_OPEN_READONLY) == 0 && pageFile.EngineWriter is null && CarriesWriterSecret(zName, pageFile);
+                var main = new MainFileHandle(pageFile, readOnly: !engineWriter);
+                if (engineWriter)
                 {
                     pageFile.EngineWriter = main;
+                }
+                else
+                {
+                    flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
                 }
 
                 handle = main;
@@ -53,10 +61,27 @@ internal static unsafe partial class PageVfs
 
             return SQLITE_OK;
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_CANTOPEN;
+            return Failed(ex, SQLITE_CANTOPEN);
         }
+    }
+
+    private static bool CarriesWriterSecret(byte* zName, PageFile file)
+    {
+        byte* value;
+        fixed (byte* parameter = "sqlsync_writer\0"u8) // WriterSecretParameter, NUL-terminated for C
+        {
+            value = UriParameter(zName, parameter);
+        }
+
+        if (value is null)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> given = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.ASCII.GetBytes(file.WriterSecret));
     }
 
     [UnmanagedCallersOnly]
@@ -72,9 +97,9 @@ internal static unsafe partial class PageVfs
 
             return SQLITE_OK;
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR;
+            return Failed(ex, SQLITE_IOERR);
         }
     }
 
@@ -97,9 +122,9 @@ internal static unsafe partial class PageVfs
             *result = exists ? 1 : 0;
             return SQLITE_OK;
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR;
+            return Failed(ex, SQLITE_IOERR);
         }
     }
 
@@ -154,17 +179,27 @@ internal static unsafe partial class PageVfs
     [UnmanagedCallersOnly]
     private static int XClose(NativeFile* file)
     {
-        try
+        nint pointer = file->Handle;
+        file->Handle = 0;
+        file->Methods = null;
+        if (pointer == 0)
         {
-            GCHandle handle = GCHandle.FromIntPtr(file->Handle);
-            ((VfsFileHandle)handle.Target!).Close();
-            handle.Free();
-            file->Methods = null;
             return SQLITE_OK;
         }
-        catch
+
+        GCHandle handle = GCHandle.FromIntPtr(pointer);
+        try
         {
-            return SQLITE_IOERR;
+            ((VfsFileHandle)handle.Target!).Close();
+            return SQLITE_OK;
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex, SQLITE_IOERR_CLOSE);
+        }
+        finally
+        {
+            handle.Free(); // whatever Close did: SQLite never calls xClose on this file again
         }
     }
 
@@ -175,9 +210,9 @@ internal static unsafe partial class PageVfs
         {
             return HandleOf(file).Read(new Span<byte>(buffer, amount), offset);
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR_READ;
+            return Failed(ex, SQLITE_IOERR_READ);
         }
     }
 
@@ -188,9 +223,9 @@ internal static unsafe partial class PageVfs
         {
             return HandleOf(file).Write(new ReadOnlySpan<byte>(buffer, amount), offset);
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR_WRITE;
+            return Failed(ex, SQLITE_IOERR_WRITE);
         }
     }
 
@@ -201,9 +236,9 @@ internal static unsafe partial class PageVfs
         {
             return HandleOf(file).Truncate(size);
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR_TRUNCATE;
+            return Failed(ex, SQLITE_IOERR_TRUNCATE);
         }
     }
 
@@ -218,9 +253,9 @@ internal static unsafe partial class PageVfs
             *size = HandleOf(file).Size;
             return SQLITE_OK;
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR;
+            return Failed(ex, SQLITE_IOERR);
         }
     }
 
@@ -231,9 +266,9 @@ internal static unsafe partial class PageVfs
         {
             return HandleOf(file).Lock(level);
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR_LOCK;
+            return Failed(ex, SQLITE_IOERR_LOCK);
         }
     }
 
@@ -244,9 +279,9 @@ internal static unsafe partial class PageVfs
         {
             return HandleOf(file).Unlock(level);
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR_LOCK;
+            return Failed(ex, SQLITE_IOERR_LOCK);
         }
     }
 
@@ -258,9 +293,9 @@ internal static unsafe partial class PageVfs
             *result = HandleOf(file).CheckReservedLock() ? 1 : 0;
             return SQLITE_OK;
         }
-        catch
+        catch (Exception ex)
         {
-            return SQLITE_IOERR;
+            return Failed(ex, SQLITE_IOERR);
         }
     }
 

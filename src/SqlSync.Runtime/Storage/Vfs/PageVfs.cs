@@ -24,8 +24,12 @@ internal static unsafe partial class PageVfs
     private static IoMethods* s_ioMethods;
     private static delegate* unmanaged<NativeVfs*, long*, int> s_defaultCurrentTime;
 
+    /// <summary>The URI parameter that carries a file's <see cref="PageFile.WriterSecret"/> when the engine opens its writer.</summary>
+    public const string WriterSecretParameter = "sqlsync_writer";
+
+    /// <summary>The last exception a callback caught on this thread, until <see cref="TakeCallbackError"/>.</summary>
     [ThreadStatic]
-    private static bool t_openingEngineWriter;
+    private static Exception? t_callbackError;
 
     [ThreadStatic]
     private static long t_mutationTimeUnixMs;
@@ -133,11 +137,25 @@ internal static unsafe partial class PageVfs
         t_hasMutationTime = true;
     }
 
-    /// <summary>While set on a thread, the main database file it opens becomes its file's <see cref="PageFile.EngineWriter"/>.</summary>
-    public static bool OpeningEngineWriter
+    /// <summary>
+    /// The exception the last failing callback on this thread caught (SQLite only sees a result code), and
+    /// forgets it: the caller that turns the result code into an error makes it the inner exception.
+    /// </summary>
+    public static Exception? TakeCallbackError()
     {
-        get => t_openingEngineWriter;
-        set => t_openingEngineWriter = value;
+        Exception? error = t_callbackError;
+        t_callbackError = null;
+        return error;
+    }
+
+    /// <summary>The file name the engine opens its writer with: the file's name and its writer secret.</summary>
+    public static string WriterUri(PageFile file) => $"file:{file.Name}?{WriterSecretParameter}={file.WriterSecret}";
+
+    /// <summary>Records <paramref name="error"/> for <see cref="TakeCallbackError"/> and returns <paramref name="resultCode"/>.</summary>
+    private static int Failed(Exception error, int resultCode)
+    {
+        t_callbackError = error;
+        return resultCode;
     }
 
     /// <summary>Gives this thread the real clock back.</summary>

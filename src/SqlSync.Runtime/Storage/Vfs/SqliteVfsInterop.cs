@@ -23,8 +23,11 @@ internal static unsafe partial class SqliteVfsInterop
     public const int SQLITE_IOERR_WRITE = SQLITE_IOERR | (3 << 8);
     public const int SQLITE_IOERR_TRUNCATE = SQLITE_IOERR | (6 << 8);
     public const int SQLITE_IOERR_LOCK = SQLITE_IOERR | (15 << 8);
+    public const int SQLITE_IOERR_CLOSE = SQLITE_IOERR | (16 << 8);
 
     public const int SQLITE_OPEN_READONLY = 0x00000001;
+    public const int SQLITE_OPEN_READWRITE = 0x00000002;
+    public const int SQLITE_OPEN_CREATE = 0x00000004;
     public const int SQLITE_OPEN_DELETEONCLOSE = 0x00000008;
     public const int SQLITE_OPEN_MAIN_DB = 0x00000100;
     public const int SQLITE_OPEN_WAL = 0x00080000;
@@ -107,4 +110,8 @@ internal static unsafe partial class SqliteVfsInterop
 
     [LibraryImport(Library, EntryPoint = "sqlite3_vfs_find")]
     public static partial NativeVfs* VfsFind(byte* name);
+
+    /// <summary>The value of URI parameter <paramref name="parameter"/> of a filename SQLite passed to xOpen, or null.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_uri_parameter")]
+    public static partial byte* UriParameter(byte* filename, byte* parameter);
 }

@@ -68,9 +68,27 @@ public sealed partial class CoordinatorDocument
         // First without a savepoint per mutation (one costs about as much as a single-row INSERT). If a
         // reducer fails, the whole transaction is rolled back and the batch runs again with savepoints:
         // mutations are deterministic, so that gives exactly the state the savepoint path always gives.
-        if (!TryApplyBatch(batch, appliedInBatch, useSavepoints: false))
+        // A mutation the sandbox stopped may have taken the whole transaction with it: it is remembered as
+        // an offender and the batch runs again, the offender recorded as rejected without being run. A
+        // batch over the step's page budget is halved (the rest goes back to the front of the queue).
+        var offenders = new Dictionary<(TimelineId, Lsn), string>();
+        BatchOutcome outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints: false, offenders);
+        while (outcome != BatchOutcome.Committed)
         {
-            TryApplyBatch(batch, appliedInBatch, useSavepoints: true);
+            if (outcome == BatchOutcome.OverStepBudget)
+            {
+                if (batch.Count > 1)
+                {
+                    SplitBatch(batch, appliedInBatch);
+                }
+                else
+                {
+                    offenders[batch[0]] = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
+                        $"Refused: the mutation wrote over {_limits.MaxPagesPerStep} pages, the budget of a step (MutationLimits.MaxPagesPerStep)."));
+                }
+            }
+
+            outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints: true, offenders);
         }
 
         FaultInjection?.Invoke(CoordinatorStepPoint.AfterSqliteCommit);
@@ -96,26 +114,68 @@ public sealed partial class CoordinatorDocument
         }
     }
 
+    /// <summary>Keeps the first half of the batch and puts the rest back at the front of the queue.</summary>
+    private void SplitBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch)
+    {
+        int keep = batch.Count / 2;
+        var rest = batch.GetRange(keep, batch.Count - keep);
+        batch.RemoveRange(keep, batch.Count - keep);
+        var queued = _queue.ToArray();
+        _queue.Clear();
+        foreach (var item in rest.Concat(queued))
+        {
+            _queue.Enqueue(item);
+        }
+
+        appliedInBatch.Clear();
+        foreach ((TimelineId timeline, Lsn lsn) in batch)
+        {
+            appliedInBatch[timeline] = lsn;
+        }
+    }
+
+    private enum BatchOutcome
+    {
+        Committed,
+        ReducerFailed,
+        TransactionLost,
+        OverStepBudget,
+    }
+
     /// <summary>
-    /// Applies the batch and commits. Without savepoints, returns false (everything rolled back) at the
-    /// first reducer failure; with them, records each failure as a rejection and always commits.
+    /// Applies the batch and commits. Without savepoints, stops (everything rolled back) at the first
+    /// reducer failure; with them, records each failure as a rejection. Either way a mutation that lost the
+    /// transaction is added to <paramref name="offenders"/> and the batch is rolled back.
     /// </summary>
-    private bool TryApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch, bool useSavepoints)
+    private BatchOutcome TryApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch,
+        bool useSavepoints, Dictionary<(TimelineId, Lsn), string> offenders)
     {
         var connection = _database.Connection;
-        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
+        var sandbox = _database.Sandbox;
+        sandbox.Begin();
         try
         {
             foreach ((TimelineId timeline, Lsn lsn) in batch)
             {
+                if (offenders.TryGetValue((timeline, lsn), out string? offence))
+                {
+                    connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, offence });
+                    continue;
+                }
+
                 ReadOnlyMemory<byte> entry = _received[timeline].Read(lsn);
-                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints);
+                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints, out bool lost);
                 if (failure is not null)
                 {
-                    if (!useSavepoints)
+                    if (lost || (!useSavepoints && failure is SqlSyncException { Code: SqlSyncErrorCode.MutationRefused or SqlSyncErrorCode.MutationOverBudget }))
                     {
-                        connection.RollbackIfActive();
-                        return false;
+                        offenders[(timeline, lsn)] = MutationApplier.Describe(failure);
+                    }
+
+                    if (!useSavepoints || lost)
+                    {
+                        sandbox.RollbackIfActive();
+                        return lost ? BatchOutcome.TransactionLost : BatchOutcome.ReducerFailed;
                     }
 
                     connection.Execute(SystemTables.InsertRejectionSql,
@@ -128,13 +188,22 @@ public sealed partial class CoordinatorDocument
                 connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { applied.Key.ToString(), (long)applied.Value.Value });
             }
 
+            // The pages the step would publish, counted exactly: over the step's budget the batch is split.
+            sandbox.FlushCache();
+            if (_database.Storage.PendingPageCount > _limits.MaxPagesPerStep)
+            {
+                sandbox.RollbackIfActive();
+                _database.Storage.Revert();
+                return BatchOutcome.OverStepBudget;
+            }
+
             FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
-            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
-            return true;
+            sandbox.Commit();
+            return BatchOutcome.Committed;
         }
         catch
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             throw;
         }
     }
@@ -180,7 +249,7 @@ public sealed partial class CoordinatorDocument
         var connection = _database.Connection;
         if (connection.QueryScalar<long>(SystemTables.ExistsSql, ReadOnlySpan<object?>.Empty) == 0)
         {
-            connection.ExecuteScript("BEGIN;" + SystemTables.CreateSql + "COMMIT;");
+            _database.Sandbox.RunEngineScript("BEGIN;" + SystemTables.CreateSql + "COMMIT;");
             PublishPages();
         }
 

@@ -27,9 +27,12 @@ public sealed partial class CoordinatorDocument : IDisposable
     private readonly Dictionary<TimelineId, Lsn> _unsynced = new();
     private bool _disposed;
 
-    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database)
+    private readonly MutationLimits _limits;
+
+    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database, MutationLimits limits)
     {
         _journals = journals;
+        _limits = limits;
         _database = database;
     }
 
@@ -87,8 +90,8 @@ public sealed partial class CoordinatorDocument : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         DocumentIds.Validate(options.DocumentId);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
-        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
-        var document = new CoordinatorDocument(journals, database);
+        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.Limits);
+        var document = new CoordinatorDocument(journals, database, options.Limits);
         try
         {
             document.Initialize();

@@ -19,4 +19,7 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>How long a step waits for readers on other connections before it publishes its pages.</summary>
     public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
+    public MutationLimits Limits { get; init; } = MutationLimits.Default;
 }

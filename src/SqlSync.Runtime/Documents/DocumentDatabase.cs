@@ -13,8 +13,9 @@ internal sealed class DocumentDatabase : IDisposable
 {
     private readonly TimeSpan _drainTimeout;
 
-    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout)
+    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, MutationLimits limits)
     {
+        limits.Validate();
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
         FileName = DocumentIds.NewFileName(documentId, role);
@@ -23,10 +24,12 @@ internal sealed class DocumentDatabase : IDisposable
         {
             File = PageVfs.Register(FileName, Storage);
             Connection = DatabaseConnection.Open(FileName, readOnly: false, engineWriter: true);
-            Applier = new MutationApplier(Connection, reducer);
+            Sandbox = new ReducerSandbox(Connection.Handle, Storage);
+            Applier = new MutationApplier(Connection, Sandbox, reducer, limits);
         }
         catch
         {
+            Sandbox?.Dispose();
             Connection?.Dispose();
             PageVfs.Unregister(FileName);
             Storage.Dispose();
@@ -45,6 +48,9 @@ internal sealed class DocumentDatabase : IDisposable
     public DatabaseConnection Connection { get; }
 
     public MutationApplier Applier { get; }
+
+    /// <summary>The writer connection's authorizer and budgets; the engine's transaction statements run through it.</summary>
+    public ReducerSandbox Sandbox { get; }
 
     /// <summary>An ADO.NET (Microsoft.Data.Sqlite) connection string for read-only access to the current state.</summary>
     public string ReadOnlyConnectionString => $"Data Source=file:{FileName}?vfs={PageVfs.Name};Mode=ReadOnly;Pooling=False";
@@ -85,6 +91,7 @@ internal sealed class DocumentDatabase : IDisposable
 
     public void Dispose()
     {
+        Sandbox.Dispose();
         Connection.Dispose();
         PageVfs.Unregister(FileName);
         Storage.Dispose();

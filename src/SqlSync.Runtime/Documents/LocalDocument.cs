@@ -105,7 +105,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentDatabase? database = null;
         try
         {
-            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout);
+            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.Limits);
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             lock (document._sync)
             {
@@ -215,22 +215,22 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         ThrowIfDisposed();
         Lsn lsn = _timeline.Range.Next;
         byte[] entry = TimelineEntry.Encode(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), record);
-        var connection = _database.Connection;
-        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
+        var sandbox = _database.Sandbox;
+        sandbox.Begin();
         Exception? failure;
         try
         {
-            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false);
+            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false, out _);
         }
         catch
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             throw;
         }
 
         if (failure is not null)
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             if (!_options.KeepMutationsThatFailLocally)
             {
                 throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
@@ -247,11 +247,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
         catch
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             throw;
         }
 
-        connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
+        sandbox.Commit();
         RaiseChanged(DocumentChange.LocalMutation);
         return lsn;
     }

@@ -31,4 +31,7 @@ public sealed class LocalDocumentOptions
 
     /// <summary>How long a rebase waits for readers on other connections to finish their transactions.</summary>
     public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
+    public MutationLimits Limits { get; init; } = MutationLimits.Default;
 }

@@ -36,6 +36,8 @@ public enum SqlSyncErrorCode
     MutationRefused = 305,
     /// <summary>A mutation went over a budget of <see cref="Documents.MutationLimits"/> (SQLite VM steps or pages written).</summary>
     MutationOverBudget = 306,
+    /// <summary>The coordinator stopped (crashed or was restarted while stuck) twice in a row while applying this mutation; it was rejected, not run again.</summary>
+    MutationPoisonPill = 307,
 
     /// <summary>The document was disposed.</summary>
     DocumentClosed = 400,

@@ -27,7 +27,19 @@ public sealed partial class CoordinatorDocument
             ThrowIfDisposed();
             var batch = new List<(TimelineId Timeline, Lsn Lsn)>(Math.Min(maxMutations, _queue.Count));
             var appliedInBatch = new Dictionary<TimelineId, Lsn>();
-            while (batch.Count < maxMutations && _queue.TryDequeue(out var item))
+            int strikes = 0;
+            while (batch.Count == 0 && _suspects.TryDequeue(out var suspect))
+            {
+                // In flight at the last stop: alone in its step, so a second stop names it exactly.
+                if (!_applied.TryGetValue(suspect.Timeline, out Lsn last) || suspect.Lsn > last)
+                {
+                    batch.Add(suspect);
+                    appliedInBatch[suspect.Timeline] = suspect.Lsn;
+                    strikes = 1;
+                }
+            }
+
+            while (batch.Count < maxMutations && strikes == 0 && _queue.TryDequeue(out var item))
             {
                 Lsn? applied = appliedInBatch.TryGetValue(item.Timeline, out Lsn inBatch) ? inBatch
                     : _applied.TryGetValue(item.Timeline, out Lsn committed) ? committed : null;
@@ -45,6 +57,7 @@ public sealed partial class CoordinatorDocument
                 return 0;
             }
 
+            _inFlight!.Write(batch, strikes);
             ApplyBatch(batch, appliedInBatch);
             return batch.Count;
         }
@@ -258,6 +271,7 @@ public sealed partial class CoordinatorDocument
             _applied[TimelineId.Parse((string)row[0]!)] = new Lsn((ulong)(long)row[1]!);
         }
 
+        _inFlight = InFlightRecord.Open(_journals.Directory);
         foreach (string name in _journals.Children("timelines"))
         {
             TimelineId timeline;
@@ -278,6 +292,48 @@ public sealed partial class CoordinatorDocument
             {
                 _queue.Enqueue((timeline, new Lsn(lsn)));
             }
+        }
+
+        HandleInFlightAtLastStop();
+    }
+
+    /// <summary>
+    /// The poison-pill rule. Entries the last process was applying when it stopped, and not applied since,
+    /// are suspects: each runs alone in the next steps (one ordinary crash costs nothing). A suspect that was
+    /// alone in flight at this stop too, after being in flight at the one before, is rejected now, unrun.
+    /// </summary>
+    private void HandleInFlightAtLastStop()
+    {
+        var unapplied = _inFlight!.Found
+            .Where(e => !_applied.TryGetValue(e.Timeline, out Lsn applied) || e.Lsn > applied)
+            .ToList();
+        if (unapplied.Count == 1 && _inFlight.FoundStrikes >= 1)
+        {
+            (TimelineId timeline, Lsn lsn) = unapplied[0];
+            string error = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationPoisonPill,
+                "Refused: the coordinator stopped twice in a row while applying this mutation (a crash, or a restart while it hung); it is not run again."));
+            var sandbox = _database.Sandbox;
+            sandbox.Begin();
+            try
+            {
+                _database.Connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
+                _database.Connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { timeline.ToString(), (long)lsn.Value });
+                sandbox.Commit();
+            }
+            catch
+            {
+                sandbox.RollbackIfActive();
+                throw;
+            }
+
+            PublishPages();
+            _applied[timeline] = lsn;
+            return;
+        }
+
+        foreach (var entry in unapplied)
+        {
+            _suspects.Enqueue(entry);
         }
     }
 }

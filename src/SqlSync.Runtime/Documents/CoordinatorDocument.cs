@@ -29,6 +29,10 @@ public sealed partial class CoordinatorDocument : IDisposable
 
     private readonly MutationLimits _limits;
 
+    /// <summary>Entries in flight when the process last stopped, run one per step before anything else.</summary>
+    private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _suspects = new();
+    private InFlightRecord? _inFlight;
+
     private CoordinatorDocument(JournalFactory journals, DocumentDatabase database, MutationLimits limits)
     {
         _journals = journals;
@@ -292,6 +296,7 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             _disposed = true;
+            _inFlight?.Dispose();
             _database.Dispose();
             foreach (IJournal journal in _received.Values)
             {

@@ -57,6 +57,7 @@ internal sealed class ReducerSandbox : IDisposable
         int rc = raw.sqlite3_set_authorizer(db, Authorize, null);
         Check(rc, "set_authorizer");
         raw.sqlite3_progress_handler(db, Documents.MutationLimits.VmStepInterval, Progress, null);
+        raw.sqlite3_commit_hook(db, CommitHook, null);
         _begin = PrepareEngine("BEGIN");
         _commit = PrepareEngine("COMMIT");
         _rollback = PrepareEngine("ROLLBACK");
@@ -88,13 +89,13 @@ internal sealed class ReducerSandbox : IDisposable
     /// </summary>
     public string? Exit(bool flush)
     {
-        _inReducer = false;
         if (flush && _violation is null)
         {
             FlushCache();
             CheckPages();
         }
 
+        _inReducer = false;
         return _violation;
     }
 
@@ -152,6 +153,7 @@ internal sealed class ReducerSandbox : IDisposable
         _releaseSavepoint.Dispose();
         raw.sqlite3_set_authorizer(_db, (delegate_authorizer?)null, null);
         raw.sqlite3_progress_handler(_db, 0, null, null);
+        raw.sqlite3_commit_hook(_db, null, null);
     }
 
     private sqlite3_stmt PrepareEngine(string sql)
@@ -241,6 +243,21 @@ internal sealed class ReducerSandbox : IDisposable
         return string.Equals(name, "writable_schema", StringComparison.OrdinalIgnoreCase)
             ? $"{text}: the schema is changed only through DDL"
             : $"{text}: only read-only pragmas (table_info, index_list, foreign_key_list, user_version...) are allowed";
+    }
+
+    /// <summary>
+    /// Nothing commits while a reducer runs. An interrupted write makes SQLite roll back the whole
+    /// transaction, and a reducer that carries on would then run in autocommit mode: its statements fail here.
+    /// </summary>
+    private int CommitHook(object userData)
+    {
+        if (!_inReducer)
+        {
+            return 0;
+        }
+
+        Record(SqlSyncErrorCode.MutationRefused, "a statement tried to commit on its own (the mutation's transaction was already rolled back)");
+        return 1;
     }
 
     private int Progress(object userData)

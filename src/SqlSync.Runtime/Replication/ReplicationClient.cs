@@ -79,6 +79,13 @@ public sealed class ReplicationClient
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened && !link.UploadInFlight
         && link.ServerTimeline is LsnRange server && server.Next >= link.Document.TimelineRange.Next;
 
+    /// <summary>
+    /// The server's report that its step of <paramref name="documentId"/> is stuck (a reducer running far
+    /// longer than it should), or null; cleared when the document's storage arrives again.
+    /// </summary>
+    public string? GetStuckReport(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.StuckReport : null;
+
     /// <summary>The access the server granted for <paramref name="documentId"/> on this link, if it is open.</summary>
     public DocumentAccess? GetAccess(string documentId) =>
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened ? link.Access : null;
@@ -94,6 +101,10 @@ public sealed class ReplicationClient
         var replies = new List<SyncMessage>();
         switch (message)
         {
+            case ErrorMessage { Code: ProtocolErrorCode.DocumentStuck } stuck when _documents.TryGetValue(stuck.DocumentId, out ClientDocumentLink? stuckLink):
+                stuckLink.StuckReport = stuck.Message; // a status, not a failure: the link stays open
+                break;
+
             case ErrorMessage error:
                 throw ProtocolException.Create(error.Code,
                     $"the server closed the link{(error.DocumentId.Length > 0 ? $" (document '{error.DocumentId}')" : "")}: {error.Message}");
@@ -142,6 +153,7 @@ public sealed class ReplicationClient
             case StorageEntriesMessage storage when _phase == LinkPhase.Connected:
             {
                 ClientDocumentLink link = Find(storage.DocumentId);
+                link.StuckReport = null;
                 LsnRange range = link.Document.ReceiveStorage(storage.Entries);
                 replies.Add(new StorageAckMessage(storage.DocumentId, range));
                 AddUpload(link, replies);

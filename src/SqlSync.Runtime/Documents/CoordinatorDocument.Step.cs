@@ -82,26 +82,22 @@ public sealed partial class CoordinatorDocument
         // reducer fails, the whole transaction is rolled back and the batch runs again with savepoints:
         // mutations are deterministic, so that gives exactly the state the savepoint path always gives.
         // A mutation the sandbox stopped may have taken the whole transaction with it: it is remembered as
-        // an offender and the batch runs again, the offender recorded as rejected without being run. A
-        // batch over the step's page budget is halved (the rest goes back to the front of the queue).
+        // an offender and the batch runs again, the offender recorded as rejected without being run. Pages
+        // are counted for the whole step, so a batch over a page budget is halved (the rest goes back to the
+        // front of the queue) until the mutation over it is alone in its step, where the count is its own.
         var offenders = new Dictionary<(TimelineId, Lsn), string>();
-        BatchOutcome outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints: false, offenders);
-        while (outcome != BatchOutcome.Committed)
+        bool useSavepoints = false;
+        BatchOutcome outcome;
+        while ((outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints, offenders)) != BatchOutcome.Committed)
         {
-            if (outcome == BatchOutcome.OverStepBudget)
+            if (outcome == BatchOutcome.OverPageBudget)
             {
-                if (batch.Count > 1)
-                {
-                    SplitBatch(batch, appliedInBatch);
-                }
-                else
-                {
-                    offenders[batch[0]] = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
-                        $"Refused: the mutation wrote over {_limits.MaxPagesPerStep} pages, the budget of a step (MutationLimits.MaxPagesPerStep)."));
-                }
+                SplitBatch(batch, appliedInBatch);
             }
-
-            outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints: true, offenders);
+            else
+            {
+                useSavepoints = true;
+            }
         }
 
         FaultInjection?.Invoke(CoordinatorStepPoint.AfterSqliteCommit);
@@ -150,21 +146,24 @@ public sealed partial class CoordinatorDocument
     private enum BatchOutcome
     {
         Committed,
-        ReducerFailed,
-        TransactionLost,
-        OverStepBudget,
+        /// <summary>A reducer failed without savepoints, or a mutation lost the transaction: run again with savepoints.</summary>
+        RunAgain,
+        /// <summary>The batch (of more than one mutation) wrote more pages than a budget allows: split it.</summary>
+        OverPageBudget,
     }
 
     /// <summary>
     /// Applies the batch and commits. Without savepoints, stops (everything rolled back) at the first
-    /// reducer failure; with them, records each failure as a rejection. Either way a mutation that lost the
-    /// transaction is added to <paramref name="offenders"/> and the batch is rolled back.
+    /// reducer failure; with them, records each failure as a rejection. A mutation that lost the transaction,
+    /// or alone in its step went over a page budget, is added to <paramref name="offenders"/> and the batch is
+    /// rolled back to run again.
     /// </summary>
     private BatchOutcome TryApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch,
         bool useSavepoints, Dictionary<(TimelineId, Lsn), string> offenders)
     {
         var connection = _database.Connection;
         var sandbox = _database.Sandbox;
+        bool alone = batch.Count == 1;
         sandbox.Begin();
         try
         {
@@ -177,23 +176,30 @@ public sealed partial class CoordinatorDocument
                 }
 
                 ReadOnlyMemory<byte> entry = _received[timeline].Read(lsn);
-                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints, out bool lost);
-                if (failure is not null)
+                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints, exactPages: false, out bool lost);
+                if (failure is null)
                 {
-                    if (lost || (!useSavepoints && failure is SqlSyncException { Code: SqlSyncErrorCode.MutationRefused or SqlSyncErrorCode.MutationOverBudget }))
-                    {
-                        offenders[(timeline, lsn)] = MutationApplier.Describe(failure);
-                    }
-
-                    if (!useSavepoints || lost)
-                    {
-                        sandbox.RollbackIfActive();
-                        return lost ? BatchOutcome.TransactionLost : BatchOutcome.ReducerFailed;
-                    }
-
-                    connection.Execute(SystemTables.InsertRejectionSql,
-                        new object?[] { timeline.ToString(), (long)lsn.Value, MutationApplier.Describe(failure) });
+                    continue;
                 }
+
+                if (sandbox.ViolationIsPages && !alone)
+                {
+                    return RolledBack(BatchOutcome.OverPageBudget);
+                }
+
+                if (lost || failure is SqlSyncException { Code: SqlSyncErrorCode.MutationRefused or SqlSyncErrorCode.MutationOverBudget })
+                {
+                    // Final verdicts, whatever else the batch holds: remembered so a rerun does not run it.
+                    offenders[(timeline, lsn)] = MutationApplier.Describe(failure);
+                }
+
+                if (!useSavepoints || lost)
+                {
+                    return RolledBack(BatchOutcome.RunAgain);
+                }
+
+                connection.Execute(SystemTables.InsertRejectionSql,
+                    new object?[] { timeline.ToString(), (long)lsn.Value, MutationApplier.Describe(failure) });
             }
 
             foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch.OrderBy(p => p.Key.Value))
@@ -201,13 +207,25 @@ public sealed partial class CoordinatorDocument
                 connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { applied.Key.ToString(), (long)applied.Value.Value });
             }
 
-            // The pages the step would publish, counted exactly: over the step's budget the batch is split.
+            // The pages the step would publish, counted exactly.
             sandbox.FlushCache();
-            if (_database.Storage.PendingPageCount > _limits.MaxPagesPerStep)
+            int pages = _database.Storage.PendingPageCount;
+            int budget = Math.Min(_limits.MaxPagesPerStep, _limits.MaxPagesPerMutation);
+            if (pages > budget)
             {
-                sandbox.RollbackIfActive();
-                _database.Storage.Revert();
-                return BatchOutcome.OverStepBudget;
+                if (!alone)
+                {
+                    return RolledBack(BatchOutcome.OverPageBudget);
+                }
+
+                if (!offenders.ContainsKey(batch[0]))
+                {
+                    string which = _limits.MaxPagesPerStep <= _limits.MaxPagesPerMutation
+                        ? "the budget of a step (MutationLimits.MaxPagesPerStep)" : "its budget (MutationLimits.MaxPagesPerMutation)";
+                    offenders[batch[0]] = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
+                        $"Refused: the mutation wrote {pages} pages, over {budget} pages ({budget / 256} MiB), {which}."));
+                    return RolledBack(BatchOutcome.RunAgain);
+                }
             }
 
             FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
@@ -219,6 +237,17 @@ public sealed partial class CoordinatorDocument
             sandbox.RollbackIfActive();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Rolls the step's transaction back and drops its pending pages: the rollback wrote the original bytes of
+    /// the pages the step had flushed, which would otherwise count against the next try's budget.
+    /// </summary>
+    private BatchOutcome RolledBack(BatchOutcome outcome)
+    {
+        _database.Sandbox.RollbackIfActive();
+        _database.Storage.Revert();
+        return outcome;
     }
 
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>

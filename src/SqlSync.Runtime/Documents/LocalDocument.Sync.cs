@@ -147,7 +147,7 @@ public sealed partial class LocalDocument
                 }
 
                 // A mutation that fails against the new state is left out locally; the coordinator decides.
-                _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true, out bool lost);
+                _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true, exactPages: false, out bool lost);
                 if (lost)
                 {
                     leftOut.Add(lsn);

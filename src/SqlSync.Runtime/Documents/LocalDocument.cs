@@ -220,7 +220,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         Exception? failure;
         try
         {
-            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false, out _);
+            failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false, exactPages: true, out _);
         }
         catch
         {

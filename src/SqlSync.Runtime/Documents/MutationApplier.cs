@@ -34,9 +34,12 @@ internal sealed class MutationApplier
     /// overrun (even one the reducer caught), rolls back this entry's changes only (a savepoint when
     /// <paramref name="useSavepoint"/>) and is returned, not thrown. An interrupted write can make SQLite roll
     /// back the whole transaction: then <paramref name="transactionLost"/> is set and the caller must start
-    /// the transaction again (without this entry). Engine failures (I/O, a broken connection) are thrown.
+    /// the transaction again (without this entry). With <paramref name="exactPages"/> (a mutation alone in
+    /// its transaction) the page budget is checked on the exact count after the reducer; otherwise only while
+    /// statements run (the coordinator checks its step's pages before committing). Engine failures (I/O, a
+    /// broken connection) are thrown.
     /// </summary>
-    public Exception? TryApply(TimelineId timeline, Lsn lsn, ReadOnlySpan<byte> entryBytes, bool useSavepoint, out bool transactionLost)
+    public Exception? TryApply(TimelineId timeline, Lsn lsn, ReadOnlySpan<byte> entryBytes, bool useSavepoint, bool exactPages, out bool transactionLost)
     {
         transactionLost = false;
         TimelineEntry entry;
@@ -70,7 +73,7 @@ internal sealed class MutationApplier
         }
         finally
         {
-            violation = _sandbox.Exit(flush: failure is null);
+            violation = _sandbox.Exit(flush: exactPages && failure is null);
             _applying = false;
             PageVfs.ClearMutationTime();
         }

@@ -34,6 +34,7 @@ internal sealed class ReducerSandbox : IDisposable
     };
 
     private readonly sqlite3 _db;
+    private readonly SandboxHooks _hooks;
     private readonly PageStorage _storage;
     private readonly sqlite3_stmt _begin;
     private readonly sqlite3_stmt _commit;
@@ -49,15 +50,27 @@ internal sealed class ReducerSandbox : IDisposable
     private int _pagesAtEnter;
     private string? _violation;
     private SqlSyncErrorCode _violationCode;
+    private bool _violationIsPages;
 
     public ReducerSandbox(sqlite3 db, PageStorage storage)
     {
         _db = db;
         _storage = storage;
-        int rc = raw.sqlite3_set_authorizer(db, Authorize, null);
-        Check(rc, "set_authorizer");
-        raw.sqlite3_progress_handler(db, Documents.MutationLimits.VmStepInterval, Progress, null);
-        raw.sqlite3_commit_hook(db, CommitHook, null);
+        _hooks = Hooks;
+        if (_hooks.HasFlag(SandboxHooks.Authorizer))
+        {
+            Check(raw.sqlite3_set_authorizer(db, Authorize, null), "set_authorizer");
+        }
+
+        if (_hooks.HasFlag(SandboxHooks.ProgressHandler))
+        {
+            raw.sqlite3_progress_handler(db, Documents.MutationLimits.VmStepInterval, Progress, null);
+        }
+
+        if (_hooks.HasFlag(SandboxHooks.CommitHook))
+        {
+            raw.sqlite3_commit_hook(db, CommitHook, null);
+        }
         _begin = PrepareEngine("BEGIN");
         _commit = PrepareEngine("COMMIT");
         _rollback = PrepareEngine("ROLLBACK");
@@ -66,8 +79,18 @@ internal sealed class ReducerSandbox : IDisposable
         _releaseSavepoint = PrepareEngine("RELEASE sqlsync_mutation");
     }
 
+    /// <summary>The hooks sandboxes opened from now on install: all, except in the engine benchmark's ablation.</summary>
+    internal static SandboxHooks Hooks { get; set; } = SandboxHooks.All;
+
     /// <summary>What the running (or last) reducer did that the sandbox refused or interrupted; null when nothing.</summary>
     public string? Violation => _violation;
+
+    /// <summary>
+    /// True when the violation is the page budget: counted as pages added to the pending layer, it can
+    /// include pages an earlier mutation of the same transaction left dirty, so it is final only for a
+    /// mutation alone in its transaction.
+    /// </summary>
+    public bool ViolationIsPages => _violationIsPages;
 
     /// <summary><see cref="SqlSyncErrorCode.MutationRefused"/> or <see cref="SqlSyncErrorCode.MutationOverBudget"/>.</summary>
     public SqlSyncErrorCode ViolationCode => _violationCode;
@@ -76,6 +99,7 @@ internal sealed class ReducerSandbox : IDisposable
     public void Enter(long maxVmSteps, int maxPages)
     {
         _violation = null;
+        _violationIsPages = false;
         _stepsLeft = maxVmSteps;
         _maxSteps = maxVmSteps;
         _maxPages = maxPages;
@@ -84,12 +108,13 @@ internal sealed class ReducerSandbox : IDisposable
     }
 
     /// <summary>
-    /// Ends the reducer's run. When it succeeded (<paramref name="flush"/>), its dirty pages are flushed into
-    /// the pending layer first, so the page budget is checked on the exact count. Returns the violation or null.
+    /// Ends the reducer's run. With <paramref name="flush"/> (a reducer that succeeded, alone in its
+    /// transaction: a local mutation) its dirty pages are flushed into the pending layer first, so the page
+    /// budget is checked on the exact count. Returns the violation or null.
     /// </summary>
     public string? Exit(bool flush)
     {
-        if (flush && _violation is null)
+        if (flush && _violation is null && _hooks.HasFlag(SandboxHooks.PageCheck))
         {
             FlushCache();
             CheckPages();
@@ -291,16 +316,17 @@ internal sealed class ReducerSandbox : IDisposable
         }
 
         Record(SqlSyncErrorCode.MutationOverBudget,
-            $"the mutation wrote over {_maxPages} pages ({_maxPages / 256} MiB), its budget (MutationLimits.MaxPagesPerMutation)");
+            $"the mutation wrote over {_maxPages} pages ({_maxPages / 256} MiB), its budget (MutationLimits.MaxPagesPerMutation)", pages: true);
         return false;
     }
 
-    private void Record(SqlSyncErrorCode code, string reason)
+    private void Record(SqlSyncErrorCode code, string reason, bool pages = false)
     {
         if (_inReducer && _violation is null)
         {
             _violation = reason;
             _violationCode = code;
+            _violationIsPages = pages;
         }
         else if (!_inReducer)
         {

@@ -51,7 +51,7 @@ if (positional.Length == 1 && positional[0] == "engine-breakdown")
 
 if (positional.Length == 1 && positional[0] == "engine-sandbox")
 {
-    Console.WriteLine(SandboxBench.Run(quick ? 2_000 : 20_000, quick ? 2 : 7));
+    Console.WriteLine(SandboxBench.Run(quick ? 2_000 : 30_000, quick ? 2 : 15));
     return 0;
 }
 

@@ -9,7 +9,7 @@ namespace SqlSync.Benchmarks;
 /// </summary>
 internal static class BenchMutations
 {
-    public const uint CreateTableTag = 1, InsertRowTag = 2;
+    public const uint CreateTableTag = 1, InsertRowTag = 2, RunawayTag = 3;
 
     public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)";
     public const string InsertSql = "INSERT INTO t(id, v) VALUES(?1, ?2)";
@@ -38,6 +38,14 @@ internal static class BenchMutations
         }
     }
 
+    /// <summary>A recursive CTE counting to 10^18: only the step budget stops it.</summary>
+    public sealed record Runaway : IMutation
+    {
+        public uint Tag => RunawayTag;
+
+        public void WriteTo(MutationWriter writer) => writer.WriteTag(Tag);
+    }
+
     /// <summary>Encodes a record without a document (for feeding a coordinator directly).</summary>
     public static byte[] Encode(IMutation mutation)
     {
@@ -64,6 +72,9 @@ internal static class BenchMutations
                     context.Execute(InsertSql, id, value);
                     break;
                 }
+                case RunawayTag:
+                    context.QueryScalar<long>("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000000000) SELECT count(*) FROM c");
+                    break;
                 default:
                     throw new SqlSyncException(SqlSyncErrorCode.UnknownMutationTag, $"Unknown benchmark mutation tag {tag}.");
             }

@@ -3,6 +3,7 @@ using SqlSync.Benchmarks;
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
 //        [--only local,local-memory,coordinator,rebase,memory,breakdown] [--cpu-time]   (local-memory: the in-memory local pair only)
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
+//        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
@@ -48,9 +49,15 @@ if (positional.Length == 1 && positional[0] == "engine-breakdown")
     return 0;
 }
 
+if (positional.Length == 1 && positional[0] == "engine-sandbox")
+{
+    Console.WriteLine(SandboxBench.Run(quick ? 2_000 : 30_000, quick ? 2 : 15));
+    return 0;
+}
+
 if (positional.Length != 1 || positional[0] != "engine")
 {
-    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown|network [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
+    Console.Error.WriteLine("usage: SqlSync.Benchmarks engine|engine-breakdown|engine-sandbox|network [--quick] [--write | --no-write] [--output PATH] [--only GROUP,...] [--cpu-time]");
     return 2;
 }
 

@@ -32,6 +32,12 @@ public enum SqlSyncErrorCode
     Sqlite = 303,
     /// <summary>A nondeterministic facility was used where only deterministic ones are allowed.</summary>
     Nondeterminism = 304,
+    /// <summary>A reducer ran SQL its sandbox refuses (transaction control, ATTACH, a state-changing PRAGMA...).</summary>
+    MutationRefused = 305,
+    /// <summary>A mutation went over a budget of <see cref="Documents.MutationLimits"/> (SQLite VM steps or pages written).</summary>
+    MutationOverBudget = 306,
+    /// <summary>The coordinator stopped (crashed or was restarted while stuck) twice in a row while applying this mutation; it was rejected, not run again.</summary>
+    MutationPoisonPill = 307,
 
     /// <summary>The document was disposed.</summary>
     DocumentClosed = 400,

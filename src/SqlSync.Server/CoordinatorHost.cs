@@ -19,6 +19,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
     private readonly ConcurrentDictionary<string, Lazy<HostedDocument>> _documents = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenRegistration _applicationStopping;
+    private readonly Timer _watchdog;
     private int _disposed;
 
     public CoordinatorHost(IOptions<SqlSyncServerOptions> options, ILogger<CoordinatorHost> logger, IMeterFactory meterFactory,
@@ -32,7 +33,9 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
         _options.Replication.Validate();
         _logger = logger;
-        Metrics = new SqlSyncMetrics(meterFactory, QueuedMutations);
+        Metrics = new SqlSyncMetrics(meterFactory, QueuedMutations, StuckDocuments);
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(_options.StuckStepThreshold.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        _watchdog = new Timer(_ => CheckStuck(), null, period, period);
         Server = new ReplicationServer(this, _options.Replication);
 
         // The web server stops before this hosted service and waits for open requests; WebSocket connections
@@ -42,6 +45,9 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
     /// <summary>Raised after a document's storage grew.</summary>
     public event Action<string>? StorageChanged;
+
+    /// <summary>Raised (on the watchdog's thread) when a document's step has run longer than the threshold: id, message.</summary>
+    public event Action<string, string>? DocumentStuck;
 
     public ReplicationServer Server { get; }
 
@@ -80,6 +86,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         }
 
         _stopping.Cancel();
+        await _watchdog.DisposeAsync().ConfigureAwait(false);
         await _applicationStopping.DisposeAsync().ConfigureAwait(false);
         foreach (Lazy<HostedDocument> entry in _documents.Values)
         {
@@ -125,6 +132,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             Reducer = _options.ReducerFor!(documentId),
             Directory = Path.Combine(_options.DataDirectory, documentId),
             FsyncOnAppend = _options.FsyncOnAppend,
+            Limits = _options.Limits,
         });
         var stepper = new DocumentStepper(document, _options.StepBatchSize, Metrics, _logger);
         stepper.StorageChanged += id => StorageChanged?.Invoke(id);
@@ -133,11 +141,40 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         return new HostedDocument(document, stepper);
     }
 
-    private IEnumerable<Measurement<long>> QueuedMutations()
+    /// <summary>
+    /// The watchdog: a step running past the threshold is logged, counted and told to the document's
+    /// connections. It reads the steppers lock-free, so a stuck document cannot stop it.
+    /// </summary>
+    private void CheckStuck()
+    {
+        foreach ((string id, Lazy<HostedDocument> entry) in _documents)
+        {
+            if (entry.IsValueCreated && entry.Value.Stepper.CheckStuck(_options.StuckStepThreshold) is TimeSpan running)
+            {
+                Metrics.StuckSteps.Add(1, new KeyValuePair<string, object?>("document", id));
+                _logger.LogError("Document {DocumentId} is stuck: a step has run for {Seconds:0.#} s (threshold {Threshold:0.#} s); a reducer may loop in its own code. Other documents are served; restart the server to recover (an entry in flight at two stops in a row is rejected).",
+                    id, running.TotalSeconds, _options.StuckStepThreshold.TotalSeconds);
+                DocumentStuck?.Invoke(id, $"Document '{id}' is stuck: the server's step has run for {running.TotalSeconds:0.#} s; its storage waits until the step ends or the server restarts.");
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> StuckDocuments()
     {
         foreach ((string id, Lazy<HostedDocument> entry) in _documents)
         {
             if (entry.IsValueCreated)
+            {
+                yield return new Measurement<long>(entry.Value.Stepper.IsStuck ? 1 : 0, new KeyValuePair<string, object?>("document", id));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> QueuedMutations()
+    {
+        foreach ((string id, Lazy<HostedDocument> entry) in _documents)
+        {
+            if (entry.IsValueCreated && !entry.Value.Stepper.IsStuck) // a stuck step holds the document's lock
             {
                 yield return new Measurement<long>(entry.Value.Document.QueuedMutationCount, new KeyValuePair<string, object?>("document", id));
             }

@@ -28,6 +28,10 @@ internal sealed class DocumentStepper : IAsyncDisposable
     private long _lastStepTicks;
     private long _lastArrival;
 
+    /// <summary>When the running step started (a Stopwatch timestamp), 0 between steps; read by the watchdog.</summary>
+    private long _stepStarted;
+    private int _stuck;
+
     public DocumentStepper(CoordinatorDocument document, int batchSize, SqlSyncMetrics metrics, ILogger logger)
     {
         _document = document;
@@ -40,6 +44,30 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
     /// <summary>Raised after a step published new storage; connections then push it.</summary>
     public event Action<string>? StorageChanged;
+
+    /// <summary>True while a step has run longer than the stuck threshold (set by <see cref="CheckStuck"/>).</summary>
+    public bool IsStuck => Volatile.Read(ref _stuck) == 1;
+
+    /// <summary>
+    /// The watchdog's check, lock-free (a stuck step holds the document's locks): returns how long the running
+    /// step has run when it passed <paramref name="threshold"/> for the first time, otherwise null.
+    /// </summary>
+    public TimeSpan? CheckStuck(TimeSpan threshold)
+    {
+        long started = Interlocked.Read(ref _stepStarted);
+        if (started == 0)
+        {
+            return null;
+        }
+
+        TimeSpan running = Stopwatch.GetElapsedTime(started);
+        if (running < threshold || Interlocked.CompareExchange(ref _stuck, 1, 0) != 0)
+        {
+            return null;
+        }
+
+        return running;
+    }
 
     /// <summary>Set when a step failed: the document's state is no longer trusted and it stops stepping.</summary>
     public Exception? Fault { get; private set; }
@@ -155,7 +183,21 @@ internal sealed class DocumentStepper : IAsyncDisposable
     private int StepOnce()
     {
         long start = Stopwatch.GetTimestamp();
-        int applied = _document.Step(_batchSize);
+        Interlocked.Exchange(ref _stepStarted, start);
+        int applied;
+        try
+        {
+            applied = _document.Step(_batchSize);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _stepStarted, 0);
+            if (Interlocked.Exchange(ref _stuck, 0) == 1)
+            {
+                _logger.LogWarning("Document {DocumentId}: the stuck step ended after {Seconds:0.#} s.", _document.DocumentId, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+        }
+
         if (applied > 0)
         {
             long end = Stopwatch.GetTimestamp();

@@ -9,7 +9,7 @@ internal sealed class SqlSyncMetrics : IDisposable
 
     private readonly Meter _meter;
 
-    public SqlSyncMetrics(IMeterFactory meterFactory, Func<IEnumerable<Measurement<long>>> queuedMutations)
+    public SqlSyncMetrics(IMeterFactory meterFactory, Func<IEnumerable<Measurement<long>>> queuedMutations, Func<IEnumerable<Measurement<long>>> stuckDocuments)
     {
         _meter = meterFactory.Create(MeterName);
         MutationsApplied = _meter.CreateCounter<long>("sqlsync.mutations.applied", "{mutation}", "Mutations applied by coordinators (rejected ones included).");
@@ -19,6 +19,9 @@ internal sealed class SqlSyncMetrics : IDisposable
         ProtocolErrors = _meter.CreateCounter<long>("sqlsync.protocol.errors", "{error}", "Links closed for a protocol error.");
         _meter.CreateObservableGauge("sqlsync.document.queued_mutations", queuedMutations, "{mutation}",
             "Per document: mutations received but not yet applied (how far the coordinator lags).");
+        _meter.CreateObservableGauge("sqlsync.document.stuck", stuckDocuments, "{document}",
+            "Per document: 1 while a step has run longer than StuckStepThreshold (a reducer may be stuck), else 0.");
+        StuckSteps = _meter.CreateCounter<long>("sqlsync.document.stuck_steps", "{step}", "Steps that ran longer than StuckStepThreshold.");
     }
 
     public Counter<long> MutationsApplied { get; }
@@ -30,6 +33,8 @@ internal sealed class SqlSyncMetrics : IDisposable
     public UpDownCounter<long> Connections { get; }
 
     public Counter<long> ProtocolErrors { get; }
+
+    public Counter<long> StuckSteps { get; }
 
     public void Dispose() => _meter.Dispose();
 }

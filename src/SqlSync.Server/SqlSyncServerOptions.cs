@@ -35,6 +35,16 @@ public sealed class SqlSyncServerOptions
     /// <summary>Received-but-unapplied mutations per document above which uploads wait (backpressure).</summary>
     public int MaxQueuedMutations { get; set; } = 10_000;
 
+    /// <summary>
+    /// How long a step may run before the server reports its document stuck (default 30 s): logged, counted
+    /// in the <c>sqlsync.document.stuck</c> gauge and told to the document's clients. SQLite work is bounded
+    /// by <see cref="Limits"/>; this catches a reducer stuck in its own code.
+    /// </summary>
+    public TimeSpan StuckStepThreshold { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The budgets of each mutation and step on every document.</summary>
+    public SqlSync.Documents.MutationLimits Limits { get; set; } = SqlSync.Documents.MutationLimits.Default;
+
     /// <summary>Fsync every journal append (default).</summary>
     public bool FsyncOnAppend { get; set; } = true;
 

@@ -19,6 +19,7 @@ internal sealed class SyncConnection
     private readonly CoordinatorHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private CancellationToken _stuckToken;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
@@ -33,6 +34,8 @@ internal sealed class SyncConnection
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted, _host.Stopping);
         _host.StorageChanged += OnStorageChanged;
+        _stuckToken = cancel.Token;
+        _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
         Task push = Task.Run(() => PushAsync(cancel.Token), CancellationToken.None);
         try
@@ -65,6 +68,7 @@ internal sealed class SyncConnection
         {
             cancel.Cancel();
             _host.StorageChanged -= OnStorageChanged;
+            _host.DocumentStuck -= OnDocumentStuck;
             _host.Metrics.Connections.Add(-1);
             try
             {
@@ -120,6 +124,27 @@ internal sealed class SyncConnection
         if (_link.HasDocument(documentId))
         {
             _wake.Writer.TryWrite(true);
+        }
+    }
+
+    /// <summary>Tells the client its document is stuck: an error frame it treats as a status (the link stays open).</summary>
+    private void OnDocumentStuck(string documentId, string message)
+    {
+        if (_link.HasDocument(documentId))
+        {
+            _ = SendStuckAsync(new ErrorMessage(ProtocolErrorCode.DocumentStuck, documentId, message));
+        }
+    }
+
+    private async Task SendStuckAsync(ErrorMessage message)
+    {
+        try
+        {
+            await SendAsync(new SyncMessage[] { message }, _stuckToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection is closing: nothing to tell.
         }
     }
 

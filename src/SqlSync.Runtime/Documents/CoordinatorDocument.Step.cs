@@ -27,7 +27,19 @@ public sealed partial class CoordinatorDocument
             ThrowIfDisposed();
             var batch = new List<(TimelineId Timeline, Lsn Lsn)>(Math.Min(maxMutations, _queue.Count));
             var appliedInBatch = new Dictionary<TimelineId, Lsn>();
-            while (batch.Count < maxMutations && _queue.TryDequeue(out var item))
+            int strikes = 0;
+            while (batch.Count == 0 && _suspects.TryDequeue(out var suspect))
+            {
+                // In flight at the last stop: alone in its step, so a second stop names it exactly.
+                if (!_applied.TryGetValue(suspect.Timeline, out Lsn last) || suspect.Lsn > last)
+                {
+                    batch.Add(suspect);
+                    appliedInBatch[suspect.Timeline] = suspect.Lsn;
+                    strikes = 1;
+                }
+            }
+
+            while (batch.Count < maxMutations && strikes == 0 && _queue.TryDequeue(out var item))
             {
                 Lsn? applied = appliedInBatch.TryGetValue(item.Timeline, out Lsn inBatch) ? inBatch
                     : _applied.TryGetValue(item.Timeline, out Lsn committed) ? committed : null;
@@ -45,6 +57,7 @@ public sealed partial class CoordinatorDocument
                 return 0;
             }
 
+            _inFlight!.Write(batch, strikes);
             ApplyBatch(batch, appliedInBatch);
             return batch.Count;
         }
@@ -68,9 +81,23 @@ public sealed partial class CoordinatorDocument
         // First without a savepoint per mutation (one costs about as much as a single-row INSERT). If a
         // reducer fails, the whole transaction is rolled back and the batch runs again with savepoints:
         // mutations are deterministic, so that gives exactly the state the savepoint path always gives.
-        if (!TryApplyBatch(batch, appliedInBatch, useSavepoints: false))
+        // A mutation the sandbox stopped may have taken the whole transaction with it: it is remembered as
+        // an offender and the batch runs again, the offender recorded as rejected without being run. Pages
+        // are counted for the whole step, so a batch over a page budget is halved (the rest goes back to the
+        // front of the queue) until the mutation over it is alone in its step, where the count is its own.
+        var offenders = new Dictionary<(TimelineId, Lsn), string>();
+        bool useSavepoints = false;
+        BatchOutcome outcome;
+        while ((outcome = TryApplyBatch(batch, appliedInBatch, useSavepoints, offenders)) != BatchOutcome.Committed)
         {
-            TryApplyBatch(batch, appliedInBatch, useSavepoints: true);
+            if (outcome == BatchOutcome.OverPageBudget)
+            {
+                SplitBatch(batch, appliedInBatch);
+            }
+            else
+            {
+                useSavepoints = true;
+            }
         }
 
         FaultInjection?.Invoke(CoordinatorStepPoint.AfterSqliteCommit);
@@ -96,31 +123,83 @@ public sealed partial class CoordinatorDocument
         }
     }
 
+    /// <summary>Keeps the first half of the batch and puts the rest back at the front of the queue.</summary>
+    private void SplitBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch)
+    {
+        int keep = batch.Count / 2;
+        var rest = batch.GetRange(keep, batch.Count - keep);
+        batch.RemoveRange(keep, batch.Count - keep);
+        var queued = _queue.ToArray();
+        _queue.Clear();
+        foreach (var item in rest.Concat(queued))
+        {
+            _queue.Enqueue(item);
+        }
+
+        appliedInBatch.Clear();
+        foreach ((TimelineId timeline, Lsn lsn) in batch)
+        {
+            appliedInBatch[timeline] = lsn;
+        }
+    }
+
+    private enum BatchOutcome
+    {
+        Committed,
+        /// <summary>A reducer failed without savepoints, or a mutation lost the transaction: run again with savepoints.</summary>
+        RunAgain,
+        /// <summary>The batch (of more than one mutation) wrote more pages than a budget allows: split it.</summary>
+        OverPageBudget,
+    }
+
     /// <summary>
-    /// Applies the batch and commits. Without savepoints, returns false (everything rolled back) at the
-    /// first reducer failure; with them, records each failure as a rejection and always commits.
+    /// Applies the batch and commits. Without savepoints, stops (everything rolled back) at the first
+    /// reducer failure; with them, records each failure as a rejection. A mutation that lost the transaction,
+    /// or alone in its step went over a page budget, is added to <paramref name="offenders"/> and the batch is
+    /// rolled back to run again.
     /// </summary>
-    private bool TryApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch, bool useSavepoints)
+    private BatchOutcome TryApplyBatch(List<(TimelineId Timeline, Lsn Lsn)> batch, Dictionary<TimelineId, Lsn> appliedInBatch,
+        bool useSavepoints, Dictionary<(TimelineId, Lsn), string> offenders)
     {
         var connection = _database.Connection;
-        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
+        var sandbox = _database.Sandbox;
+        bool alone = batch.Count == 1;
+        sandbox.Begin();
         try
         {
             foreach ((TimelineId timeline, Lsn lsn) in batch)
             {
-                ReadOnlyMemory<byte> entry = _received[timeline].Read(lsn);
-                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints);
-                if (failure is not null)
+                if (offenders.TryGetValue((timeline, lsn), out string? offence))
                 {
-                    if (!useSavepoints)
-                    {
-                        connection.RollbackIfActive();
-                        return false;
-                    }
-
-                    connection.Execute(SystemTables.InsertRejectionSql,
-                        new object?[] { timeline.ToString(), (long)lsn.Value, MutationApplier.Describe(failure) });
+                    connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, offence });
+                    continue;
                 }
+
+                ReadOnlyMemory<byte> entry = _received[timeline].Read(lsn);
+                Exception? failure = _database.Applier.TryApply(timeline, lsn, entry.Span, useSavepoints, exactPages: false, out bool lost);
+                if (failure is null)
+                {
+                    continue;
+                }
+
+                if (sandbox.ViolationIsPages && !alone)
+                {
+                    return RolledBack(BatchOutcome.OverPageBudget);
+                }
+
+                if (lost || failure is SqlSyncException { Code: SqlSyncErrorCode.MutationRefused or SqlSyncErrorCode.MutationOverBudget })
+                {
+                    // Final verdicts, whatever else the batch holds: remembered so a rerun does not run it.
+                    offenders[(timeline, lsn)] = MutationApplier.Describe(failure);
+                }
+
+                if (!useSavepoints || lost)
+                {
+                    return RolledBack(BatchOutcome.RunAgain);
+                }
+
+                connection.Execute(SystemTables.InsertRejectionSql,
+                    new object?[] { timeline.ToString(), (long)lsn.Value, MutationApplier.Describe(failure) });
             }
 
             foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch.OrderBy(p => p.Key.Value))
@@ -128,15 +207,47 @@ public sealed partial class CoordinatorDocument
                 connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { applied.Key.ToString(), (long)applied.Value.Value });
             }
 
+            // The pages the step would publish, counted exactly.
+            sandbox.FlushCache();
+            int pages = _database.Storage.PendingPageCount;
+            int budget = Math.Min(_limits.MaxPagesPerStep, _limits.MaxPagesPerMutation);
+            if (pages > budget)
+            {
+                if (!alone)
+                {
+                    return RolledBack(BatchOutcome.OverPageBudget);
+                }
+
+                if (!offenders.ContainsKey(batch[0]))
+                {
+                    string which = _limits.MaxPagesPerStep <= _limits.MaxPagesPerMutation
+                        ? "the budget of a step (MutationLimits.MaxPagesPerStep)" : "its budget (MutationLimits.MaxPagesPerMutation)";
+                    offenders[batch[0]] = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
+                        $"Refused: the mutation wrote {pages} pages, over {budget} pages ({budget / 256} MiB), {which}."));
+                    return RolledBack(BatchOutcome.RunAgain);
+                }
+            }
+
             FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
-            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
-            return true;
+            sandbox.Commit();
+            return BatchOutcome.Committed;
         }
         catch
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Rolls the step's transaction back and drops its pending pages: the rollback wrote the original bytes of
+    /// the pages the step had flushed, which would otherwise count against the next try's budget.
+    /// </summary>
+    private BatchOutcome RolledBack(BatchOutcome outcome)
+    {
+        _database.Sandbox.RollbackIfActive();
+        _database.Storage.Revert();
+        return outcome;
     }
 
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>
@@ -180,7 +291,7 @@ public sealed partial class CoordinatorDocument
         var connection = _database.Connection;
         if (connection.QueryScalar<long>(SystemTables.ExistsSql, ReadOnlySpan<object?>.Empty) == 0)
         {
-            connection.ExecuteScript("BEGIN;" + SystemTables.CreateSql + "COMMIT;");
+            _database.Sandbox.RunEngineScript("BEGIN;" + SystemTables.CreateSql + "COMMIT;");
             PublishPages();
         }
 
@@ -189,6 +300,7 @@ public sealed partial class CoordinatorDocument
             _applied[TimelineId.Parse((string)row[0]!)] = new Lsn((ulong)(long)row[1]!);
         }
 
+        _inFlight = InFlightRecord.Open(_journals.Directory);
         foreach (string name in _journals.Children("timelines"))
         {
             TimelineId timeline;
@@ -209,6 +321,48 @@ public sealed partial class CoordinatorDocument
             {
                 _queue.Enqueue((timeline, new Lsn(lsn)));
             }
+        }
+
+        HandleInFlightAtLastStop();
+    }
+
+    /// <summary>
+    /// The poison-pill rule. Entries the last process was applying when it stopped, and not applied since,
+    /// are suspects: each runs alone in the next steps (one ordinary crash costs nothing). A suspect that was
+    /// alone in flight at this stop too, after being in flight at the one before, is rejected now, unrun.
+    /// </summary>
+    private void HandleInFlightAtLastStop()
+    {
+        var unapplied = _inFlight!.Found
+            .Where(e => !_applied.TryGetValue(e.Timeline, out Lsn applied) || e.Lsn > applied)
+            .ToList();
+        if (unapplied.Count == 1 && _inFlight.FoundStrikes >= 1)
+        {
+            (TimelineId timeline, Lsn lsn) = unapplied[0];
+            string error = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationPoisonPill,
+                "Refused: the coordinator stopped twice in a row while applying this mutation (a crash, or a restart while it hung); it is not run again."));
+            var sandbox = _database.Sandbox;
+            sandbox.Begin();
+            try
+            {
+                _database.Connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
+                _database.Connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { timeline.ToString(), (long)lsn.Value });
+                sandbox.Commit();
+            }
+            catch
+            {
+                sandbox.RollbackIfActive();
+                throw;
+            }
+
+            PublishPages();
+            _applied[timeline] = lsn;
+            return;
+        }
+
+        foreach (var entry in unapplied)
+        {
+            _suspects.Enqueue(entry);
         }
     }
 }

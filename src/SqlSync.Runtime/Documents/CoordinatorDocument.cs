@@ -27,9 +27,16 @@ public sealed partial class CoordinatorDocument : IDisposable
     private readonly Dictionary<TimelineId, Lsn> _unsynced = new();
     private bool _disposed;
 
-    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database)
+    private readonly MutationLimits _limits;
+
+    /// <summary>Entries in flight when the process last stopped, run one per step before anything else.</summary>
+    private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _suspects = new();
+    private InFlightRecord? _inFlight;
+
+    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database, MutationLimits limits)
     {
         _journals = journals;
+        _limits = limits;
         _database = database;
     }
 
@@ -100,8 +107,8 @@ public sealed partial class CoordinatorDocument : IDisposable
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
-        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize);
-        var document = new CoordinatorDocument(journals, database);
+        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+        var document = new CoordinatorDocument(journals, database, options.Limits);
         try
         {
             document.Initialize();
@@ -305,6 +312,7 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             _disposed = true;
+            _inFlight?.Dispose();
             _database.Dispose();
             foreach (IJournal journal in _received.Values)
             {

@@ -28,8 +28,9 @@ internal sealed class DocumentDatabase : IDisposable
     private bool _keepsLock;
     private bool _disposed;
 
-    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, int statementCacheSize)
+    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits)
     {
+        limits.Validate();
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
         FileName = DocumentIds.NewFileName(documentId, role);
@@ -38,11 +39,13 @@ internal sealed class DocumentDatabase : IDisposable
         {
             File = PageVfs.Register(FileName, Storage);
             Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize);
-            Applier = new MutationApplier(Connection, reducer);
+            Sandbox = new ReducerSandbox(Connection.Handle, Storage);
+            Applier = new MutationApplier(Connection, Sandbox, reducer, limits);
             File.HandOver = HandOverIfIdle;
         }
         catch
         {
+            Sandbox?.Dispose();
             Connection?.Dispose();
             PageVfs.Unregister(FileName);
             Storage.Dispose();
@@ -77,6 +80,9 @@ internal sealed class DocumentDatabase : IDisposable
     public DatabaseConnection Connection { get; }
 
     public MutationApplier Applier { get; }
+
+    /// <summary>The writer connection's authorizer and budgets; the engine's transaction statements run through it.</summary>
+    public ReducerSandbox Sandbox { get; }
 
     /// <summary>An ADO.NET (Microsoft.Data.Sqlite) connection string for read-only access to the current state.</summary>
     public string ReadOnlyConnectionString => $"Data Source=file:{FileName}?vfs={PageVfs.Name};Mode=ReadOnly;Pooling=False";
@@ -186,6 +192,8 @@ internal sealed class DocumentDatabase : IDisposable
             File.HandOver = null;
         }
 
+
+        Sandbox.Dispose();
         Connection.Dispose();
         PageVfs.Unregister(FileName);
         Storage.Dispose();

@@ -125,21 +125,43 @@ public sealed partial class LocalDocument
             return;
         }
 
-        var connection = _database.Connection;
-        connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
+        // A mutation whose interruption made SQLite roll back the whole transaction is left out and the
+        // rest applied again from the start (each such pass leaves out one more, so this ends).
+        var leftOut = new HashSet<ulong>();
+        while (!TryReapply(pending, leftOut))
+        {
+        }
+    }
+
+    private bool TryReapply(LsnRange pending, HashSet<ulong> leftOut)
+    {
+        var sandbox = _database.Sandbox;
+        sandbox.Begin();
         try
         {
             for (ulong lsn = pending.First.Value; lsn < pending.Next.Value; lsn++)
             {
+                if (leftOut.Contains(lsn))
+                {
+                    continue;
+                }
+
                 // A mutation that fails against the new state is left out locally; the coordinator decides.
-                _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true);
+                _database.Applier.TryApply(TimelineId, new Lsn(lsn), _timeline.Read(new Lsn(lsn)).Span, useSavepoint: true, exactPages: false, out bool lost);
+                if (lost)
+                {
+                    leftOut.Add(lsn);
+                    sandbox.RollbackIfActive();
+                    return false;
+                }
             }
 
-            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
+            sandbox.Commit();
+            return true;
         }
         catch
         {
-            connection.RollbackIfActive();
+            sandbox.RollbackIfActive();
             throw;
         }
     }

@@ -120,7 +120,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentDatabase? database = null;
         try
         {
-            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize);
+            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             lock (document._sync)
             {
@@ -233,11 +233,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         ThrowIfDisposed();
         Lsn lsn = _timeline.Range.Next;
         long timestamp = _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var connection = _database.Connection;
+        var sandbox = _database.Sandbox;
         _database.BeginKeepingLock();
         try
         {
-            connection.Execute("BEGIN", ReadOnlySpan<object?>.Empty);
+            sandbox.Begin();
 
             // Encoded into a buffer kept across mutations (after BEGIN, which fails for a Mutate nested in a
             // reducer before it can overwrite the entry of the mutation around it).
@@ -245,17 +245,17 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             Exception? failure;
             try
             {
-                failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false);
+                failure = _database.Applier.TryApply(TimelineId, lsn, entry, useSavepoint: false, exactPages: true, out _);
             }
             catch
             {
-                connection.RollbackIfActive();
+                sandbox.RollbackIfActive();
                 throw;
             }
 
             if (failure is not null)
             {
-                connection.RollbackIfActive();
+                sandbox.RollbackIfActive();
                 if (!_options.KeepMutationsThatFailLocally)
                 {
                     throw new SqlSyncException(SqlSyncErrorCode.MutationFailed,
@@ -272,11 +272,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             }
             catch
             {
-                connection.RollbackIfActive();
+                sandbox.RollbackIfActive();
                 throw;
             }
 
-            connection.Execute("COMMIT", ReadOnlySpan<object?>.Empty);
+            sandbox.Commit();
         }
         finally
         {

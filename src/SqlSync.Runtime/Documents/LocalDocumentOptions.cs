@@ -37,4 +37,7 @@ public sealed class LocalDocumentOptions
     /// keeps none). Each costs SQLite a few KiB; texts of more than one statement are never kept.
     /// </summary>
     public int StatementCacheSize { get; init; } = Storage.StatementCache.DefaultCapacity;
+
+    /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
+    public MutationLimits Limits { get; init; } = MutationLimits.Default;
 }

@@ -7,30 +7,41 @@ namespace SqlSync.Documents;
 
 /// <summary>
 /// Runs timeline entries through a reducer on a document's writer connection, with the clock and random
-/// numbers of each entry in force. Shared by the local and the coordinator document.
+/// numbers of each entry in force and inside the <see cref="ReducerSandbox"/>. Shared by the local and the
+/// coordinator document.
 /// </summary>
 internal sealed class MutationApplier
 {
     private readonly DatabaseConnection _connection;
+    private readonly ReducerSandbox _sandbox;
     private readonly IMutationReducer _reducer;
+    private readonly MutationLimits _limits;
     private readonly MutationContext _context;
     private bool _applying;
 
-    public MutationApplier(DatabaseConnection connection, IMutationReducer reducer)
+    public MutationApplier(DatabaseConnection connection, ReducerSandbox sandbox, IMutationReducer reducer, MutationLimits limits)
     {
         _connection = connection;
+        _sandbox = sandbox;
         _reducer = reducer;
+        _limits = limits;
         _context = new MutationContext(connection);
         connection.RegisterRandomFunctions(NextRandom);
     }
 
     /// <summary>
-    /// Applies one entry inside the caller's transaction. A reducer exception rolls back this entry's
-    /// changes only (a savepoint when <paramref name="useSavepoint"/>) and is returned, not thrown.
-    /// Engine failures (I/O, a broken connection) are thrown.
+    /// Applies one entry inside the caller's transaction. A reducer exception, or a sandbox refusal or budget
+    /// overrun (even one the reducer caught), rolls back this entry's changes only (a savepoint when
+    /// <paramref name="useSavepoint"/>) and is returned, not thrown. An interrupted write can make SQLite roll
+    /// back the whole transaction: then <paramref name="transactionLost"/> is set and the caller must start
+    /// the transaction again (without this entry). With <paramref name="exactPages"/> (a mutation alone in
+    /// its transaction) the page budget is checked on the exact count after the reducer; otherwise only while
+    /// statements run (the coordinator checks its step's pages before committing). Engine failures (I/O, a
+    /// broken connection) are thrown.
     /// </summary>
-    public Exception? TryApply(TimelineId timeline, Lsn lsn, ReadOnlySpan<byte> entryBytes, bool useSavepoint)
+    public Exception? TryApply(TimelineId timeline, Lsn lsn, ReadOnlySpan<byte> entryBytes, bool useSavepoint, bool exactPages, out bool transactionLost)
     {
+        transactionLost = false;
         TimelineEntry entry;
         try
         {
@@ -43,40 +54,60 @@ internal sealed class MutationApplier
 
         if (useSavepoint)
         {
-            _connection.Execute("SAVEPOINT sqlsync_mutation", ReadOnlySpan<object?>.Empty);
+            _sandbox.Savepoint();
         }
 
         _context.Begin(timeline, lsn, entry.TimestampUnixMilliseconds);
         PageVfs.SetMutationTime(entry.TimestampUnixMilliseconds);
         _applying = true;
         _connection.InReducer = true;
+        Exception? failure = null;
+        string? violation;
+        _sandbox.Enter(_limits.MaxVmStepsPerMutation, _limits.MaxPagesPerMutation);
         try
         {
             _reducer.Apply(_context, entry.Mutation);
         }
         catch (Exception ex)
         {
-            if (useSavepoint)
-            {
-                _connection.Execute("ROLLBACK TO sqlsync_mutation", ReadOnlySpan<object?>.Empty);
-                _connection.Execute("RELEASE sqlsync_mutation", ReadOnlySpan<object?>.Empty);
-            }
-
-            return ex;
+            failure = ex;
         }
         finally
         {
+            violation = _sandbox.Exit(flush: exactPages && failure is null);
             _applying = false;
             _connection.InReducer = false;
             PageVfs.ClearMutationTime();
         }
 
-        if (useSavepoint)
+        if (violation is not null)
         {
-            _connection.Execute("RELEASE sqlsync_mutation", ReadOnlySpan<object?>.Empty);
+            failure = new SqlSyncException(_sandbox.ViolationCode, $"Refused: {violation}.", failure);
         }
 
-        return null;
+        if (failure is null)
+        {
+            if (useSavepoint)
+            {
+                _sandbox.ReleaseSavepoint();
+            }
+
+            return null;
+        }
+
+        if (useSavepoint)
+        {
+            if (_connection.InTransaction)
+            {
+                _sandbox.RollbackToSavepoint();
+            }
+            else
+            {
+                transactionLost = true;
+            }
+        }
+
+        return failure;
     }
 
     /// <summary>

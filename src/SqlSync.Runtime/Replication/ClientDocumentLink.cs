@@ -17,6 +17,9 @@ internal sealed class ClientDocumentLink
 
     public bool Opened { get; set; }
 
+    /// <summary>The server's last report that this document is stuck, until its storage moves again.</summary>
+    public string? StuckReport { get; set; }
+
     public DocumentAccess Access { get; set; }
 
     /// <summary>The range of this client's timeline the server reported last.</summary>

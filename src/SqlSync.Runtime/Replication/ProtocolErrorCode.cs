@@ -23,4 +23,9 @@ public enum ProtocolErrorCode : ushort
     UnexpectedMessage = 9,
     /// <summary>The peer failed while handling a valid message.</summary>
     InternalError = 10,
+    /// <summary>
+    /// Not fatal: the server's step of this document has run longer than its threshold (a reducer may be
+    /// stuck). The link stays open; the document's storage waits until the step ends or the server restarts.
+    /// </summary>
+    DocumentStuck = 11,
 }

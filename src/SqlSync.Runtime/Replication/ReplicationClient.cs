@@ -83,6 +83,13 @@ public sealed class ReplicationClient
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened && !link.UploadInFlight
         && link.ServerTimeline is LsnRange server && server.Next >= link.Document.TimelineRange.Next;
 
+    /// <summary>
+    /// The server's report that its step of <paramref name="documentId"/> is stuck (a reducer running far
+    /// longer than it should), or null; cleared when the document's storage arrives again.
+    /// </summary>
+    public string? GetStuckReport(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.StuckReport : null;
+
     /// <summary>The access the server granted for <paramref name="documentId"/> on this link, if it is open.</summary>
     public DocumentAccess? GetAccess(string documentId) =>
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened ? link.Access : null;
@@ -103,6 +110,10 @@ public sealed class ReplicationClient
 
         switch (message)
         {
+            case ErrorMessage { Code: ProtocolErrorCode.DocumentStuck } stuck when _documents.TryGetValue(stuck.DocumentId, out ClientDocumentLink? stuckLink):
+                stuckLink.StuckReport = stuck.Message; // a status, not a failure: the link stays open
+                break;
+
             case ErrorMessage error:
                 throw ProtocolException.Create(error.Code,
                     $"the server closed the link{(error.DocumentId.Length > 0 ? $" (document '{error.DocumentId}')" : "")}: {error.Message}");
@@ -172,6 +183,7 @@ public sealed class ReplicationClient
 
     private void ReceiveStorage(ClientDocumentLink link, JournalPartial entries, List<SyncMessage> replies)
     {
+        link.StuckReport = null; // storage arrived: the document steps again
         LsnRange range = link.Document.ReceiveStorage(entries);
         replies.Add(new StorageAckMessage(link.Document.DocumentId, range));
         AddUpload(link, replies);

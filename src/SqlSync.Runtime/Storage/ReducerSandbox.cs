@@ -1,0 +1,337 @@
+using SQLitePCL;
+
+namespace SqlSync.Storage;
+
+/// <summary>
+/// What a reducer may do on a document's writer connection. A SQLite authorizer refuses transaction
+/// control, ATTACH/DETACH, <c>load_extension</c> and every PRAGMA outside a read-only allowlist (always:
+/// the engine's own transaction statements are prepared and run here, flagged, and never enter the shared
+/// statement cache, so a reducer cannot reuse one). A progress handler counts SQLite VM steps and pages
+/// added to the pending layer while a reducer runs and interrupts the statement over budget. Every refusal
+/// or interruption is recorded, so the caller can name it whatever the reducer did with the exception.
+/// </summary>
+internal sealed class ReducerSandbox : IDisposable
+{
+    private const int SQLITE_DENY = 1;
+    private const int SQLITE_PRAGMA = 19;
+    private const int SQLITE_TRANSACTION = 22;
+    private const int SQLITE_ATTACH = 24;
+    private const int SQLITE_DETACH = 25;
+    private const int SQLITE_FUNCTION = 31;
+    private const int SQLITE_SAVEPOINT = 32;
+
+    /// <summary>Pragmas that only read, with or without an argument (table_info(t) and friends).</summary>
+    private static readonly HashSet<string> ReadPragmas = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+        "foreign_key_check", "integrity_check", "quick_check", "collation_list", "function_list", "module_list", "pragma_list",
+    };
+
+    /// <summary>Pragmas that read a setting without an argument and change it with one: only the read is allowed.</summary>
+    private static readonly HashSet<string> ReadOnlyWithoutArgument = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "user_version", "application_id", "schema_version", "page_count", "page_size", "freelist_count", "encoding", "foreign_keys",
+    };
+
+    private readonly sqlite3 _db;
+    private readonly SandboxHooks _hooks;
+    private readonly PageStorage _storage;
+    private readonly sqlite3_stmt _begin;
+    private readonly sqlite3_stmt _commit;
+    private readonly sqlite3_stmt _rollback;
+    private readonly sqlite3_stmt _savepoint;
+    private readonly sqlite3_stmt _rollbackToSavepoint;
+    private readonly sqlite3_stmt _releaseSavepoint;
+    private bool _engine;
+    private bool _inReducer;
+    private long _stepsLeft;
+    private long _maxSteps;
+    private int _maxPages;
+    private int _pagesAtEnter;
+    private string? _violation;
+    private SqlSyncErrorCode _violationCode;
+    private bool _violationIsPages;
+
+    public ReducerSandbox(sqlite3 db, PageStorage storage)
+    {
+        _db = db;
+        _storage = storage;
+        _hooks = Hooks;
+        if (_hooks.HasFlag(SandboxHooks.Authorizer))
+        {
+            Check(raw.sqlite3_set_authorizer(db, Authorize, null), "set_authorizer");
+        }
+
+        if (_hooks.HasFlag(SandboxHooks.ProgressHandler))
+        {
+            raw.sqlite3_progress_handler(db, Documents.MutationLimits.VmStepInterval, Progress, null);
+        }
+
+        if (_hooks.HasFlag(SandboxHooks.CommitHook))
+        {
+            raw.sqlite3_commit_hook(db, CommitHook, null);
+        }
+        _begin = PrepareEngine("BEGIN");
+        _commit = PrepareEngine("COMMIT");
+        _rollback = PrepareEngine("ROLLBACK");
+        _savepoint = PrepareEngine("SAVEPOINT sqlsync_mutation");
+        _rollbackToSavepoint = PrepareEngine("ROLLBACK TO sqlsync_mutation");
+        _releaseSavepoint = PrepareEngine("RELEASE sqlsync_mutation");
+    }
+
+    /// <summary>The hooks sandboxes opened from now on install: all, except in the engine benchmark's ablation.</summary>
+    internal static SandboxHooks Hooks { get; set; } = SandboxHooks.All;
+
+    /// <summary>What the running (or last) reducer did that the sandbox refused or interrupted; null when nothing.</summary>
+    public string? Violation => _violation;
+
+    /// <summary>
+    /// True when the violation is the page budget: counted as pages added to the pending layer, it can
+    /// include pages an earlier mutation of the same transaction left dirty, so it is final only for a
+    /// mutation alone in its transaction.
+    /// </summary>
+    public bool ViolationIsPages => _violationIsPages;
+
+    /// <summary><see cref="SqlSyncErrorCode.MutationRefused"/> or <see cref="SqlSyncErrorCode.MutationOverBudget"/>.</summary>
+    public SqlSyncErrorCode ViolationCode => _violationCode;
+
+    /// <summary>Starts a reducer's run with its budgets.</summary>
+    public void Enter(long maxVmSteps, int maxPages)
+    {
+        _violation = null;
+        _violationIsPages = false;
+        _stepsLeft = maxVmSteps;
+        _maxSteps = maxVmSteps;
+        _maxPages = maxPages;
+        _pagesAtEnter = _storage.PendingPageCount;
+        _inReducer = true;
+    }
+
+    /// <summary>
+    /// Ends the reducer's run. With <paramref name="flush"/> (a reducer that succeeded, alone in its
+    /// transaction: a local mutation) its dirty pages are flushed into the pending layer first, so the page
+    /// budget is checked on the exact count. Returns the violation or null.
+    /// </summary>
+    public string? Exit(bool flush)
+    {
+        if (flush && _violation is null && _hooks.HasFlag(SandboxHooks.PageCheck))
+        {
+            FlushCache();
+            CheckPages();
+        }
+
+        _inReducer = false;
+        return _violation;
+    }
+
+    /// <summary>Writes SQLite's dirty pages into the pending layer (a no-op when the file is busy).</summary>
+    public void FlushCache() => SandboxInterop.CacheFlush(_db.DangerousGetHandle());
+
+    public void Begin() => RunEngine(_begin, "BEGIN");
+
+    public void Commit() => RunEngine(_commit, "COMMIT");
+
+    /// <summary>Rolls back the open transaction, if SQLite has not already done so.</summary>
+    public void RollbackIfActive()
+    {
+        if (raw.sqlite3_get_autocommit(_db) == 0)
+        {
+            RunEngine(_rollback, "ROLLBACK");
+        }
+    }
+
+    public void Savepoint() => RunEngine(_savepoint, "SAVEPOINT");
+
+    public void RollbackToSavepoint()
+    {
+        RunEngine(_rollbackToSavepoint, "ROLLBACK TO");
+        RunEngine(_releaseSavepoint, "RELEASE");
+    }
+
+    public void ReleaseSavepoint() => RunEngine(_releaseSavepoint, "RELEASE");
+
+    /// <summary>Runs engine SQL that may control the transaction (creating the system tables).</summary>
+    public void RunEngineScript(string sql)
+    {
+        _engine = true;
+        try
+        {
+            int rc = raw.sqlite3_exec(_db, sql, out string? error);
+            if (rc != raw.SQLITE_OK)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {error ?? "unknown"} (in the engine's {sql.Split(' ')[0]}).");
+            }
+        }
+        finally
+        {
+            _engine = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _begin.Dispose();
+        _commit.Dispose();
+        _rollback.Dispose();
+        _savepoint.Dispose();
+        _rollbackToSavepoint.Dispose();
+        _releaseSavepoint.Dispose();
+        raw.sqlite3_set_authorizer(_db, (delegate_authorizer?)null, null);
+        raw.sqlite3_progress_handler(_db, 0, null, null);
+        raw.sqlite3_commit_hook(_db, null, null);
+    }
+
+    private sqlite3_stmt PrepareEngine(string sql)
+    {
+        _engine = true;
+        try
+        {
+            int rc = raw.sqlite3_prepare_v2(_db, sql, out sqlite3_stmt statement);
+            Check(rc, sql);
+            return statement;
+        }
+        finally
+        {
+            _engine = false;
+        }
+    }
+
+    private void RunEngine(sqlite3_stmt statement, string name)
+    {
+        _engine = true; // a schema change makes SQLite prepare the statement again, through the authorizer
+        try
+        {
+            int rc = raw.sqlite3_step(statement);
+            raw.sqlite3_reset(statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                Check(rc, name);
+            }
+        }
+        finally
+        {
+            _engine = false;
+        }
+    }
+
+    private void Check(int rc, string what)
+    {
+        if (rc != raw.SQLITE_OK && rc != raw.SQLITE_DONE)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()} (in the engine's {what}).");
+        }
+    }
+
+    private int Authorize(object userData, int action, utf8z first, utf8z second, utf8z database, utf8z trigger)
+    {
+        if (_engine)
+        {
+            return raw.SQLITE_OK;
+        }
+
+        string? refused = action switch
+        {
+            SQLITE_TRANSACTION => $"{first.utf8_to_string()}: a reducer may not control the transaction (the engine commits or rolls back each mutation)",
+            SQLITE_SAVEPOINT => $"{SavepointVerb(first.utf8_to_string())} {second.utf8_to_string()}: a reducer may not control the transaction (savepoints included)",
+            SQLITE_ATTACH => "ATTACH: a document may not read or write another database",
+            SQLITE_DETACH => "DETACH: a document may not read or write another database",
+            SQLITE_FUNCTION when string.Equals(second.utf8_to_string(), "load_extension", StringComparison.OrdinalIgnoreCase) =>
+                "load_extension(): a reducer may not load native code",
+            SQLITE_PRAGMA => RefusedPragma(first.utf8_to_string(), second.utf8_to_string()),
+            _ => null,
+        };
+
+        if (refused is null)
+        {
+            return raw.SQLITE_OK;
+        }
+
+        Record(SqlSyncErrorCode.MutationRefused, refused);
+        return SQLITE_DENY;
+    }
+
+    private static string SavepointVerb(string operation) => operation switch
+    {
+        "BEGIN" => "SAVEPOINT",
+        "RELEASE" => "RELEASE",
+        _ => "ROLLBACK TO",
+    };
+
+    private static string? RefusedPragma(string name, string? argument)
+    {
+        if (ReadPragmas.Contains(name) || (argument is null && ReadOnlyWithoutArgument.Contains(name)))
+        {
+            return null;
+        }
+
+        string text = argument is null ? $"PRAGMA {name}" : $"PRAGMA {name}={argument}";
+        return string.Equals(name, "writable_schema", StringComparison.OrdinalIgnoreCase)
+            ? $"{text}: the schema is changed only through DDL"
+            : $"{text}: only read-only pragmas (table_info, index_list, foreign_key_list, user_version...) are allowed";
+    }
+
+    /// <summary>
+    /// Nothing commits while a reducer runs. An interrupted write makes SQLite roll back the whole
+    /// transaction, and a reducer that carries on would then run in autocommit mode: its statements fail here.
+    /// </summary>
+    private int CommitHook(object userData)
+    {
+        if (!_inReducer)
+        {
+            return 0;
+        }
+
+        Record(SqlSyncErrorCode.MutationRefused, "a statement tried to commit on its own (the mutation's transaction was already rolled back)");
+        return 1;
+    }
+
+    private int Progress(object userData)
+    {
+        if (!_inReducer)
+        {
+            return 0;
+        }
+
+        if (_violation is not null)
+        {
+            return 1; // a reducer that caught the interruption gets no further
+        }
+
+        _stepsLeft -= Documents.MutationLimits.VmStepInterval;
+        if (_stepsLeft < 0)
+        {
+            Record(SqlSyncErrorCode.MutationOverBudget, $"the mutation ran over {_maxSteps:N0} SQLite VM steps, its budget (MutationLimits.MaxVmStepsPerMutation)");
+            return 1;
+        }
+
+        return CheckPages() ? 0 : 1;
+    }
+
+    private bool CheckPages()
+    {
+        int written = _storage.PendingPageCount - _pagesAtEnter;
+        if (written <= _maxPages)
+        {
+            return true;
+        }
+
+        Record(SqlSyncErrorCode.MutationOverBudget,
+            $"the mutation wrote over {_maxPages} pages ({_maxPages / 256} MiB), its budget (MutationLimits.MaxPagesPerMutation)", pages: true);
+        return false;
+    }
+
+    private void Record(SqlSyncErrorCode code, string reason, bool pages = false)
+    {
+        if (_inReducer && _violation is null)
+        {
+            _violation = reason;
+            _violationCode = code;
+            _violationIsPages = pages;
+        }
+        else if (!_inReducer)
+        {
+            // Outside a reducer (the read API) the refusal stands but is not a mutation's violation.
+            _violation = null;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace SqlSync.Storage;
+
+/// <summary>The parts of the <see cref="ReducerSandbox"/>; only the engine benchmark turns any off, to measure each.</summary>
+[Flags]
+internal enum SandboxHooks
+{
+    None = 0,
+    /// <summary>The authorizer (refusals at prepare time).</summary>
+    Authorizer = 1,
+    /// <summary>The progress handler (VM-step and page budgets while a statement runs).</summary>
+    ProgressHandler = 2,
+    /// <summary>The flush of dirty pages after each reducer, so its page count is exact.</summary>
+    PageCheck = 4,
+    /// <summary>The commit hook (nothing commits inside a reducer).</summary>
+    CommitHook = 8,
+    All = Authorizer | ProgressHandler | PageCheck | CommitHook,
+}

@@ -120,7 +120,7 @@ internal sealed class DocumentDatabase : IDisposable
     {
         if (!_keepsLock && File.Lock.ReadersWaiting == 0)
         {
-            Connection.ExecuteScript(KeepLockSql);
+            Sandbox.RunEngineScript(KeepLockSql);
             _keepsLock = true;
         }
     }
@@ -143,7 +143,7 @@ internal sealed class DocumentDatabase : IDisposable
         if (_keepsLock)
         {
             _keepsLock = false;
-            Connection.ExecuteScript(ReleaseLockSql);
+            Sandbox.RunEngineScript(ReleaseLockSql);
         }
     }
 

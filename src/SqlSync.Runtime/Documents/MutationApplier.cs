@@ -116,7 +116,7 @@ internal sealed class MutationApplier
     /// </summary>
     public static string Describe(Exception error) => error switch
     {
-        SqlSyncException { SqliteResultCode: not null } sqlite => sqlite.Message,
+        SqlSyncException { Code: SqlSyncErrorCode.Sqlite } sqlite => sqlite.Message,
         SqlSyncException sqlSync => $"{sqlSync.Code}: {sqlSync.Message}",
         _ => $"{error.GetType().Name}: {error.Message}",
     };

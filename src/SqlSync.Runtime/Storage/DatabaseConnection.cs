@@ -68,15 +68,6 @@ internal sealed partial class DatabaseConnection : IDisposable
     /// <summary>True while a transaction is open (SQLite is not in autocommit mode).</summary>
     public bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
 
-    /// <summary>Rolls back the open transaction, if SQLite has not already done so.</summary>
-    public void RollbackIfActive()
-    {
-        if (InTransaction)
-        {
-            ExecuteScript("ROLLBACK");
-        }
-    }
-
     /// <summary>
     /// True while a reducer runs: its errors are wrapped by one that names the document and the mutation,
     /// so the connection's own messages leave the document out then.

@@ -125,7 +125,7 @@ internal sealed class ReducerSandbox : IDisposable
     }
 
     /// <summary>Writes SQLite's dirty pages into the pending layer (a no-op when the file is busy).</summary>
-    public void FlushCache() => SandboxInterop.CacheFlush(_db.DangerousGetHandle());
+    public void FlushCache() => Vfs.SqliteVfsInterop.CacheFlush(_db.DangerousGetHandle());
 
     public void Begin() => RunEngine(_begin, "BEGIN");
 
@@ -156,10 +156,10 @@ internal sealed class ReducerSandbox : IDisposable
         _engine = true;
         try
         {
-            int rc = raw.sqlite3_exec(_db, sql, out string? error);
+            int rc = raw.sqlite3_exec(_db, sql, out _);
             if (rc != raw.SQLITE_OK)
             {
-                throw new SqlSyncException(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {error ?? "unknown"} (in the engine's {sql.Split(' ')[0]}).");
+                throw SqliteResult.Failure(rc, _db, "", sql);
             }
         }
         finally
@@ -218,7 +218,7 @@ internal sealed class ReducerSandbox : IDisposable
     {
         if (rc != raw.SQLITE_OK && rc != raw.SQLITE_DONE)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.Sqlite, $"SQLite error {rc}: {raw.sqlite3_errmsg(_db).utf8_to_string()} (in the engine's {what}).");
+            throw SqliteResult.Failure(rc, _db, "", "the engine's " + what);
         }
     }
 

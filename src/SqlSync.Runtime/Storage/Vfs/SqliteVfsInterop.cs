@@ -114,4 +114,8 @@ internal static unsafe partial class SqliteVfsInterop
     /// <summary>The value of URI parameter <paramref name="parameter"/> of a filename SQLite passed to xOpen, or null.</summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_uri_parameter")]
     public static partial byte* UriParameter(byte* filename, byte* parameter);
+
+    /// <summary>Writes a connection's dirty pages to the file (here: into the pending layer) without committing.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_db_cacheflush")]
+    public static partial int CacheFlush(IntPtr db);
 }

@@ -139,17 +139,48 @@ public sealed class ReplicationClient
                 break;
             }
 
-            case StorageEntriesMessage storage when _phase == LinkPhase.Connected:
+            case StorageEntriesMessage storage:
             {
-                ClientDocumentLink link = Find(storage.DocumentId);
-                LsnRange range = link.Document.ReceiveStorage(storage.Entries);
-                replies.Add(new StorageAckMessage(storage.DocumentId, range));
-                AddUpload(link, replies);
-                break;
+                LsnRange range = StorageTarget(storage).ReceiveStorage(storage.Entries);
+                return StorageReceived(storage.DocumentId, range);
             }
 
             default:
                 throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from the server now");
+        }
+
+        return replies;
+    }
+
+    /// <summary>
+    /// The first half of handling a <see cref="StorageEntriesMessage"/>, for a transport that must not rebase
+    /// under its own lock: checks the message and returns the document whose
+    /// <see cref="LocalDocument.ReceiveStorage"/> the caller runs (outside its lock), then passes the range it
+    /// returns to <see cref="StorageReceived"/>. <see cref="Handle"/> does all three.
+    /// </summary>
+    public LocalDocument StorageTarget(StorageEntriesMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_phase != LinkPhase.Connected)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from the server now");
+        }
+
+        return Find(message.DocumentId).Document;
+    }
+
+    /// <summary>
+    /// The second half of handling a <see cref="StorageEntriesMessage"/>: the acknowledgement of
+    /// <paramref name="range"/> (what <see cref="LocalDocument.ReceiveStorage"/> returned) and any upload it allows.
+    /// Nothing when the link ended meanwhile.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> StorageReceived(string documentId, LsnRange range)
+    {
+        var replies = new List<SyncMessage>();
+        if (_phase == LinkPhase.Connected && _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.OpenSent)
+        {
+            replies.Add(new StorageAckMessage(documentId, range));
+            AddUpload(link, replies);
         }
 
         return replies;

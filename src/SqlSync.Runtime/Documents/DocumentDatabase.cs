@@ -13,23 +13,31 @@ internal sealed class DocumentDatabase : IDisposable
 {
     private readonly TimeSpan _drainTimeout;
 
+    /// <summary>Opens the database over <paramref name="storageJournal"/>, which it owns from here on, also when it throws.</summary>
     public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout)
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
         FileName = DocumentIds.NewFileName(documentId, role);
-        Storage = PageStorage.Open(documentId, storageJournal);
+        bool registered = false;
         try
         {
+            Storage = PageStorage.Open(documentId, storageJournal);
             File = PageVfs.Register(FileName, Storage);
+            registered = true;
             Connection = DatabaseConnection.Open(FileName, readOnly: false, engineWriter: true);
             Applier = new MutationApplier(Connection, reducer);
         }
         catch
         {
+            // A failed open lets go of everything it took, the journal's lock file first of all.
             Connection?.Dispose();
-            PageVfs.Unregister(FileName);
-            Storage.Dispose();
+            if (registered)
+            {
+                PageVfs.Unregister(FileName);
+            }
+
+            storageJournal.Dispose();
             throw;
         }
     }

@@ -127,7 +127,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
             return; // disposing twice is a no-op, as IAsyncDisposable requires
         }
 
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (_run is not null)
         {
             try
@@ -214,7 +214,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private async Task RunConnectionAsync(ClientWebSocket socket, CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var sendLock = new SemaphoreSlim(1, 1);
+        using var sendLock = new SemaphoreSlim(1, 1); // the sender below is awaited before it is disposed
         async Task SendAllAsync(IReadOnlyList<SyncMessage> messages)
         {
             if (messages.Count == 0)
@@ -286,7 +286,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
         finally
         {
-            linked.Cancel();
+            await linked.CancelAsync().ConfigureAwait(false);
             try
             {
                 await sender.ConfigureAwait(false);

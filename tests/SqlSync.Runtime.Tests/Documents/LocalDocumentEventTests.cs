@@ -80,4 +80,34 @@ public sealed class LocalDocumentEventTests
 
         Assert.Equal(["enter 2", "leave 2", "enter 3", "leave 3"], seen);
     }
+
+    [Fact]
+    [Trait("Category", "Boundaries")]
+    public async Task WatchChangesAsyncSeesEveryChangeInOrder()
+    {
+        using var doc = LocalDocument.Open(Options());
+        using var deadline = new CancellationTokenSource(Deadline);
+        IAsyncEnumerator<DocumentChangedEventArgs> changes = doc.WatchChangesAsync(deadline.Token).GetAsyncEnumerator(deadline.Token);
+        try
+        {
+            ValueTask<bool> first = changes.MoveNextAsync(); // subscribes, then waits for the first change
+            doc.Mutate(new CreateSchema());
+            doc.Mutate(new Insert(1, "one", 1));
+            doc.Mutate(new Insert(2, "two", 1));
+
+            var pending = new List<int>();
+            Assert.True(await first);
+            pending.Add(changes.Current.PendingMutations);
+            while (pending.Count < 3 && await changes.MoveNextAsync())
+            {
+                pending.Add(changes.Current.PendingMutations);
+            }
+
+            Assert.Equal([1, 2, 3], pending);
+        }
+        finally
+        {
+            await changes.DisposeAsync();
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace SqlSync.Benchmarks.Codec;
 
 /// <summary>Encode and decode of typical records: the generated binary codec beside System.Text.Json (source-generated) on the same fields.</summary>
 [MemoryDiagnoser]
-public class CodecBenchmarks
+public class CodecBenchmarks : IDisposable
 {
     private readonly MutationWriter _writer = new(512);
     private readonly ArrayBufferWriter<byte> _jsonBuffer = new(1024);
@@ -32,6 +32,21 @@ public class CodecBenchmarks
     public static AddTodoJson TodoDto { get; } = new(Todo.Id, Todo.Title, Todo.Done, Todo.Priority, Todo.Created);
 
     public static PlaceOrderJson OrderDto { get; } = new(Order.OrderId, Order.Customer, Order.Lines, Order.Total, Order.Note, Order.PlacedAt);
+
+    /// <summary>Frees the JSON writer (BenchmarkDotNet disposes benchmark instances).</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _jsonWriter?.Dispose();
+        }
+    }
 
     [GlobalSetup]
     public void Setup()

@@ -66,7 +66,9 @@ internal static class Breakdown
     {
         // A file of its own, opened as its writer: only the writer (the one open with the secret) may write.
         string name = $"bench-raw-vfs-{Guid.NewGuid():N}";
+#pragma warning disable CA2000 // the page storage owns the journal it opens over, and disposes it
         using var storage = Storage.PageStorage.Open(name, new Journals.MemoryJournal());
+#pragma warning restore CA2000
         Storage.Vfs.PageFile file = Storage.Vfs.PageVfs.Register(name, storage);
         try
         {

@@ -18,6 +18,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
     private readonly ILogger<CoordinatorHost> _logger;
     private readonly ConcurrentDictionary<string, Lazy<HostedDocument>> _documents = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
     private readonly CancellationTokenRegistration _applicationStopping;
     private readonly Timer _watchdog;
     private int _disposed;
@@ -26,6 +27,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         IHostApplicationLifetime? lifetime = null)
     {
         _options = options.Value;
+        _stoppingToken = _stopping.Token;
         if (_options.ReducerFor is null)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, "AddSqlSync needs a reducer: set options.ReducerFor or call options.UseReducer(...).");
@@ -56,7 +58,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
     public SqlSyncServerOptions Options => _options;
 
     /// <summary>Cancelled when the host begins to stop: connections close.</summary>
-    public CancellationToken Stopping => _stopping.Token;
+    public CancellationToken Stopping => _stoppingToken; // kept: it stays readable after the source is disposed
 
     public CoordinatorDocument GetDocument(string documentId) => Hosted(documentId).Document;
 
@@ -85,7 +87,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             return;
         }
 
-        _stopping.Cancel();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _watchdog.DisposeAsync().ConfigureAwait(false);
         await _applicationStopping.DisposeAsync().ConfigureAwait(false);
         foreach (Lazy<HostedDocument> entry in _documents.Values)
@@ -102,6 +104,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
         _documents.Clear();
         Metrics.Dispose();
+        _stopping.Dispose();
         _logger.LogInformation("SqlSync coordinators stopped.");
     }
 
@@ -134,7 +137,17 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             FsyncOnAppend = _options.FsyncOnAppend,
             Limits = _options.Limits,
         });
-        var stepper = new DocumentStepper(document, _options.StepBatchSize, Metrics, _logger);
+        DocumentStepper stepper;
+        try
+        {
+            stepper = new DocumentStepper(document, _options.StepBatchSize, Metrics, _logger);
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+
         stepper.StorageChanged += id => StorageChanged?.Invoke(id);
         _logger.LogInformation("Document {DocumentId} opened: storage {StorageRange}, {Queued} mutation(s) queued.",
             documentId, document.StorageRange, document.QueuedMutationCount);

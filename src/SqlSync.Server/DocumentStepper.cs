@@ -131,7 +131,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
     /// <summary>Finishes the step in progress, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _wake.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         lock (_stepGate)

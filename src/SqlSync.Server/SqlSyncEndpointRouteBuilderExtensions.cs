@@ -39,7 +39,8 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         ServerLink link = host.Server.CreateLink(identity);
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");
-        await new SyncConnection(socket, link, host, logger).RunAsync(context.RequestAborted).ConfigureAwait(false);
+        using var connection = new SyncConnection(socket, link, host, logger);
+        await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} disconnected.", link.Id);
     }
 }

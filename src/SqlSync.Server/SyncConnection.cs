@@ -12,7 +12,7 @@ namespace SqlSync.Server;
 /// loop that sends storage when a document this link has open grows. A protocol error closes only this
 /// connection, with an error frame and a log line.
 /// </summary>
-internal sealed class SyncConnection
+internal sealed class SyncConnection : IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ServerLink _link;
@@ -66,7 +66,7 @@ internal sealed class SyncConnection
         }
         finally
         {
-            cancel.Cancel();
+            await cancel.CancelAsync().ConfigureAwait(false);
             _host.StorageChanged -= OnStorageChanged;
             _host.DocumentStuck -= OnDocumentStuck;
             _host.Metrics.Connections.Add(-1);
@@ -186,4 +186,7 @@ internal sealed class SyncConnection
 
     private Task CloseAsync(WebSocketCloseStatus status, string description) =>
         WebSocketFrames.CloseQuietlyAsync(_socket, status, description);
+
+    /// <summary>Frees the send lock; call after <see cref="RunAsync"/> has returned (its push loop is done by then).</summary>
+    public void Dispose() => _sendLock.Dispose();
 }

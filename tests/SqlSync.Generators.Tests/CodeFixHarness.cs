@@ -27,7 +27,9 @@ internal static class CodeFixHarness
 
     public static Document CreateDocument(string source)
     {
+#pragma warning disable CA2000 // the workspace must outlive the document returned; it holds only managed state
         var workspace = new AdhocWorkspace();
+#pragma warning restore CA2000
         ProjectId projectId = ProjectId.CreateNewId();
         Solution solution = workspace.CurrentSolution
             .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "CodeFixTests", "CodeFixTests", LanguageNames.CSharp,

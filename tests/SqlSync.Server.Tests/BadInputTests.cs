@@ -90,7 +90,9 @@ public sealed class BadInputTests : ServerTestBase
             ulong checksumBefore = coordinator.StorageChecksum;
             var timeline = TimelineId.New();
 
+#pragma warning disable CA2000 // false positive: the await using disposes it on every path
             await using (RawSyncSocket raw = await RawSyncSocket.ConnectAsync(server.SyncUri))
+#pragma warning restore CA2000
             {
                 if (bad.Stage == Stage.AfterOpen)
                 {

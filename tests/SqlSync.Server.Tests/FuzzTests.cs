@@ -223,7 +223,9 @@ public sealed class FuzzTests : ServerTestBase
             sessions++;
             var timeline = TimelineId.New();
             Lsn next = Lsn.Zero;
+#pragma warning disable CA2000 // false positive: the await using disposes it on every path
             await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
+#pragma warning restore CA2000
             await raw.SendAsync(new OpenDocumentMessage("fuzz", timeline, fuzz.StorageRange));
             await raw.ExpectAsync<DocumentOpenedMessage>(m => m.DocumentId == "fuzz");
             for (int step = 0; step < 20 && done < cases; step++)

@@ -140,7 +140,9 @@ public sealed class LargeEntryTests : ServerTestBase
             LsnRange storageBefore = coordinator.StorageRange;
             ulong checksumBefore = coordinator.StorageChecksum;
             var timeline = TimelineId.New();
+#pragma warning disable CA2000 // false positive: disposed by the await using
             await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
+#pragma warning restore CA2000
             {
                 await raw.SendAsync(new OpenDocumentMessage("counters", timeline, storageBefore));
                 await raw.ExpectAsync<DocumentOpenedMessage>();

@@ -93,6 +93,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _listener.Dispose();
     }
 
     private void CutAllLocked()

@@ -28,16 +28,19 @@ internal sealed class DocumentDatabase : IDisposable
     private bool _keepsLock;
     private bool _disposed;
 
+    /// <summary>Opens the database over <paramref name="storageJournal"/>, which it owns from here on, also when it throws.</summary>
     public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits)
     {
-        limits.Validate();
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
         FileName = DocumentIds.NewFileName(documentId, role);
-        Storage = PageStorage.Open(documentId, storageJournal);
+        bool registered = false;
         try
         {
+            limits.Validate();
+            Storage = PageStorage.Open(documentId, storageJournal);
             File = PageVfs.Register(FileName, Storage);
+            registered = true;
             Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize);
             Sandbox = new ReducerSandbox(Connection.Handle, Storage);
             Applier = new MutationApplier(Connection, Sandbox, reducer, limits);
@@ -45,10 +48,15 @@ internal sealed class DocumentDatabase : IDisposable
         }
         catch
         {
+            // A failed open lets go of everything it took, the journal's lock file first of all.
             Sandbox?.Dispose();
             Connection?.Dispose();
-            PageVfs.Unregister(FileName);
-            Storage.Dispose();
+            if (registered)
+            {
+                PageVfs.Unregister(FileName);
+            }
+
+            storageJournal.Dispose();
             throw;
         }
     }

@@ -28,10 +28,11 @@ public sealed partial class LocalDocument
     public LsnRange ReceiveStorage(JournalPartial partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
+        LsnRange range;
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.WithFileHeld(() =>
+            range = _database.WithFileHeld(() =>
             {
                 _database.Storage.Revert();
                 uint schemaCookie = _database.File.CommittedSchemaCookie;
@@ -56,6 +57,9 @@ public sealed partial class LocalDocument
                 return _database.Storage.Range;
             });
         }
+
+        _events.Drain();
+        return range;
     }
 
     /// <summary>
@@ -73,6 +77,8 @@ public sealed partial class LocalDocument
                 return true;
             });
         }
+
+        _events.Drain();
     }
 
     /// <summary>Test hook: flips a bit of a page of the coordinator state this replica holds.</summary>
@@ -111,7 +117,7 @@ public sealed partial class LocalDocument
             {
                 foreach (RejectedMutation rejection in ReadRejections(from, appliedLsn))
                 {
-                    MutationRejected.Invoke(this, rejection);
+                    _events.Enqueue(rejection);
                 }
             }
 

@@ -8,6 +8,11 @@ namespace SqlSync.Documents;
 /// applies at once (works offline); <see cref="ReceiveStorage"/> takes the coordinator's storage entries
 /// and rebases: local changes are dropped, the coordinator's pages become visible, and the mutations the
 /// coordinator has not applied yet are applied again on top. Thread-safe: calls are serialized.
+/// Events (<see cref="Changed"/>, <see cref="MutationRejected"/>) are raised after the document's lock is
+/// released, one at a time, in the order of the changes, on the thread that made the change, or on the
+/// thread already delivering this document's events at that moment (a change made by a handler is
+/// delivered after that handler returns). Handlers may call back into the document and into a
+/// <see cref="Transport.SqlSyncClient"/>.
 /// </summary>
 public sealed partial class LocalDocument : IMutationTarget, IDisposable
 {
@@ -21,6 +26,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     private readonly MutationWriter _writer = new();
     private readonly List<System.Threading.Channels.ChannelWriter<DocumentChangedEventArgs>> _watchers = new();
     private byte[] _entryBuffer = new byte[256];
+    private readonly EventQueue<object> _events;
     private Lsn? _appliedByCoordinator;
     private bool _disposed;
 
@@ -31,15 +37,19 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         TimelineId = timeline;
         _timeline = timelineJournal;
         _database = database;
+        _events = new EventQueue<object>(Deliver);
     }
 
-    /// <summary>Raised (on the thread that rebased) for each of this client's mutations the coordinator rejected.</summary>
+    /// <summary>
+    /// Raised for each of this client's mutations the coordinator rejected, after the rebase that learnt
+    /// it, outside the document's lock (see the class remarks for the thread).
+    /// </summary>
     public event EventHandler<RejectedMutation>? MutationRejected;
 
     /// <summary>
-    /// Raised after a local mutation or a rebase changed what queries see, on the thread that made the
-    /// change, while the document is locked: handlers must be quick and must not call back into it
-    /// synchronously from another thread. <see cref="WatchChangesAsync"/> is the async alternative.
+    /// Raised after a local mutation or a rebase changed what queries see, outside the document's lock, in
+    /// the order of the changes (see the class remarks for the thread). Handlers may call back into the
+    /// document. <see cref="WatchChangesAsync"/> is the async alternative.
     /// </summary>
     public event EventHandler<DocumentChangedEventArgs>? Changed;
 
@@ -145,21 +155,29 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     public Lsn Mutate(IMutation mutation)
     {
         ArgumentNullException.ThrowIfNull(mutation);
+        Lsn lsn;
         lock (_sync)
         {
             _writer.Reset();
             mutation.WriteTo(_writer);
-            return MutateLocked(_writer.WrittenSpan);
+            lsn = MutateLocked(_writer.WrittenSpan);
         }
+
+        _events.Drain();
+        return lsn;
     }
 
     /// <summary>Applies an encoded mutation record (tag, then arguments); see <see cref="Mutate(IMutation)"/>.</summary>
     public Lsn Mutate(ReadOnlySpan<byte> record)
     {
+        Lsn lsn;
         lock (_sync)
         {
-            return MutateLocked(record);
+            lsn = MutateLocked(record);
         }
+
+        _events.Drain();
+        return lsn;
     }
 
     /// <inheritdoc />
@@ -328,8 +346,27 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
     }
 
-    private void RaiseChanged(DocumentChange kind) =>
-        Changed?.Invoke(this, new DocumentChangedEventArgs(kind, _database.Storage.Range, (int)_timeline.Range.Count));
+    /// <summary>Queues a change under the lock; <see cref="EventQueue{T}.Drain"/> raises it once the lock is released.</summary>
+    private void RaiseChanged(DocumentChange kind)
+    {
+        if (Changed is not null)
+        {
+            _events.Enqueue(new DocumentChangedEventArgs(kind, _database.Storage.Range, (int)_timeline.Range.Count));
+        }
+    }
+
+    private void Deliver(object item)
+    {
+        switch (item)
+        {
+            case DocumentChangedEventArgs change:
+                Changed?.Invoke(this, change);
+                break;
+            case RejectedMutation rejection:
+                MutationRejected?.Invoke(this, rejection);
+                break;
+        }
+    }
 
     private void ThrowIfDisposed()
     {

@@ -21,17 +21,27 @@ public sealed partial class FileJournal
         directory = Path.GetFullPath(directory);
 
         SafeFileHandle? lockHandle = null;
+        FileJournal? journal = null;
         try
         {
             Directory.CreateDirectory(directory);
             lockHandle = AcquireLock(directory);
-            var journal = new FileJournal(directory, options, lockHandle);
+            journal = new FileJournal(directory, options, lockHandle);
             journal.Load();
             return journal;
         }
         catch (Exception e)
         {
-            lockHandle?.Dispose();
+            // Everything Load opened (the active segment) and the lock file: a failed open holds nothing.
+            if (journal is not null)
+            {
+                journal.Dispose();
+            }
+            else
+            {
+                lockHandle?.Dispose();
+            }
+
             if (e is IOException or UnauthorizedAccessException)
             {
                 throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"Cannot open the journal in '{directory}': {e.Message}", e);

@@ -159,19 +159,10 @@ public sealed class ReplicationClient
                 break;
             }
 
-            case StorageEntriesMessage storage when _phase == LinkPhase.Connected:
-                ReceiveStorage(Find(storage.DocumentId), storage.Entries, replies);
-                break;
-
-            case StorageEntryPartMessage part when _phase == LinkPhase.Connected:
+            case StorageEntriesMessage or StorageEntryPartMessage:
             {
-                ClientDocumentLink link = Find(part.DocumentId); // before the first part is held
-                if (_assembler.Add(part) is byte[] entry)
-                {
-                    ReceiveStorage(link, EntryAssembler.AsPartial(part.Lsn, entry), replies);
-                }
-
-                break;
+                TryTakeStorage(message, out LocalDocument? document, out JournalPartial? entries);
+                return document is null ? replies : StorageReceived(document.DocumentId, document.ReceiveStorage(entries!));
             }
 
             default:
@@ -181,12 +172,67 @@ public sealed class ReplicationClient
         return replies;
     }
 
-    private void ReceiveStorage(ClientDocumentLink link, JournalPartial entries, List<SyncMessage> replies)
+    /// <summary>
+    /// The first half of handling storage (a <see cref="StorageEntriesMessage"/>, or the
+    /// <see cref="StorageEntryPartMessage"/>s of an entry larger than a message), for a transport that must not
+    /// rebase under its own lock: checks the message and gives the document and the entries the caller passes
+    /// to <see cref="LocalDocument.ReceiveStorage"/> outside its lock; the range that returns goes to
+    /// <see cref="StorageReceived"/>. <see cref="Handle"/> does all three. Returns false when
+    /// <paramref name="message"/> is not storage; true with a null <paramref name="document"/> when it was a
+    /// part of an entry still arriving (held here, nothing to receive yet).
+    /// </summary>
+    public bool TryTakeStorage(SyncMessage message, out LocalDocument? document, out JournalPartial? entries)
     {
-        link.StuckReport = null; // storage arrived: the document steps again
-        LsnRange range = link.Document.ReceiveStorage(entries);
-        replies.Add(new StorageAckMessage(link.Document.DocumentId, range));
-        AddUpload(link, replies);
+        ArgumentNullException.ThrowIfNull(message);
+        document = null;
+        entries = null;
+        if (message is not (StorageEntriesMessage or StorageEntryPartMessage))
+        {
+            return false;
+        }
+
+        if (_phase != LinkPhase.Connected)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from the server now");
+        }
+
+        if (message is StorageEntriesMessage storage)
+        {
+            _assembler.ThrowIfUnfinished(message);
+            ClientDocumentLink link = Find(storage.DocumentId);
+            link.StuckReport = null; // storage arrived: the document steps again
+            document = link.Document;
+            entries = storage.Entries;
+            return true;
+        }
+
+        var part = (StorageEntryPartMessage)message;
+        ClientDocumentLink partLink = Find(part.DocumentId); // before the first part is held
+        if (_assembler.Add(part) is byte[] entry)
+        {
+            partLink.StuckReport = null;
+            document = partLink.Document;
+            entries = EntryAssembler.AsPartial(part.Lsn, entry);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The second half of handling storage: the acknowledgement of <paramref name="range"/> (what
+    /// <see cref="LocalDocument.ReceiveStorage"/> returned) and any upload it allows. Nothing when the link
+    /// ended meanwhile.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> StorageReceived(string documentId, LsnRange range)
+    {
+        var replies = new List<SyncMessage>();
+        if (_phase == LinkPhase.Connected && _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.OpenSent)
+        {
+            replies.Add(new StorageAckMessage(documentId, range));
+            AddUpload(link, replies);
+        }
+
+        return replies;
     }
 
     /// <summary>Messages the client should send now: opens of new documents, uploads of new timeline entries.</summary>

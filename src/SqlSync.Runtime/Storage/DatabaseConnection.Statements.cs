@@ -72,7 +72,9 @@ internal sealed partial class DatabaseConnection
         int mostParameters = 0;
         while (start < utf8.Length)
         {
+#pragma warning disable CA2000 // disposed on every path below: at once when skipped or failed, else in the finally unless the cache took it
             int rc = raw.sqlite3_prepare_v2(_db, utf8.AsSpan(start), out sqlite3_stmt statement, out ReadOnlySpan<byte> tail);
+#pragma warning restore CA2000
             int end = utf8.Length - tail.Length;
             if (rc != raw.SQLITE_OK)
             {

@@ -125,7 +125,9 @@ internal sealed class ReducerSandbox : IDisposable
     }
 
     /// <summary>Writes SQLite's dirty pages into the pending layer (a no-op when the file is busy).</summary>
-    public void FlushCache() => Vfs.SqliteVfsInterop.CacheFlush(_db.DangerousGetHandle());
+    /// <remarks>The result is not checked: a flush that fails leaves the pages in SQLite's cache, to be written
+    /// (and counted against the step's budget) at COMMIT, whose failure the caller does see.</remarks>
+    public void FlushCache() => _ = Vfs.SqliteVfsInterop.CacheFlush(_db.DangerousGetHandle());
 
     public void Begin() => RunEngine(_begin, "BEGIN");
 

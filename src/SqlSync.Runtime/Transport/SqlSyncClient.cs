@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using SqlSync.Documents;
+using SqlSync.Journals;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
 
@@ -10,7 +11,9 @@ namespace SqlSync.Transport;
 /// <summary>
 /// Syncs local documents with a SqlSync server over one WebSocket: uploads local mutations as they are
 /// made, receives the server's storage and rebases, and reconnects with exponential backoff and jitter
-/// when the connection drops. Documents keep working offline meanwhile.
+/// when the connection drops. Documents keep working offline meanwhile. The client never holds its own
+/// lock while a document rebases or while user code runs: <see cref="StatusChanged"/> is raised after
+/// the lock is released, one transition at a time and in order (docs/architecture.md, lock order).
 /// </summary>
 public sealed class SqlSyncClient : IAsyncDisposable
 {
@@ -18,11 +21,13 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private readonly object _engineLock = new();
     private readonly ReplicationClient _engine;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly object _statusLock = new();
     private readonly List<Channel<SyncConnectionStatus>> _watchers = new();
+    private readonly EventQueue<SyncConnectionStatus> _statusEvents;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<LocalDocument> _documents = new();
     private Task? _run;
-    private SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
+    private volatile SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
     private int _disposed;
 
     /// <summary>Creates a client; call <see cref="Start"/> to connect.</summary>
@@ -35,9 +40,13 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
 
         _engine = new ReplicationClient(options.ClientName, options.Replication);
+        _statusEvents = new EventQueue<SyncConnectionStatus>(status => StatusChanged?.Invoke(this, status));
     }
 
-    /// <summary>Raised when <see cref="Status"/> changes (on a background thread).</summary>
+    /// <summary>
+    /// Raised when <see cref="Status"/> changes, once per transition and in order, on a background thread
+    /// of the client, with no lock held: handlers may call back into the client and its documents.
+    /// </summary>
     public event EventHandler<SyncConnectionStatus>? StatusChanged;
 
     /// <summary>The connection's state now.</summary>
@@ -88,7 +97,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     public async IAsyncEnumerable<SyncConnectionStatus> WatchStatusAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<SyncConnectionStatus>();
-        lock (_watchers)
+        lock (_statusLock)
         {
             _watchers.Add(channel);
             channel.Writer.TryWrite(_status);
@@ -103,7 +112,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
         finally
         {
-            lock (_watchers)
+            lock (_statusLock)
             {
                 _watchers.Remove(channel);
             }
@@ -118,7 +127,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
             return; // disposing twice is a no-op, as IAsyncDisposable requires
         }
 
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (_run is not null)
         {
             try
@@ -135,7 +144,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
             document.Changed -= OnDocumentChanged;
         }
 
-        lock (_watchers)
+        lock (_statusLock)
         {
             foreach (Channel<SyncConnectionStatus> watcher in _watchers)
             {
@@ -184,9 +193,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 lock (_engineLock)
                 {
                     _engine.Disconnect();
+                    Transition(SyncConnectionStatus.Disconnected);
                 }
 
-                SetStatus(SyncConnectionStatus.Disconnected);
+                _statusEvents.Drain();
             }
 
             failures++;
@@ -204,7 +214,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private async Task RunConnectionAsync(ClientWebSocket socket, CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var sendLock = new SemaphoreSlim(1, 1);
+        using var sendLock = new SemaphoreSlim(1, 1); // the sender below is awaited before it is disposed
         async Task SendAllAsync(IReadOnlyList<SyncMessage> messages)
         {
             if (messages.Count == 0)
@@ -262,10 +272,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 IReadOnlyList<SyncMessage> replies;
                 try
                 {
-                    lock (_engineLock)
-                    {
-                        replies = _engine.Handle(message);
-                    }
+                    replies = Handle(message);
                 }
                 catch (SqlSyncException ex) when (message is not ErrorMessage)
                 {
@@ -279,7 +286,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
         finally
         {
-            linked.Cancel();
+            await linked.CancelAsync().ConfigureAwait(false);
             try
             {
                 await sender.ConfigureAwait(false);
@@ -309,39 +316,77 @@ public sealed class SqlSyncClient : IAsyncDisposable
         await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.ProtocolError, "protocol error").ConfigureAwait(false);
     }
 
-    private void UpdateConnectedStatus()
+    /// <summary>
+    /// Handles one server message. Storage is received by the document outside the engine lock: the rebase
+    /// takes the document's lock and raises its events, whose handlers may call this client.
+    /// </summary>
+    private IReadOnlyList<SyncMessage> Handle(SyncMessage message)
     {
-        bool uploaded;
+        LocalDocument? document;
+        JournalPartial? entries;
         lock (_engineLock)
         {
-            if (!_engine.IsConnected)
+            if (!_engine.TryTakeStorage(message, out document, out entries))
             {
-                return;
+                return _engine.Handle(message);
             }
-
-            uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId));
         }
 
-        SetStatus(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
+        if (document is null)
+        {
+            return Array.Empty<SyncMessage>(); // a part of an entry still arriving
+        }
+
+        LsnRange range = document.ReceiveStorage(entries!);
+        lock (_engineLock)
+        {
+            return _engine.StorageReceived(document.DocumentId, range);
+        }
+    }
+
+    private void UpdateConnectedStatus()
+    {
+        lock (_engineLock)
+        {
+            // Decided and recorded under the engine lock, so a transition never overtakes a newer one.
+            if (_engine.IsConnected)
+            {
+                bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId));
+                Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
+            }
+        }
+
+        _statusEvents.Drain();
     }
 
     private void SetStatus(SyncConnectionStatus status)
     {
-        if (_status == status)
+        lock (_engineLock)
         {
-            return;
+            Transition(status);
         }
 
-        _status = status;
-        lock (_watchers)
+        _statusEvents.Drain();
+    }
+
+    /// <summary>Records a transition and queues its event; the caller holds the engine lock and drains after it.</summary>
+    private void Transition(SyncConnectionStatus status)
+    {
+        lock (_statusLock)
         {
+            if (_status == status)
+            {
+                return;
+            }
+
+            _status = status;
             foreach (Channel<SyncConnectionStatus> watcher in _watchers)
             {
                 watcher.Writer.TryWrite(status);
             }
-        }
 
-        StatusChanged?.Invoke(this, status);
+            _statusEvents.Enqueue(status);
+        }
     }
 
     private TimeSpan Backoff(int failures)

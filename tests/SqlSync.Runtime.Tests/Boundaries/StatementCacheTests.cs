@@ -107,12 +107,12 @@ public sealed class StatementCacheTests
 }
 
 /// <summary>Alone: it measures SQLite's process-wide heap, which parallel tests would move.</summary>
-[CollectionDefinition(nameof(SqliteHeapCollection), DisableParallelization = true)]
-public sealed class SqliteHeapCollection
+[CollectionDefinition(nameof(SqliteHeapGroup), DisableParallelization = true)]
+public sealed class SqliteHeapGroup
 {
 }
 
-[Collection(nameof(SqliteHeapCollection))]
+[Collection(nameof(SqliteHeapGroup))]
 public sealed class StatementCacheHeapTests
 {
     [Fact]

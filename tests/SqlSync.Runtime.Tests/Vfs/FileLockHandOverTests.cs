@@ -11,7 +11,9 @@ public sealed class FileLockHandOverTests
 {
     private static (PageFile File, MainFileHandle Writer, MainFileHandle Reader) Setup()
     {
+#pragma warning disable CA2000 // a memory journal and page storage that live as long as the test; nothing native to release
         var file = new PageFile("handover-test", PageStorage.Open("handover-test", new MemoryJournal()));
+#pragma warning restore CA2000
         var writer = new MainFileHandle(file, readOnly: false);
         file.EngineWriter = writer;
         Assert.Equal(SQLITE_OK, file.Lock.Lock(writer, SQLITE_LOCK_SHARED));

@@ -43,7 +43,7 @@ internal sealed partial class DatabaseConnection
     private void Run(string sql, ReadOnlySpan<object?> args, ref Results results)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        if (_statements.TryGet(sql, out sqlite3_stmt? cached))
+        if (_statements.TryGet(sql, out sqlite3_stmt? cached, out bool writes))
         {
             // Only single-statement texts are cached: the hot path of every mutation, without allocations.
             int parameters = raw.sqlite3_bind_parameter_count(cached);
@@ -52,7 +52,7 @@ internal sealed partial class DatabaseConnection
                 throw ArgumentCountMismatch(parameters, args.Length, sql);
             }
 
-            RunStatement(cached, args, isLast: true, sql, default, ref results);
+            RunStatement(cached, args, isLast: true, writes, sql, default, ref results);
             return;
         }
 
@@ -110,9 +110,10 @@ internal sealed partial class DatabaseConnection
                     throw UnusedArguments(mostParameters, args.Length, number, sql);
                 }
 
-                owned = number == 1 && isLast && _statements.Add(sql, statement);
+                bool writes = raw.sqlite3_stmt_readonly(statement) == 0;
+                owned = number == 1 && isLast && _statements.Add(sql, statement, writes);
                 ReadOnlySpan<byte> text = number == 1 && isLast ? default : utf8.AsSpan(start, end - start);
-                RunStatement(statement, args[..parameters], isLast, sql, text, ref results);
+                RunStatement(statement, args[..parameters], isLast, writes, sql, text, ref results);
             }
             finally
             {
@@ -135,7 +136,7 @@ internal sealed partial class DatabaseConnection
     /// Binds, steps to the end and resets one statement. In <see cref="ResultKind.Scalar"/> the last
     /// statement stops at its first row: a query's later rows cannot change anything.
     /// </summary>
-    private void RunStatement(sqlite3_stmt statement, ReadOnlySpan<object?> args, bool isLast, string sql, ReadOnlySpan<byte> statementText, ref Results results)
+    private void RunStatement(sqlite3_stmt statement, ReadOnlySpan<object?> args, bool isLast, bool writes, string sql, ReadOnlySpan<byte> statementText, ref Results results)
     {
         try
         {
@@ -145,8 +146,10 @@ internal sealed partial class DatabaseConnection
             }
 
             // sqlite3_changes keeps its value across statements that change no rows (a CREATE, a SELECT):
-            // it is counted only when the statement moved the total.
-            int totalBefore = results.Kind == ResultKind.Changes ? raw.sqlite3_total_changes(_db) : 0;
+            // it is counted only when the statement moved the total. Read-only statements (SELECT, BEGIN,
+            // COMMIT) cannot, so they skip both calls.
+            bool countChanges = writes && results.Kind == ResultKind.Changes;
+            int totalBefore = countChanges ? raw.sqlite3_total_changes(_db) : 0;
             int rc = raw.sqlite3_step(statement);
             if (results.Kind != ResultKind.Changes && raw.sqlite3_column_count(statement) > 0)
             {
@@ -174,7 +177,7 @@ internal sealed partial class DatabaseConnection
                 throw SqliteResult.Failure(rc, _db, Scope, statementText.IsEmpty ? sql : Encoding.UTF8.GetString(statementText));
             }
 
-            if (results.Kind == ResultKind.Changes && raw.sqlite3_total_changes(_db) != totalBefore)
+            if (countChanges && raw.sqlite3_total_changes(_db) != totalBefore)
             {
                 results.Changes += raw.sqlite3_changes(_db);
             }

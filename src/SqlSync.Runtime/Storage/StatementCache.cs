@@ -34,7 +34,7 @@ internal sealed class StatementCache : IDisposable
     public StatementCacheStatistics Statistics => new(_hits, _misses, _evictions, _entries.Count, Capacity);
 
     /// <summary>The cached statement for <paramref name="sql"/>, made most recently used; counts a hit or a miss.</summary>
-    public bool TryGet(string sql, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out sqlite3_stmt? statement)
+    public bool TryGet(string sql, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out sqlite3_stmt? statement, out bool writes)
     {
         if (_entries.TryGetValue(sql, out LinkedListNode<Entry>? node))
         {
@@ -46,20 +46,23 @@ internal sealed class StatementCache : IDisposable
             }
 
             statement = node.Value.Statement;
+            writes = node.Value.Writes;
             return true;
         }
 
         _misses++;
         statement = null;
+        writes = false;
         return false;
     }
 
     /// <summary>
     /// Takes ownership of <paramref name="statement"/>, prepared from all of <paramref name="sql"/>, and
-    /// finalizes the least recently used one when full. Returns false (the caller keeps ownership) when
-    /// the capacity is 0.
+    /// finalizes the least recently used one when full. <paramref name="writes"/> (not
+    /// <c>sqlite3_stmt_readonly</c>) is kept with it. Returns false (the caller keeps ownership) when the
+    /// capacity is 0.
     /// </summary>
-    public bool Add(string sql, sqlite3_stmt statement)
+    public bool Add(string sql, sqlite3_stmt statement, bool writes)
     {
         if (Capacity == 0)
         {
@@ -75,7 +78,7 @@ internal sealed class StatementCache : IDisposable
             _evictions++;
         }
 
-        _entries.Add(sql, _order.AddFirst(new Entry(sql, statement)));
+        _entries.Add(sql, _order.AddFirst(new Entry(sql, statement, writes)));
         return true;
     }
 
@@ -91,5 +94,5 @@ internal sealed class StatementCache : IDisposable
         _entries.Clear();
     }
 
-    private readonly record struct Entry(string Sql, sqlite3_stmt Statement);
+    private readonly record struct Entry(string Sql, sqlite3_stmt Statement, bool Writes);
 }

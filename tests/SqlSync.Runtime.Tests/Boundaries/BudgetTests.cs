@@ -137,4 +137,21 @@ public sealed class BudgetTests
         Assert.Single(world.Rejections());
         world.AssertConverged();
     }
+
+    [Fact]
+    [Trait("Category", "Boundaries")]
+    public void ASixtyFourMebibyteStepIsLegalWithTheDefaults()
+    {
+        // 16,384 rows of 4,000 bytes, one page each: a 64 MiB storage entry from one mutation.
+        const string SixtyFourMiB = "INSERT INTO t(id, v) WITH RECURSIVE c(x) AS (SELECT 100000 UNION ALL SELECT x + 1 FROM c WHERE x < 116383) SELECT x, hex(zeroblob(2000)) FROM c";
+        using var world = new BoundaryWorld();
+        world.A.Mutate(new Run(10, SixtyFourMiB));
+        ulong next = world.Coordinator.StorageRange.Next.Value;
+        world.SyncAll();
+
+        Assert.Empty(world.Rejections());
+        Assert.Equal(16_384L, world.Coordinator.Query("SELECT count(*) FROM t WHERE id >= 100000")[0][0]);
+        Assert.Equal(next + 1, world.Coordinator.StorageRange.Next.Value);
+        world.AssertConverged();
+    }
 }

@@ -11,7 +11,7 @@ internal static class EngineRun
     private const double LocalMemoryTarget = 0.7;
 
     /// <summary>The scenario groups, in run order; <c>--only NAME[,NAME]</c> picks some of them.</summary>
-    public static readonly string[] Groups = ["local", "local-memory", "coordinator", "rebase", "memory", "breakdown"];
+    public static readonly string[] Groups = ["local", "local-memory", "coordinator", "rebase", "memory", "statements", "breakdown"];
 
     public static EngineReport Run(BenchSettings settings, IReadOnlySet<string> only, Action<string> log)
     {
@@ -22,6 +22,7 @@ internal static class EngineRun
         if (Wanted("coordinator")) Coordinator(settings, report, log);
         if (Wanted("rebase")) Rebase(settings, report, log);
         if (Wanted("memory")) Memory(settings, report, log);
+        if (Wanted("statements")) Statements(settings, report, log);
         if (Wanted("breakdown"))
         {
             log("Breakdown (ablation) of one local Mutate and of coordinator steps (µs per INSERT)");
@@ -118,6 +119,34 @@ internal static class EngineRun
                 report.AddTarget("Rebase of 1,000 pending single-row mutations", samples.Median, 20, atLeast: false, "ms");
             }
         }
+    }
+
+    private static void Statements(BenchSettings s, EngineReport report, Action<string> log)
+    {
+        int ops = s.Quick ? 10_000 : 100_000;
+        log($"Statement cache: {StatementCacheBench.DistinctTexts:N0} distinct point-query texts in rotation (queries/s)");
+        var hitRatios = new Dictionary<string, double>(StringComparer.Ordinal);
+        var rounds = new Rounds();
+        foreach (int size in StatementCacheBench.Sizes)
+        {
+            string name = StatementCacheBench.Name(size);
+            rounds.Add(name, () =>
+            {
+                (double rate, double hitRatio) = StatementCacheBench.Trial(ops, size);
+                hitRatios[name] = hitRatio;
+                return rate;
+            });
+        }
+
+        Dictionary<string, Samples> results = rounds.Run(s.WarmupRounds, s.Rounds, log);
+        foreach (int size in StatementCacheBench.Sizes)
+        {
+            string name = StatementCacheBench.Name(size);
+            report.AddFigure($"{name} (hit ratio {hitRatios[name]:P0})", "q/s", results[name]);
+        }
+
+        string off = StatementCacheBench.Name(0), whole = StatementCacheBench.Name(StatementCacheBench.Sizes[^1]);
+        report.AddFigure($"ratio: {whole} / {off}", "x", Rounds.Ratio(results[whole], results[off]));
     }
 
     private static void Memory(BenchSettings s, EngineReport report, Action<string> log)

@@ -45,7 +45,7 @@ public sealed class ScenarioTextTests
         int reals = text.IndexOf("('reals', 1, 1.5)", StringComparison.Ordinal);
         Assert.True(blobs > 0 && blobs < integers && integers < reals, "rows of a WITHOUT ROWID table are ordered by its key");
 
-        Assert.Contains("## rejected (1)\nlsn 16: FailMutation {\"message\":\"out of paper\"}\n  error: InvalidOperationException: out of paper\n", text, StringComparison.Ordinal);
+        Assert.Contains("## rejected (1)\nlsn 16: FailMutation {\"message\":\"out of paper\"}\n  error: Fail: InvalidOperationException: out of paper\n", text, StringComparison.Ordinal);
         Assert.Matches(@"\n## checksum\n0x[0-9A-F]{16}\n$", text);
     }
 

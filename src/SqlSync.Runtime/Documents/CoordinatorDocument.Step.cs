@@ -190,7 +190,7 @@ public sealed partial class CoordinatorDocument
                 if (lost || failure is SqlSyncException { Code: SqlSyncErrorCode.MutationRefused or SqlSyncErrorCode.MutationOverBudget })
                 {
                     // Final verdicts, whatever else the batch holds: remembered so a rerun does not run it.
-                    offenders[(timeline, lsn)] = MutationApplier.Describe(failure);
+                    offenders[(timeline, lsn)] = RejectionOf(timeline, lsn, failure);
                 }
 
                 if (!useSavepoints || lost)
@@ -199,7 +199,7 @@ public sealed partial class CoordinatorDocument
                 }
 
                 connection.Execute(SystemTables.InsertRejectionSql,
-                    new object?[] { timeline.ToString(), (long)lsn.Value, MutationApplier.Describe(failure) });
+                    new object?[] { timeline.ToString(), (long)lsn.Value, RejectionOf(timeline, lsn, failure) });
             }
 
             foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch.OrderBy(p => p.Key.Value))
@@ -222,7 +222,7 @@ public sealed partial class CoordinatorDocument
                 {
                     string which = _limits.MaxPagesPerStep <= _limits.MaxPagesPerMutation
                         ? "the budget of a step (MutationLimits.MaxPagesPerStep)" : "its budget (MutationLimits.MaxPagesPerMutation)";
-                    offenders[batch[0]] = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
+                    offenders[batch[0]] = RejectionOf(batch[0].Timeline, batch[0].Lsn, new SqlSyncException(SqlSyncErrorCode.MutationOverBudget,
                         $"Refused: the mutation wrote {pages} pages, over {budget} pages ({budget / 256} MiB), {which}."));
                     return RolledBack(BatchOutcome.RunAgain);
                 }
@@ -248,6 +248,25 @@ public sealed partial class CoordinatorDocument
         _database.Sandbox.RollbackIfActive();
         _database.Storage.Revert();
         return outcome;
+    }
+
+    /// <summary>
+    /// The text a rejection records in <c>__sqlsync_rejections</c> (and clients show): the mutation's method
+    /// name, once, then what went wrong.
+    /// </summary>
+    private string RejectionOf(TimelineId timeline, Lsn lsn, Exception failure)
+    {
+        string name;
+        try
+        {
+            name = _database.Applier.NameOf(TimelineEntry.Decode(_received[timeline].Read(lsn).Span).Mutation);
+        }
+        catch (SqlSyncException)
+        {
+            name = "(an entry that cannot be decoded)";
+        }
+
+        return $"{name}: {MutationApplier.Describe(failure)}";
     }
 
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>
@@ -339,7 +358,7 @@ public sealed partial class CoordinatorDocument
         if (unapplied.Count == 1 && _inFlight.FoundStrikes >= 1)
         {
             (TimelineId timeline, Lsn lsn) = unapplied[0];
-            string error = MutationApplier.Describe(new SqlSyncException(SqlSyncErrorCode.MutationPoisonPill,
+            string error = RejectionOf(timeline, lsn, new SqlSyncException(SqlSyncErrorCode.MutationPoisonPill,
                 "Refused: the coordinator stopped twice in a row while applying this mutation (a crash, or a restart while it hung); it is not run again."));
             var sandbox = _database.Sandbox;
             sandbox.Begin();

@@ -93,6 +93,20 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The server's report that it is stuck applying <paramref name="document"/>'s mutations (a reducer running
+    /// far longer than it should: the server's watchdog), or null; cleared when the document's storage arrives
+    /// again. Uploads of a stuck document wait; the connection's other documents keep syncing.
+    /// </summary>
+    public string? GetStuckReport(LocalDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        lock (_engineLock)
+        {
+            return _engine.GetStuckReport(document.DocumentId);
+        }
+    }
+
     /// <summary>Status changes as they happen, starting with the current status.</summary>
     public async IAsyncEnumerable<SyncConnectionStatus> WatchStatusAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

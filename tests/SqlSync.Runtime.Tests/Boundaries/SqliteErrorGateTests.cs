@@ -89,7 +89,7 @@ public sealed class SqliteErrorGateTests
 
     [Fact]
     [Trait("Category", "Boundaries")]
-    public void TheCoordinatorRecordsTheSqliteMessageWithoutARepeatedPrefix()
+    public void TheCoordinatorRecordsTheMutationNameAndTheSqliteMessageWithoutARepeatedPrefix()
     {
         using var coordinator = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = DocumentId, Reducer = _reducer });
         var entries = new List<ReadOnlyMemory<byte>>
@@ -102,7 +102,7 @@ public sealed class SqliteErrorGateTests
 
         string error = (string)Assert.Single(coordinator.Query("SELECT error FROM __sqlsync_rejections"))[0]!;
 
-        Assert.Equal("NOT NULL constraint failed: u.x (SQLITE_CONSTRAINT_NOTNULL, in: INSERT INTO u VALUES (NULL)).", error);
+        Assert.Equal("RunScript: NOT NULL constraint failed: u.x (SQLITE_CONSTRAINT_NOTNULL, in: INSERT INTO u VALUES (NULL)).", error);
     }
 
     [Fact]

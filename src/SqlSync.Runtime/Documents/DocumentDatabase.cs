@@ -1,3 +1,4 @@
+using SQLitePCL;
 using SqlSync.Journals;
 using SqlSync.Mutations;
 using SqlSync.Storage;
@@ -44,6 +45,11 @@ internal sealed class DocumentDatabase : IDisposable
             Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize);
             Sandbox = new ReducerSandbox(Connection.Handle, Storage);
             Applier = new MutationApplier(Connection, Sandbox, reducer, limits);
+
+            // No single value may be larger than a mutation may write: SQLite's own limit (1e9 bytes) lets a
+            // reducer build a 1 GB zeroblob() in memory before any page budget sees it.
+            raw.sqlite3_limit(Connection.Handle, raw.SQLITE_LIMIT_LENGTH,
+                (int)Math.Min(int.MaxValue, (long)limits.MaxPagesPerMutation * StorageFormat.PageSize));
             File.HandOver = HandOverIfIdle;
         }
         catch

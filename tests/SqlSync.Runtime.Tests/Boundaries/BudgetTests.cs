@@ -46,6 +46,34 @@ public sealed class BudgetTests
         Assert.Equal(1, client.PendingMutationCount);
     }
 
+    /// <summary>
+    /// One value may be no larger than a mutation may write: SQLite would otherwise build a 1 GB zeroblob in
+    /// memory before any page budget sees a page of it. Refused on both sides, and the replicas converge.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Boundaries")]
+    public void AValueLargerThanAMutationMayWriteIsRefusedBeforeItIsBuilt()
+    {
+        const string Huge = "SELECT length(zeroblob(2000000))"; // 2 MB, over a 1 MiB budget
+        using var world = new BoundaryWorld(new MutationLimits { MaxPagesPerMutation = 256 });
+        using (LocalDocument client = world.OpenClient(keepFailures: false))
+        {
+            SyncDriver.Download(client, world.Coordinator);
+            var local = Assert.Throws<SqlSyncException>(() => client.Mutate(new Run(10, Huge)));
+            Assert.Equal(SqlSyncErrorCode.MutationFailed, local.Code);
+            Assert.Contains("string or blob too big", local.Message, StringComparison.Ordinal);
+        }
+
+        world.A.Mutate(new Run(20, Huge));
+        world.A.Mutate(new Run(30, "SELECT length(zeroblob(1000000))")); // under the budget: fine
+        world.SyncAll();
+
+        string error = Assert.Single(world.Rejections());
+        Assert.Contains("string or blob too big", error, StringComparison.Ordinal);
+        Assert.Equal(new[] { "30:before", "31:after" }, BoundaryWorld.Rows(world.Coordinator.Query));
+        world.AssertConverged();
+    }
+
     [Theory]
     [Trait("Category", "Boundaries")]
     [InlineData(Runaway, 1)]

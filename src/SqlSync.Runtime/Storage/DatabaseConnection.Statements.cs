@@ -43,10 +43,9 @@ internal sealed partial class DatabaseConnection
     private void Run(string sql, ReadOnlySpan<object?> args, ref Results results)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        if (_statements.TryGet(sql, out sqlite3_stmt? cached, out bool writes))
+        if (_statements.TryGet(sql, out sqlite3_stmt? cached, out bool writes, out int parameters))
         {
             // Only single-statement texts are cached: the hot path of every mutation, without allocations.
-            int parameters = raw.sqlite3_bind_parameter_count(cached);
             if (parameters != args.Length)
             {
                 throw ArgumentCountMismatch(parameters, args.Length, sql);
@@ -111,7 +110,7 @@ internal sealed partial class DatabaseConnection
                 }
 
                 bool writes = raw.sqlite3_stmt_readonly(statement) == 0;
-                owned = number == 1 && isLast && _statements.Add(sql, statement, writes);
+                owned = number == 1 && isLast && _statements.Add(sql, statement, writes, parameters);
                 ReadOnlySpan<byte> text = number == 1 && isLast ? default : utf8.AsSpan(start, end - start);
                 RunStatement(statement, args[..parameters], isLast, writes, sql, text, ref results);
             }

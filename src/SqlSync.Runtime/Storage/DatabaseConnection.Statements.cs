@@ -1,5 +1,6 @@
 using System.Text;
 using SQLitePCL;
+using SqlSync.Storage.Vfs;
 
 namespace SqlSync.Storage;
 
@@ -137,6 +138,9 @@ internal sealed partial class DatabaseConnection
     /// </summary>
     private void RunStatement(sqlite3_stmt statement, ReadOnlySpan<object?> args, bool isLast, bool writes, string sql, ReadOnlySpan<byte> statementText, ref Results results)
     {
+        // Stepped and reset on the raw handle (SqliteVfsInterop: no SafeHandle round trip per call); the
+        // caller keeps the statement alive until this returns.
+        IntPtr handle = statement.DangerousGetHandle();
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -148,8 +152,9 @@ internal sealed partial class DatabaseConnection
             // it is counted only when the statement moved the total. Read-only statements (SELECT, BEGIN,
             // COMMIT) cannot, so they skip both calls.
             bool countChanges = writes && results.Kind == ResultKind.Changes;
-            int totalBefore = countChanges ? raw.sqlite3_total_changes(_db) : 0;
-            int rc = raw.sqlite3_step(statement);
+            IntPtr db = _db.DangerousGetHandle(); // the connection outlives every statement it runs
+            int totalBefore = countChanges ? SqliteVfsInterop.TotalChanges(db) : 0;
+            int rc = SqliteVfsInterop.Step(handle);
             if (results.Kind != ResultKind.Changes && raw.sqlite3_column_count(statement) > 0)
             {
                 if (results.Kind == ResultKind.Rows)
@@ -176,14 +181,14 @@ internal sealed partial class DatabaseConnection
                 throw SqliteResult.Failure(rc, _db, Scope, statementText.IsEmpty ? sql : Encoding.UTF8.GetString(statementText));
             }
 
-            if (countChanges && raw.sqlite3_total_changes(_db) != totalBefore)
+            if (countChanges && SqliteVfsInterop.TotalChanges(db) != totalBefore)
             {
-                results.Changes += raw.sqlite3_changes(_db);
+                results.Changes += SqliteVfsInterop.Changes(db);
             }
         }
         finally
         {
-            raw.sqlite3_reset(statement);
+            _ = SqliteVfsInterop.Reset(handle); // its result repeats the step's, already handled
         }
     }
 

@@ -12,8 +12,9 @@ internal sealed partial class DatabaseConnection
         {
             null or DBNull => raw.sqlite3_bind_null(statement, index),
             bool b => raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
-            long l => raw.sqlite3_bind_int64(statement, index, l),
-            int i => raw.sqlite3_bind_int64(statement, index, i),
+            // Integers, the most common argument, skip SQLitePCLRaw's dispatch (see SqliteVfsInterop).
+            long l => Vfs.SqliteVfsInterop.BindInt64(statement.DangerousGetHandle(), index, l),
+            int i => Vfs.SqliteVfsInterop.BindInt64(statement.DangerousGetHandle(), index, i),
             string s => raw.sqlite3_bind_text(statement, index, s),
             double d => raw.sqlite3_bind_double(statement, index, d),
             byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),

@@ -134,6 +134,10 @@ internal static unsafe partial class SqliteVfsInterop
     [LibraryImport(Library, EntryPoint = "sqlite3_bind_int64")]
     public static partial int BindInt64(IntPtr statement, int index, long value);
 
+    /// <summary>Binds UTF-8 text; <paramref name="destructor"/> -1 (SQLITE_TRANSIENT) makes SQLite copy it.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_bind_text")]
+    public static partial int BindText(IntPtr statement, int index, byte* text, int length, IntPtr destructor);
+
     /// <summary>Reads a counter of the connection: no callback can run, so no GC transition is needed.</summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_total_changes")]
     [SuppressGCTransition]

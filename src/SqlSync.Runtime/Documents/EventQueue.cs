@@ -17,6 +17,13 @@ internal sealed class EventQueue<T>
     private readonly Action<T> _deliver;
     private bool _draining;
 
+    /// <summary>
+    /// How many items wait, written under <see cref="_gate"/> and read without it by <see cref="Drain"/>: a
+    /// thread always sees what it queued itself, and what another thread queues is that thread's to drain,
+    /// so a drain that reads 0 may return without taking the gate (every local mutation without handlers).
+    /// </summary>
+    private int _count;
+
     public EventQueue(Action<T> deliver)
     {
         _deliver = deliver;
@@ -27,6 +34,7 @@ internal sealed class EventQueue<T>
         lock (_gate)
         {
             _pending.Enqueue(item);
+            Volatile.Write(ref _count, _pending.Count);
         }
     }
 
@@ -36,6 +44,11 @@ internal sealed class EventQueue<T>
     /// </summary>
     public void Drain()
     {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (_draining || _pending.Count == 0)
@@ -52,7 +65,9 @@ internal sealed class EventQueue<T>
             T item;
             lock (_gate)
             {
-                if (!_pending.TryDequeue(out item!))
+                bool dequeued = _pending.TryDequeue(out item!);
+                Volatile.Write(ref _count, _pending.Count);
+                if (!dequeued)
                 {
                     _draining = false;
                     break;

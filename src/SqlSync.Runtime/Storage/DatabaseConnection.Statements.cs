@@ -1,5 +1,6 @@
 using System.Text;
 using SQLitePCL;
+using SqlSync.Storage.Vfs;
 
 namespace SqlSync.Storage;
 
@@ -43,10 +44,9 @@ internal sealed partial class DatabaseConnection
     private void Run(string sql, ReadOnlySpan<object?> args, ref Results results)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        if (_statements.TryGet(sql, out sqlite3_stmt? cached, out bool writes))
+        if (_statements.TryGet(sql, out sqlite3_stmt? cached, out bool writes, out int parameters))
         {
             // Only single-statement texts are cached: the hot path of every mutation, without allocations.
-            int parameters = raw.sqlite3_bind_parameter_count(cached);
             if (parameters != args.Length)
             {
                 throw ArgumentCountMismatch(parameters, args.Length, sql);
@@ -111,7 +111,7 @@ internal sealed partial class DatabaseConnection
                 }
 
                 bool writes = raw.sqlite3_stmt_readonly(statement) == 0;
-                owned = number == 1 && isLast && _statements.Add(sql, statement, writes);
+                owned = number == 1 && isLast && _statements.Add(sql, statement, writes, parameters);
                 ReadOnlySpan<byte> text = number == 1 && isLast ? default : utf8.AsSpan(start, end - start);
                 RunStatement(statement, args[..parameters], isLast, writes, sql, text, ref results);
             }
@@ -138,6 +138,9 @@ internal sealed partial class DatabaseConnection
     /// </summary>
     private void RunStatement(sqlite3_stmt statement, ReadOnlySpan<object?> args, bool isLast, bool writes, string sql, ReadOnlySpan<byte> statementText, ref Results results)
     {
+        // Stepped and reset on the raw handle (SqliteVfsInterop: no SafeHandle round trip per call); the
+        // caller keeps the statement alive until this returns.
+        IntPtr handle = statement.DangerousGetHandle();
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -149,8 +152,9 @@ internal sealed partial class DatabaseConnection
             // it is counted only when the statement moved the total. Read-only statements (SELECT, BEGIN,
             // COMMIT) cannot, so they skip both calls.
             bool countChanges = writes && results.Kind == ResultKind.Changes;
-            int totalBefore = countChanges ? raw.sqlite3_total_changes(_db) : 0;
-            int rc = raw.sqlite3_step(statement);
+            IntPtr db = _db.DangerousGetHandle(); // the connection outlives every statement it runs
+            int totalBefore = countChanges ? SqliteVfsInterop.TotalChanges(db) : 0;
+            int rc = SqliteVfsInterop.Step(handle);
             if (results.Kind != ResultKind.Changes && raw.sqlite3_column_count(statement) > 0)
             {
                 if (results.Kind == ResultKind.Rows)
@@ -177,14 +181,14 @@ internal sealed partial class DatabaseConnection
                 throw SqliteResult.Failure(rc, _db, Scope, statementText.IsEmpty ? sql : Encoding.UTF8.GetString(statementText));
             }
 
-            if (countChanges && raw.sqlite3_total_changes(_db) != totalBefore)
+            if (countChanges && SqliteVfsInterop.TotalChanges(db) != totalBefore)
             {
-                results.Changes += raw.sqlite3_changes(_db);
+                results.Changes += SqliteVfsInterop.Changes(db);
             }
         }
         finally
         {
-            raw.sqlite3_reset(statement);
+            _ = SqliteVfsInterop.Reset(handle); // its result repeats the step's, already handled
         }
     }
 

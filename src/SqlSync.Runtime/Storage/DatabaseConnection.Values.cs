@@ -12,9 +12,10 @@ internal sealed partial class DatabaseConnection
         {
             null or DBNull => raw.sqlite3_bind_null(statement, index),
             bool b => raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
-            long l => raw.sqlite3_bind_int64(statement, index, l),
-            int i => raw.sqlite3_bind_int64(statement, index, i),
-            string s => raw.sqlite3_bind_text(statement, index, s),
+            // Integers, the most common argument, skip SQLitePCLRaw's dispatch (see SqliteVfsInterop).
+            long l => Vfs.SqliteVfsInterop.BindInt64(statement.DangerousGetHandle(), index, l),
+            int i => Vfs.SqliteVfsInterop.BindInt64(statement.DangerousGetHandle(), index, i),
+            string s => BindText(statement, index, s),
             double d => raw.sqlite3_bind_double(statement, index, d),
             byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
             ReadOnlyMemory<byte> memory => raw.sqlite3_bind_blob(statement, index, memory.Span),
@@ -36,6 +37,28 @@ internal sealed partial class DatabaseConnection
         if (rc != raw.SQLITE_OK)
         {
             throw SqliteResult.Failure(rc, _db, Scope, sql);
+        }
+    }
+
+    /// <summary>
+    /// Binds a string as SQLitePCLRaw's <c>sqlite3_bind_text(string)</c> does (UTF-8 by
+    /// <see cref="System.Text.Encoding.UTF8"/>, NUL-terminated, length -1 so the text ends at its first NUL,
+    /// copied by SQLite), but encoded on the stack when short: no array per bound string.
+    /// </summary>
+    private static unsafe int BindText(sqlite3_stmt statement, int index, string value)
+    {
+        const int StackChars = 256;
+        if (value.Length > StackChars)
+        {
+            return raw.sqlite3_bind_text(statement, index, value);
+        }
+
+        Span<byte> utf8 = stackalloc byte[(StackChars * 3) + 1];
+        int length = System.Text.Encoding.UTF8.GetBytes(value, utf8);
+        utf8[length] = 0;
+        fixed (byte* text = utf8)
+        {
+            return Vfs.SqliteVfsInterop.BindText(statement.DangerousGetHandle(), index, text, -1, new IntPtr(-1));
         }
     }
 

@@ -203,8 +203,10 @@ internal sealed class ReducerSandbox : IDisposable
         _engine = true; // a schema change makes SQLite prepare the statement again, through the authorizer
         try
         {
-            int rc = raw.sqlite3_step(statement);
-            raw.sqlite3_reset(statement);
+            // On the raw handle (see SqliteVfsInterop): BEGIN and COMMIT run once per local mutation.
+            IntPtr handle = statement.DangerousGetHandle();
+            int rc = Vfs.SqliteVfsInterop.Step(handle);
+            _ = Vfs.SqliteVfsInterop.Reset(handle);
             if (rc != raw.SQLITE_DONE)
             {
                 Check(rc, name);

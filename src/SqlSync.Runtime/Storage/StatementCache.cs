@@ -18,6 +18,12 @@ internal sealed class StatementCache : IDisposable
 
     /// <summary>Most recently used first.</summary>
     private readonly LinkedList<Entry> _order = new();
+    /// <summary>
+    /// The most recently used entry (the head of <see cref="_order"/>), checked by reference before the
+    /// dictionary: a reducer passes the same literal string every time, so a repeated statement skips
+    /// hashing its text. Null when the cache is empty.
+    /// </summary>
+    private LinkedListNode<Entry>? _last;
     private long _hits;
     private long _misses;
     private long _evictions;
@@ -34,9 +40,14 @@ internal sealed class StatementCache : IDisposable
     public StatementCacheStatistics Statistics => new(_hits, _misses, _evictions, _entries.Count, Capacity);
 
     /// <summary>The cached statement for <paramref name="sql"/>, made most recently used; counts a hit or a miss.</summary>
-    public bool TryGet(string sql, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out sqlite3_stmt? statement, out bool writes)
+    public bool TryGet(string sql, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out sqlite3_stmt? statement, out bool writes, out int parameters)
     {
-        if (_entries.TryGetValue(sql, out LinkedListNode<Entry>? node))
+        LinkedListNode<Entry>? node = _last;
+        if (node is not null && ReferenceEquals(node.Value.Sql, sql))
+        {
+            _hits++; // already the most recently used
+        }
+        else if (_entries.TryGetValue(sql, out node))
         {
             _hits++;
             if (node != _order.First)
@@ -45,24 +56,31 @@ internal sealed class StatementCache : IDisposable
                 _order.AddFirst(node);
             }
 
-            statement = node.Value.Statement;
-            writes = node.Value.Writes;
-            return true;
+            _last = node;
+        }
+        else
+        {
+            _misses++;
+            statement = null;
+            writes = false;
+            parameters = 0;
+            return false;
         }
 
-        _misses++;
-        statement = null;
-        writes = false;
-        return false;
+        statement = node.Value.Statement;
+        writes = node.Value.Writes;
+        parameters = node.Value.Parameters;
+        return true;
     }
 
     /// <summary>
     /// Takes ownership of <paramref name="statement"/>, prepared from all of <paramref name="sql"/>, and
     /// finalizes the least recently used one when full. <paramref name="writes"/> (not
-    /// <c>sqlite3_stmt_readonly</c>) is kept with it. Returns false (the caller keeps ownership) when the
+    /// <c>sqlite3_stmt_readonly</c>) and its <paramref name="parameters"/> count (fixed once prepared) are
+    /// kept with it, sparing a native call per run. Returns false (the caller keeps ownership) when the
     /// capacity is 0.
     /// </summary>
-    public bool Add(string sql, sqlite3_stmt statement, bool writes)
+    public bool Add(string sql, sqlite3_stmt statement, bool writes, int parameters)
     {
         if (Capacity == 0)
         {
@@ -78,7 +96,8 @@ internal sealed class StatementCache : IDisposable
             _evictions++;
         }
 
-        _entries.Add(sql, _order.AddFirst(new Entry(sql, statement, writes)));
+        _last = _order.AddFirst(new Entry(sql, statement, writes, parameters));
+        _entries.Add(sql, _last);
         return true;
     }
 
@@ -92,7 +111,8 @@ internal sealed class StatementCache : IDisposable
 
         _order.Clear();
         _entries.Clear();
+        _last = null;
     }
 
-    private readonly record struct Entry(string Sql, sqlite3_stmt Statement, bool Writes);
+    private readonly record struct Entry(string Sql, sqlite3_stmt Statement, bool Writes, int Parameters);
 }

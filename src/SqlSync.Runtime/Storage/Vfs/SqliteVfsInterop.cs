@@ -4,8 +4,9 @@ namespace SqlSync.Storage.Vfs;
 
 /// <summary>
 /// Every native declaration of the VFS in one place: the C structs of sqlite3.h the VFS fills in, and
-/// the two functions SQLitePCLRaw's provider does not expose. They bind to the same e_sqlite3 library
-/// the provider loaded, so the VFS registers with the SQLite every connection uses.
+/// the functions SQLitePCLRaw's provider does not expose, and the few the per-mutation hot path calls
+/// directly. They bind to the same e_sqlite3 library the provider loaded, so the VFS registers with the
+/// SQLite every connection uses.
 /// </summary>
 internal static unsafe partial class SqliteVfsInterop
 {
@@ -118,4 +119,32 @@ internal static unsafe partial class SqliteVfsInterop
     /// <summary>Writes a connection's dirty pages to the file (here: into the pending layer) without committing.</summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_db_cacheflush")]
     public static partial int CacheFlush(IntPtr db);
+
+    // The hot path of every statement run (DatabaseConnection.RunStatement, the sandbox's BEGIN/COMMIT)
+    // calls these on raw handles: through SQLitePCLRaw each call costs an interface dispatch and a
+    // SafeHandle AddRef/Release, a measurable share of a one-row transaction. The callers own the handles
+    // (the statement cache, the sandbox) and use them on the connection's thread only.
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_step")]
+    public static partial int Step(IntPtr statement);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_reset")]
+    public static partial int Reset(IntPtr statement);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_bind_int64")]
+    public static partial int BindInt64(IntPtr statement, int index, long value);
+
+    /// <summary>Binds UTF-8 text; <paramref name="destructor"/> -1 (SQLITE_TRANSIENT) makes SQLite copy it.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_bind_text")]
+    public static partial int BindText(IntPtr statement, int index, byte* text, int length, IntPtr destructor);
+
+    /// <summary>Reads a counter of the connection: no callback can run, so no GC transition is needed.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_total_changes")]
+    [SuppressGCTransition]
+    public static partial int TotalChanges(IntPtr db);
+
+    /// <summary>Reads a counter of the connection: no callback can run, so no GC transition is needed.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_changes")]
+    [SuppressGCTransition]
+    public static partial int Changes(IntPtr db);
 }

@@ -2,18 +2,38 @@ using System.Text.RegularExpressions;
 
 namespace SqlSync.Documents;
 
-/// <summary>Rules for document ids and the names their databases get inside the page VFS.</summary>
+/// <summary>
+/// Rules for document ids and the names their databases get inside the page VFS. An id names a directory
+/// on the coordinator's disk, so it must be a safe file name on Linux, Windows and macOS alike.
+/// </summary>
 internal static partial class DocumentIds
 {
+    /// <summary>Names Windows reserves for devices, with or without an extension ("con.txt" is one too).</summary>
+    private static readonly HashSet<string> ReservedDeviceNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "CON", "PRN", "AUX", "NUL",
+        "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+        "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    };
+
     private static long s_instance;
 
-    /// <summary>Throws unless <paramref name="documentId"/> is 1–128 characters of letters, digits, '.', '_' or '-'.</summary>
+    /// <summary>
+    /// Throws unless <paramref name="documentId"/> is 1–128 letters, digits, '.', '_' or '-' (the whole string:
+    /// no trailing newline), not made only of dots, not ending with a dot (Windows drops it), and not a
+    /// Windows device name (CON, NUL, COM1, … with or without an extension).
+    /// </summary>
     public static void Validate(string documentId)
     {
-        if (documentId is null || !ValidId().IsMatch(documentId))
+        string? problem = documentId is null || !ValidId().IsMatch(documentId)
+            ? "use 1–128 letters, digits, '.', '_' or '-'"
+            : documentId.EndsWith('.') ? "it may not end with '.' (Windows drops a trailing dot, and '.' and '..' name directories)"
+            : ReservedDeviceNames.Contains(documentId.Split('.')[0]) ? "it is a device name on Windows"
+            : null;
+        if (problem is not null)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
-                $"Document id '{documentId}' is not valid: use 1–128 letters, digits, '.', '_' or '-'.");
+                $"Document id '{Printable(documentId)}' is not valid: {problem}.");
         }
     }
 
@@ -21,6 +41,24 @@ internal static partial class DocumentIds
     public static string NewFileName(string documentId, string role) =>
         $"{documentId}.{role}.{Interlocked.Increment(ref s_instance)}";
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$")]
+    /// <summary>The id with control characters escaped, so a message about it stays on one line.</summary>
+    private static string Printable(string? documentId)
+    {
+        if (documentId is null)
+        {
+            return "(null)";
+        }
+
+        var text = new System.Text.StringBuilder();
+        foreach (char c in documentId.Length > 140 ? documentId[..140] + "…" : documentId)
+        {
+            text.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+
+        return text.ToString();
+    }
+
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,128}\z")]
     private static partial Regex ValidId();
 }

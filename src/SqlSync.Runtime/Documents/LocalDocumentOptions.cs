@@ -5,7 +5,10 @@ namespace SqlSync.Documents;
 /// <summary>How to open a <see cref="LocalDocument"/>.</summary>
 public sealed class LocalDocumentOptions
 {
-    /// <summary>The document's id: 1–128 letters, digits, '.', '_' or '-'.</summary>
+    /// <summary>
+    /// The document's id: 1–128 letters, digits, '.', '_' or '-', not all dots, not ending with '.', not a Windows
+    /// device name (CON, NUL, COM1, …): it names a directory on the coordinator, on any OS.
+    /// </summary>
     public required string DocumentId { get; init; }
 
     /// <summary>The reducer of the document's mutations (the generated <c>YourMutations.Reducer.Instance</c>).</summary>

@@ -42,6 +42,10 @@ internal sealed class ReducerSandbox : IDisposable
     private readonly sqlite3_stmt _savepoint;
     private readonly sqlite3_stmt _rollbackToSavepoint;
     private readonly sqlite3_stmt _releaseSavepoint;
+    /// <summary>What the authorizer last refused on this thread, for the error of a read outside a reducer.</summary>
+    [ThreadStatic]
+    private static string? t_lastRefusal;
+
     private bool _engine;
     private bool _inReducer;
     private long _stepsLeft;
@@ -170,6 +174,17 @@ internal sealed class ReducerSandbox : IDisposable
         }
     }
 
+    /// <summary>
+    /// What the authorizer refused on this thread since the last call, or null: SQLite reports only "not
+    /// authorized", so the error gate adds what was refused (a read through <c>doc.Query</c> runs on the writer).
+    /// </summary>
+    public static string? TakeLastRefusal()
+    {
+        string? refused = t_lastRefusal;
+        t_lastRefusal = null;
+        return refused;
+    }
+
     public void Dispose()
     {
         _begin.Dispose();
@@ -251,6 +266,7 @@ internal sealed class ReducerSandbox : IDisposable
         }
 
         Record(SqlSyncErrorCode.MutationRefused, refused);
+        t_lastRefusal = refused;
         return SQLITE_DENY;
     }
 

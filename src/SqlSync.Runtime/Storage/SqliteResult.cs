@@ -33,6 +33,12 @@ internal static class SqliteResult
             detail = raw.sqlite3_errstr(rc).utf8_to_string();
         }
 
+        string? refused = ReducerSandbox.TakeLastRefusal();
+        if (primary == raw.SQLITE_AUTH && refused is not null)
+        {
+            detail = $"{detail}: {refused}";
+        }
+
         // A VFS callback that caught a managed exception returned an I/O error for it: that exception is the cause.
         Exception? recorded = Vfs.PageVfs.TakeCallbackError();
         Exception? cause = primary is raw.SQLITE_IOERR or raw.SQLITE_CANTOPEN or raw.SQLITE_FULL ? recorded : null;

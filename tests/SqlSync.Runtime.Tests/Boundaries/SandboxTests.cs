@@ -33,6 +33,28 @@ public sealed class SandboxTests
         { "PRAGMA query_only = 1", "query_only" },
     };
 
+    /// <summary>The read API runs on the writer connection: the same refusals, named in its error too.</summary>
+    [Theory]
+    [Trait("Category", "Boundaries")]
+    [MemberData(nameof(Refused))]
+    public void TheReadApiRefusesTheSameSqlByName(string sql, string named)
+    {
+        using var world = new BoundaryWorld();
+        using LocalDocument client = world.OpenClient(keepFailures: false);
+        SyncDriver.Download(client, world.Coordinator);
+
+        var error = Assert.Throws<SqlSyncException>(() => client.Query(sql));
+        Assert.Contains(error.SqliteResultCode, new int?[] { 1, 23 }); // SQLITE_ERROR for a function, else SQLITE_AUTH
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        if (error.SqliteResultCode == 23)
+        {
+            Assert.Contains("not authorized: ", error.Message, StringComparison.Ordinal); // SQLite's words, then why
+        }
+
+        client.Mutate(new Run(20, "SELECT 1"));
+        Assert.Equal(new[] { "20:before", "21:after" }, BoundaryWorld.Rows(client.Query));
+    }
+
     [Theory]
     [Trait("Category", "Boundaries")]
     [MemberData(nameof(Refused))]

@@ -171,7 +171,7 @@ public sealed partial class CoordinatorDocument
             {
                 if (offenders.TryGetValue((timeline, lsn), out string? offence))
                 {
-                    connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, offence });
+                    connection.ExecuteEngine(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, offence });
                     continue;
                 }
 
@@ -198,13 +198,13 @@ public sealed partial class CoordinatorDocument
                     return RolledBack(BatchOutcome.RunAgain);
                 }
 
-                connection.Execute(SystemTables.InsertRejectionSql,
+                connection.ExecuteEngine(SystemTables.InsertRejectionSql,
                     new object?[] { timeline.ToString(), (long)lsn.Value, RejectionOf(timeline, lsn, failure) });
             }
 
             foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch.OrderBy(p => p.Key.Value))
             {
-                connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { applied.Key.ToString(), (long)applied.Value.Value });
+                connection.ExecuteEngine(SystemTables.UpsertTimelineSql, new object?[] { applied.Key.ToString(), (long)applied.Value.Value });
             }
 
             // The pages the step would publish, counted exactly.
@@ -364,8 +364,8 @@ public sealed partial class CoordinatorDocument
             sandbox.Begin();
             try
             {
-                _database.Connection.Execute(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
-                _database.Connection.Execute(SystemTables.UpsertTimelineSql, new object?[] { timeline.ToString(), (long)lsn.Value });
+                _database.Connection.ExecuteEngine(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
+                _database.Connection.ExecuteEngine(SystemTables.UpsertTimelineSql, new object?[] { timeline.ToString(), (long)lsn.Value });
                 sandbox.Commit();
             }
             catch

@@ -246,7 +246,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.Query(sql, args);
+            return _database.Connection.QueryReadOnly(sql, args);
         }
     }
 

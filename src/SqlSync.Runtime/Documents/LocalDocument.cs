@@ -196,7 +196,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.Query(sql, args);
+            return _database.Connection.QueryReadOnly(sql, args);
         }
     }
 
@@ -206,7 +206,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.QueryScalar<T>(sql, args);
+            return _database.Connection.QueryScalarReadOnly<T>(sql, args);
         }
     }
 

@@ -41,6 +41,38 @@ internal sealed partial class DatabaseConnection
         return ConvertTo<T>(results.Scalar);
     }
 
+    /// <summary>
+    /// <see cref="Execute"/> for the engine's writes to its own tables (<c>__sqlsync_*</c>): prepared each time
+    /// and never cached, so a reducer that runs the same text can never reuse a statement the authorizer
+    /// passed for the engine (the sandbox refuses reducers' writes to those tables when it prepares them).
+    /// </summary>
+    public int ExecuteEngine(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Changes) { Uncached = true };
+        RunText(sql, args, ref results);
+        return results.Changes;
+    }
+
+    /// <summary>
+    /// <see cref="Query"/> for the documents' read API, which runs on the writer connection: a statement that
+    /// would write is refused before it runs (checked per statement, so no earlier statement wrote either).
+    /// Only mutations change a document; a write here would be published as if one had.
+    /// </summary>
+    public List<object?[]> QueryReadOnly(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Rows) { ReadOnly = true };
+        Run(sql, args, ref results);
+        return results.Rows ?? new List<object?[]>();
+    }
+
+    /// <summary><see cref="QueryScalar"/> for the read API: refuses a statement that would write, as <see cref="QueryReadOnly"/>.</summary>
+    public T? QueryScalarReadOnly<T>(string sql, ReadOnlySpan<object?> args)
+    {
+        var results = new Results(ResultKind.Scalar) { ReadOnly = true };
+        Run(sql, args, ref results);
+        return ConvertTo<T>(results.Scalar);
+    }
+
     private void Run(string sql, ReadOnlySpan<object?> args, ref Results results)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -111,7 +143,7 @@ internal sealed partial class DatabaseConnection
                 }
 
                 bool writes = raw.sqlite3_stmt_readonly(statement) == 0;
-                owned = number == 1 && isLast && _statements.Add(sql, statement, writes, parameters);
+                owned = number == 1 && isLast && !results.Uncached && _statements.Add(sql, statement, writes, parameters);
                 ReadOnlySpan<byte> text = number == 1 && isLast ? default : utf8.AsSpan(start, end - start);
                 RunStatement(statement, args[..parameters], isLast, writes, sql, text, ref results);
             }
@@ -140,6 +172,12 @@ internal sealed partial class DatabaseConnection
     {
         // Stepped and reset on the raw handle (SqliteVfsInterop: no SafeHandle round trip per call); the
         // caller keeps the statement alive until this returns.
+        if (writes && results.ReadOnly)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                $"{Scope}The read API does not write: change the document through a mutation (in: {SqliteResult.Abbreviate(statementText.IsEmpty ? sql : Encoding.UTF8.GetString(statementText))}).");
+        }
+
         IntPtr handle = statement.DangerousGetHandle();
         try
         {
@@ -238,5 +276,11 @@ internal sealed partial class DatabaseConnection
         public List<object?[]>? Rows { get; set; }
 
         public object? Scalar { get; set; }
+
+        /// <summary>The read API: a statement that would write is refused before it runs.</summary>
+        public bool ReadOnly { get; init; }
+
+        /// <summary>The engine's writes to its own tables: never taken from or put into the cache.</summary>
+        public bool Uncached { get; init; }
     }
 }

@@ -13,6 +13,23 @@ namespace SqlSync.Storage;
 internal sealed class ReducerSandbox : IDisposable
 {
     private const int SQLITE_DENY = 1;
+    private const int SQLITE_CREATE_INDEX = 1;
+    private const int SQLITE_CREATE_TABLE = 2;
+    private const int SQLITE_CREATE_TEMP_INDEX = 3;
+    private const int SQLITE_CREATE_TEMP_TABLE = 4;
+    private const int SQLITE_CREATE_TEMP_TRIGGER = 5;
+    private const int SQLITE_CREATE_TEMP_VIEW = 6;
+    private const int SQLITE_CREATE_TRIGGER = 7;
+    private const int SQLITE_DELETE = 9;
+    private const int SQLITE_DROP_INDEX = 10;
+    private const int SQLITE_DROP_TABLE = 11;
+    private const int SQLITE_DROP_TRIGGER = 16;
+    private const int SQLITE_INSERT = 18;
+    private const int SQLITE_UPDATE = 23;
+    private const int SQLITE_ALTER_TABLE = 26;
+
+    /// <summary>The prefix of the engine's own tables (<c>__sqlsync_timelines</c>, <c>__sqlsync_rejections</c>).</summary>
+    private const string EngineTablePrefix = "__sqlsync_";
     private const int SQLITE_PRAGMA = 19;
     private const int SQLITE_TRANSACTION = 22;
     private const int SQLITE_ATTACH = 24;
@@ -248,6 +265,13 @@ internal sealed class ReducerSandbox : IDisposable
             return raw.SQLITE_OK;
         }
 
+        if (_inReducer && ReducerOnlyRefusal(action, first, second) is string reducerRefusal)
+        {
+            Record(SqlSyncErrorCode.MutationRefused, reducerRefusal);
+            t_lastRefusal = reducerRefusal;
+            return SQLITE_DENY;
+        }
+
         string? refused = action switch
         {
             SQLITE_TRANSACTION => $"{first.utf8_to_string()}: a reducer may not control the transaction (the engine commits or rolls back each mutation)",
@@ -268,6 +292,32 @@ internal sealed class ReducerSandbox : IDisposable
         Record(SqlSyncErrorCode.MutationRefused, refused);
         t_lastRefusal = refused;
         return SQLITE_DENY;
+    }
+
+    /// <summary>
+    /// What only a reducer is refused (the engine writes its own tables between reducers): touching the
+    /// engine's tables (<c>__sqlsync_*</c>: a mutation that rewrote applied LSNs would stall other timelines,
+    /// and a trigger on them would run in the engine's statements, outside every budget), and TEMP objects,
+    /// which outlive the mutation on the connection, are not replicated, and would make the next mutation's
+    /// result depend on the connection's history.
+    /// </summary>
+    private static string? ReducerOnlyRefusal(int action, utf8z first, utf8z second)
+    {
+        switch (action)
+        {
+            case SQLITE_CREATE_TEMP_INDEX or SQLITE_CREATE_TEMP_TABLE or SQLITE_CREATE_TEMP_TRIGGER or SQLITE_CREATE_TEMP_VIEW:
+                return $"CREATE TEMP {first.utf8_to_string()}: temporary objects outlive the mutation on the connection and are not replicated";
+        }
+
+        string? table = action switch
+        {
+            SQLITE_INSERT or SQLITE_DELETE or SQLITE_UPDATE or SQLITE_CREATE_TABLE or SQLITE_DROP_TABLE => first.utf8_to_string(),
+            SQLITE_CREATE_INDEX or SQLITE_DROP_INDEX or SQLITE_CREATE_TRIGGER or SQLITE_DROP_TRIGGER or SQLITE_ALTER_TABLE => second.utf8_to_string(),
+            _ => null,
+        };
+        return table is not null && table.StartsWith(EngineTablePrefix, StringComparison.OrdinalIgnoreCase)
+            ? $"{table}: the engine's tables are written by the engine only (read them, never change them or hang triggers and indexes on them)"
+            : null;
     }
 
     private static string SavepointVerb(string operation) => operation switch

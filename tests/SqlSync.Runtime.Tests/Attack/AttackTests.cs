@@ -99,7 +99,9 @@ public sealed class AttackTests
         world.RestartCoordinator();
         world.B.Mutate(new Run(200, "SELECT 1"));
         world.SyncAll();
-        Assert.Contains("200:before", BoundaryWorld.Rows(world.Coordinator.Query));
+        var rows = BoundaryWorld.Rows(world.Coordinator.Query);
+        Assert.True(rows.Contains("200:before"),
+            $"B's mutation after the restart was dropped: coordinator rows {string.Join(",", rows)}; B pending {world.B.PendingMutationCount}; B rows {string.Join(",", BoundaryWorld.Rows(world.B.Query))}");
     }
 
     /// <summary>A TEMP trigger outlives its mutation on the connection: the same mutation does different things before and after a restart.</summary>

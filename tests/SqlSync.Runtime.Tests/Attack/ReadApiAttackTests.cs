@@ -33,3 +33,19 @@ public sealed class ReadApiAttackTests
         Assert.True(error is not null, "a query 20x over the mutation budget ran on the coordinator's writer connection, holding its lock");
     }
 }
+
+public sealed class ReadApiMessageTests
+{
+    /// <summary>The issue asks refusals to name what was refused; the read API gets a bare SQLITE_AUTH.</summary>
+    [Theory]
+    [Trait("Category", "Attack")]
+    [InlineData("PRAGMA writable_schema = ON", "writable_schema")]
+    [InlineData("ATTACH DATABASE ':memory:' AS other", "ATTACH")]
+    [InlineData("BEGIN", "BEGIN")]
+    public void AReadApiRefusalNamesWhatWasRefused(string sql, string named)
+    {
+        using var world = new BoundaryWorld();
+        var error = Assert.ThrowsAny<SqlSyncException>(() => world.Coordinator.Query(sql));
+        Assert.Contains(named, error.Message.Replace("(in: " + sql + ")", "", StringComparison.Ordinal).Replace("in: " + sql, "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Data.Sqlite;
+using SqlSync.Documents;
+using SqlSync.Runtime.Tests.Boundaries;
+using SqlSync.Runtime.Tests.Support;
+using Xunit;
+using static SqlSync.Runtime.Tests.Boundaries.SqlMutations;
+
+namespace SqlSync.Runtime.Tests.Attack;
+
+public sealed class EngineTableAttackTests
+{
+    private static void Bounded(Action action, int seconds = 30)
+    {
+        var task = Task.Run(action);
+        Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s (hang)");
+        task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// A reducer plants a trigger that makes the engine's own bookkeeping write fail: every later step of
+    /// the coordinator must still go on (the planting mutation should be refused, or the trigger not fire).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Attack")]
+    public void ATriggerThatFailsTheEnginesUpsertDoesNotWedgeTheCoordinator()
+    {
+        using var world = new BoundaryWorld();
+        world.A.Mutate(new Run(1,
+            "CREATE TRIGGER bomb_u BEFORE UPDATE ON __sqlsync_timelines BEGIN SELECT RAISE(ABORT, 'boom'); END;" +
+            "CREATE TRIGGER bomb_i BEFORE INSERT ON __sqlsync_timelines BEGIN SELECT RAISE(ABORT, 'boom'); END"));
+        Exception? first = Record.Exception(() => Bounded(() => world.SyncAll()));
+        world.B.Mutate(new Run(10, "SELECT 1"));
+        Exception? second = Record.Exception(() => Bounded(() => world.SyncAll()));
+        Exception? third = null;
+        if (second is not null)
+        {
+            world.RestartCoordinator();
+            third = Record.Exception(() => Bounded(() => world.SyncAll()));
+        }
+
+        var rows = BoundaryWorld.Rows(world.Coordinator.Query);
+        Assert.True(second is null && rows.Contains("10:before"),
+            $"first sync: {first?.Message}\nsecond sync: {second?.Message}\nafter restart: {third?.Message}\nrows: {string.Join(",", rows)}");
+    }
+
+    /// <summary>A reader holding a read transaction on the coordinator must not freeze its steps.</summary>
+    [Fact]
+    [Trait("Category", "Attack")]
+    public void AReaderHoldingATransactionDoesNotFreezeTheCoordinator()
+    {
+        using var world = new BoundaryWorld();
+        using var reader = new SqliteConnection(world.Coordinator.ReadOnlyConnectionString);
+        reader.Open();
+        using var transaction = reader.BeginTransaction();
+        using (var command = reader.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT count(*) FROM t";
+            command.ExecuteScalar();
+        }
+
+        world.A.Mutate(new Run(1, "SELECT 1"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Exception? error = null;
+        Bounded(() => error = Record.Exception(() => world.SyncAll()), 45);
+        Assert.True(error is null && watch.Elapsed < TimeSpan.FromSeconds(5), $"after {watch.Elapsed.TotalSeconds:F1} s: {error?.Message}");
+    }
+}

@@ -239,7 +239,8 @@ public sealed partial class CoordinatorDocument : IDisposable
 
     /// <summary>
     /// Runs a read query against the coordinator's state: every statement of <paramref name="sql"/>,
-    /// returning the rows of the last one with result columns (docs/determinism.md).
+    /// returning the rows of the last one with result columns (docs/determinism.md). A statement that would
+    /// write is refused before it runs: whatever it wrote would be published as if a mutation had.
     /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {

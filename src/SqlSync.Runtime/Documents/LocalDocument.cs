@@ -190,6 +190,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// <summary>
     /// Runs a read query against the current state (local changes included): every statement of
     /// <paramref name="sql"/>, returning the rows of the last one with result columns (docs/determinism.md).
+    /// A statement that would write is refused before it runs: only mutations change a document.
     /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {

@@ -21,7 +21,7 @@ public sealed class EngineTableAttackTests
     /// the coordinator must still go on (the planting mutation should be refused, or the trigger not fire).
     /// </summary>
     [Fact]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     public void ATriggerThatFailsTheEnginesUpsertDoesNotWedgeTheCoordinator()
     {
         using var world = new BoundaryWorld();
@@ -41,28 +41,5 @@ public sealed class EngineTableAttackTests
         var rows = BoundaryWorld.Rows(world.Coordinator.Query);
         Assert.True(second is null && rows.Contains("10:before"),
             $"first sync: {first?.Message}\nsecond sync: {second?.Message}\nafter restart: {third?.Message}\nrows: {string.Join(",", rows)}");
-    }
-
-    /// <summary>A reader holding a read transaction on the coordinator must not freeze its steps.</summary>
-    [Fact]
-    [Trait("Category", "Attack")]
-    public void AReaderHoldingATransactionDoesNotFreezeTheCoordinator()
-    {
-        using var world = new BoundaryWorld();
-        using var reader = new SqliteConnection(world.Coordinator.ReadOnlyConnectionString);
-        reader.Open();
-        using var transaction = reader.BeginTransaction();
-        using (var command = reader.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = "SELECT count(*) FROM t";
-            command.ExecuteScalar();
-        }
-
-        world.A.Mutate(new Run(1, "SELECT 1"));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        Exception? error = null;
-        Bounded(() => error = Record.Exception(() => world.SyncAll()), 45);
-        Assert.True(error is null && watch.Elapsed < TimeSpan.FromSeconds(5), $"after {watch.Elapsed.TotalSeconds:F1} s: {error?.Message}");
     }
 }

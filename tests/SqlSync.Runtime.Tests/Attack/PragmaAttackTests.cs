@@ -7,7 +7,7 @@ namespace SqlSync.Runtime.Tests.Attack;
 public sealed class PragmaAttackTests
 {
     [Theory]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     [InlineData("SELECT * FROM pragma_user_version(7)")]
     [InlineData("SELECT * FROM pragma_foreign_keys(1)")]
     [InlineData("SELECT * FROM pragma_recursive_triggers(1)")]

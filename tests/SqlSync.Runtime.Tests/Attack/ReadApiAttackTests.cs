@@ -9,7 +9,7 @@ public sealed class ReadApiAttackTests
 {
     /// <summary>A read whose later statement fails: the earlier write stays although the call threw.</summary>
     [Fact]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     public void AFailingReadLeavesNoWriteBehind()
     {
         using var world = new BoundaryWorld();
@@ -18,27 +18,13 @@ public sealed class ReadApiAttackTests
         world.SyncAll();
         Assert.DoesNotContain("88:half", BoundaryWorld.Rows(world.B.Query));
     }
-
-    /// <summary>The read API runs on the writer connection, under the document lock, with no step budget.</summary>
-    [Fact]
-    [Trait("Category", "Attack")]
-    public void TheReadApiIsHeldToAStepBudget()
-    {
-        using var world = new BoundaryWorld(new MutationLimits { MaxVmStepsPerMutation = 100_000 });
-        const string heavy = "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT x FROM c)";
-        using LocalDocument strict = world.OpenClient(keepFailures: false);
-        SqlSync.Runtime.Tests.Support.SyncDriver.Download(strict, world.Coordinator);
-        Assert.ThrowsAny<SqlSyncException>(() => strict.Mutate(new Run(1, "CREATE TABLE IF NOT EXISTS h(n); INSERT INTO h " + heavy)));
-        Exception? error = Record.Exception(() => world.Coordinator.Query(heavy));
-        Assert.True(error is not null, "a query 20x over the mutation budget ran on the coordinator's writer connection, holding its lock");
-    }
 }
 
 public sealed class ReadApiMessageTests
 {
     /// <summary>The issue asks refusals to name what was refused; the read API gets a bare SQLITE_AUTH.</summary>
     [Theory]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     [InlineData("PRAGMA writable_schema = ON", "writable_schema")]
     [InlineData("ATTACH DATABASE ':memory:' AS other", "ATTACH")]
     [InlineData("BEGIN", "BEGIN")]

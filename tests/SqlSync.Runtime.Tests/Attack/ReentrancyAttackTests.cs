@@ -24,7 +24,7 @@ public sealed class ReentrancyAttackTests
 
     /// <summary>Many tiny statements, each under the progress handler's interval, from one reducer.</summary>
     [Fact]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     public void TheStepBudgetCountsManyTinyStatements()
     {
         using LocalDocument document = Open(new MutationLimits { MaxVmStepsPerMutation = 20_000 });
@@ -46,7 +46,7 @@ public sealed class ReentrancyAttackTests
 
     /// <summary>A reducer that calls Mutate on its own document and swallows the error, then carries on.</summary>
     [Fact]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     public void ANestedMutateSwallowedLeavesTheOuterMutationWhole()
     {
         using LocalDocument document = Open();
@@ -76,7 +76,7 @@ public sealed class ReentrancyAttackTests
 
     /// <summary>A reducer that disposes its own document.</summary>
     [Fact]
-    [Trait("Category", "Attack")]
+    [Trait("Category", "Boundaries")]
     public void AReducerDisposingItsDocumentGetsAClearError()
     {
 #pragma warning disable CA2000 // the reducer disposes it
@@ -92,28 +92,5 @@ public sealed class ReentrancyAttackTests
         Exception? outer = null;
         Bounded(() => outer = Record.Exception(() => document.Mutate(ScriptReducer.ProbeRecord())));
         Assert.True(outer is SqlSyncException or ObjectDisposedException or InvalidOperationException, $"got {outer?.GetType().Name}: {outer?.Message}");
-    }
-
-    /// <summary>A reader that keeps a read transaction open must not freeze the writer.</summary>
-    [Fact]
-    [Trait("Category", "Attack")]
-    public void AReaderHoldingATransactionDoesNotFreezeMutations()
-    {
-        using LocalDocument document = Open();
-        document.Mutate(ScriptReducer.RunScript("CREATE TABLE t(id INTEGER PRIMARY KEY, v)"));
-        using var reader = new SqliteConnection(document.ReadOnlyConnectionString);
-        reader.Open();
-        using var transaction = reader.BeginTransaction();
-        using (var command = reader.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = "SELECT count(*) FROM t";
-            command.ExecuteScalar();
-        }
-
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        Exception? error = null;
-        Bounded(() => error = Record.Exception(() => document.Mutate(ScriptReducer.RunScript("INSERT INTO t VALUES(1, 'x')"))), 45);
-        Assert.True(error is null && watch.Elapsed < TimeSpan.FromSeconds(5), $"after {watch.Elapsed.TotalSeconds:F1} s: {error?.Message}");
     }
 }

@@ -96,7 +96,8 @@ def main():
         for n, (kind, sql) in enumerate(records(text)):
             if limit is not None and n >= limit:
                 break
-            if sql.lstrip().split(None, 1)[0].upper().rstrip(";") in FORBIDDEN:
+            words = sql.upper().split()
+            if words[0].rstrip(";") in FORBIDDEN or words[:2] in (["CREATE", "TEMP"], ["CREATE", "TEMPORARY"]):
                 continue
             start = time.perf_counter()
             try:

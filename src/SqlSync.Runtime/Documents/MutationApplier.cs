@@ -17,7 +17,6 @@ internal sealed class MutationApplier
     private readonly IMutationReducer _reducer;
     private readonly MutationLimits _limits;
     private readonly MutationContext _context;
-    private bool _applying;
 
     public MutationApplier(DatabaseConnection connection, ReducerSandbox sandbox, IMutationReducer reducer, MutationLimits limits)
     {
@@ -59,7 +58,6 @@ internal sealed class MutationApplier
 
         _context.Begin(timeline, lsn, entry.TimestampUnixMilliseconds);
         PageVfs.SetMutationTime(entry.TimestampUnixMilliseconds);
-        _applying = true;
         _connection.InReducer = true;
         Exception? failure = null;
         string? violation;
@@ -75,7 +73,6 @@ internal sealed class MutationApplier
         finally
         {
             violation = _sandbox.Exit(flush: exactPages && failure is null);
-            _applying = false;
             _connection.InReducer = false;
             PageVfs.ClearMutationTime();
         }
@@ -138,5 +135,5 @@ internal sealed class MutationApplier
     }
 
     private ulong NextRandom() =>
-        _applying ? _context.Random.NextUInt64() : unchecked((ulong)System.Random.Shared.NextInt64());
+        _connection.InReducer ? _context.Random.NextUInt64() : unchecked((ulong)System.Random.Shared.NextInt64());
 }

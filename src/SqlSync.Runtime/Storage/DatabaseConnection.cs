@@ -69,8 +69,8 @@ internal sealed partial class DatabaseConnection : IDisposable
     public bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
 
     /// <summary>
-    /// True while a reducer runs: its errors are wrapped by one that names the document and the mutation,
-    /// so the connection's own messages leave the document out then.
+    /// True while a reducer runs: random() then draws from the mutation's deterministic source, and errors
+    /// leave the document out (the wrapping error names the document and the mutation).
     /// </summary>
     public bool InReducer { get; set; }
 

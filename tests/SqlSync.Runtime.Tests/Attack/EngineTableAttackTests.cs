@@ -4,18 +4,12 @@ using SqlSync.Runtime.Tests.Boundaries;
 using SqlSync.Runtime.Tests.Support;
 using Xunit;
 using static SqlSync.Runtime.Tests.Boundaries.SqlMutations;
+using static SqlSync.Runtime.Tests.Attack.Hang;
 
 namespace SqlSync.Runtime.Tests.Attack;
 
 public sealed class EngineTableAttackTests
 {
-    private static void Bounded(Action action, int seconds = 30)
-    {
-        var task = Task.Run(action);
-        Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s (hang)");
-        task.GetAwaiter().GetResult();
-    }
-
     /// <summary>
     /// A reducer plants a trigger that makes the engine's own bookkeeping write fail: every later step of
     /// the coordinator must still go on (the planting mutation should be refused, or the trigger not fire).

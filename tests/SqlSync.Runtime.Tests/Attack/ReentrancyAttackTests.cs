@@ -3,6 +3,7 @@ using SqlSync.Documents;
 using SqlSync.Mutations;
 using SqlSync.Runtime.Tests.Boundaries;
 using Xunit;
+using static SqlSync.Runtime.Tests.Attack.Hang;
 
 namespace SqlSync.Runtime.Tests.Attack;
 
@@ -14,13 +15,6 @@ public sealed class ReentrancyAttackTests
     {
         DocumentId = "attack-reentrancy", Reducer = _reducer, FsyncOnAppend = false, Limits = limits ?? MutationLimits.Default,
     });
-
-    private static void Bounded(Action action, int seconds = 30)
-    {
-        var task = Task.Run(action);
-        Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s (hang)");
-        task.GetAwaiter().GetResult();
-    }
 
     /// <summary>Many tiny statements, each under the progress handler's interval, from one reducer.</summary>
     [Fact]

@@ -94,6 +94,15 @@ internal sealed class BoundaryWorld : IDisposable
     public List<string> Rejections() =>
         Coordinator.Query("SELECT error FROM __sqlsync_rejections ORDER BY timeline_id, lsn").Select(r => (string)r[0]!).ToList();
 
+    /// <summary>A restarted coordinator neither runs the rejected mutation again nor rejects it twice; replicas still converge.</summary>
+    public void AssertTheRejectionStaysOneAfterARestart()
+    {
+        RestartCoordinator();
+        SyncAll();
+        Assert.Single(Rejections());
+        AssertConverged();
+    }
+
     public void Dispose()
     {
         A.Dispose();

@@ -35,7 +35,10 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         var host = context.RequestServices.GetRequiredService<CoordinatorHost>();
         ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("SqlSync.Server.Connection");
         SqlSyncServerOptions options = host.Options;
-        var identity = new LinkIdentity(options.GetPrincipal(context), documentId => options.Authorize(context, documentId));
+        string? principal = options.GetPrincipal(context);
+        Func<string, DocumentAccess> authorize = options.Authorize is { } hook ? documentId => hook(context, documentId) : static _ => DocumentAccess.ReadWrite;
+        PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress));
+        var identity = new LinkIdentity(principal, authorize, quota);
         ServerLink link = host.Server.CreateLink(identity);
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");

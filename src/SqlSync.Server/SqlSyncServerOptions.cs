@@ -15,9 +15,18 @@ public sealed class SqlSyncServerOptions
 
     /// <summary>
     /// Decides what a connection may do with a document: called when the client opens it, with the
-    /// connection's request (headers, user). Defaults to read-write for everyone.
+    /// connection's request (headers, user). Null (the default) lets every client read and write every document:
+    /// the server then logs a warning at start and, outside the Development environment, refuses to start unless
+    /// <see cref="AllowAnonymous"/> is set.
     /// </summary>
-    public Func<HttpContext, string, DocumentAccess> Authorize { get; set; } = static (_, _) => DocumentAccess.ReadWrite;
+    public Func<HttpContext, string, DocumentAccess>? Authorize { get; set; }
+
+    /// <summary>
+    /// Serve without an <see cref="Authorize"/> hook outside the Development environment: every client may read and
+    /// write every document (set it for a public demo, or when the endpoint is protected otherwise, e.g. with
+    /// <c>.RequireAuthorization()</c>). Timelines stay protected by their secrets either way. Default false.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 
     /// <summary>
     /// The stable name of the connection's user or device; a timeline opened by one principal cannot be
@@ -25,6 +34,25 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public Func<HttpContext, string?> GetPrincipal { get; set; } =
         static context => context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
+
+    /// <summary>
+    /// Documents one principal may create (open while they do not exist) per hour; null: no limit. Default 1,000.
+    /// Anonymous links count as one principal per remote address (IPv6: per /64). Over it the open is refused with
+    /// <see cref="ProtocolErrorCode.QuotaExceeded"/>.
+    /// </summary>
+    public int? MaxDocumentsCreatedPerHour { get; set; } = 1_000;
+
+    /// <summary>
+    /// Timelines one principal may claim (owner records the server writes) per hour; null: no limit. Default 1,000.
+    /// Over it the open is refused with <see cref="ProtocolErrorCode.QuotaExceeded"/>.
+    /// </summary>
+    public int? MaxTimelinesClaimedPerHour { get; set; } = 1_000;
+
+    /// <summary>
+    /// Timeline bytes one principal may upload per minute, over all its connections; null: no limit. Default 256 MiB.
+    /// Over it the connection is closed with <see cref="ProtocolErrorCode.QuotaExceeded"/> (the client retries later).
+    /// </summary>
+    public long? MaxUploadBytesPerMinute { get; set; } = 256L << 20;
 
     /// <summary>Frame and message limits.</summary>
     public ReplicationOptions Replication { get; set; } = new();
@@ -47,6 +75,9 @@ public sealed class SqlSyncServerOptions
 
     /// <summary>Fsync every journal append (default).</summary>
     public bool FsyncOnAppend { get; set; } = true;
+
+    /// <summary>The per-principal quotas as the engine takes them.</summary>
+    internal QuotaLimits QuotaLimits => new(MaxDocumentsCreatedPerHour, MaxTimelinesClaimedPerHour, MaxUploadBytesPerMinute);
 
     /// <summary>Uses one reducer for every document.</summary>
     public SqlSyncServerOptions UseReducer(IMutationReducer reducer)

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SqlSync.Replication;
 
 namespace SqlSync.Server;
 
@@ -19,6 +21,8 @@ public static class SqlSyncServiceCollectionExtensions
         services.Configure(configure);
         services.AddMetrics();
         services.TryAddSingleton<CoordinatorHost>();
+        services.TryAddSingleton(provider => new QuotaLedger(provider.GetRequiredService<IOptions<SqlSyncServerOptions>>().Value.QuotaLimits));
+        services.AddHostedService<AnonymousAccessCheck>(); // before the host: a refused start opens nothing
         services.AddHostedService(provider => provider.GetRequiredService<CoordinatorHost>());
         return services;
     }

@@ -21,7 +21,6 @@ public sealed partial class CoordinatorDocument : IDisposable
     private readonly Dictionary<TimelineId, IJournal> _received = new();
     private readonly Dictionary<TimelineId, Lsn> _applied = new();
     private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _queue = new();
-    private readonly Dictionary<TimelineId, string> _owners = new();
 
     /// <summary>Per timeline, the last received entry appended but not yet made durable.</summary>
     private readonly Dictionary<TimelineId, Lsn> _unsynced = new();
@@ -248,47 +247,6 @@ public sealed partial class CoordinatorDocument : IDisposable
         {
             ThrowIfDisposed();
             return _database.Connection.QueryReadOnly(sql, args);
-        }
-    }
-
-    /// <summary>
-    /// Binds <paramref name="timeline"/> to <paramref name="principal"/> the first time it is claimed and
-    /// tells whether <paramref name="principal"/> owns it; a null principal (anonymous) may use only timelines
-    /// nobody owns. With file journals the binding is persisted (<c>owners/TIMELINE</c>), so it survives
-    /// restarts. Server-side only: owners never enter the replicated storage.
-    /// </summary>
-    public bool TryClaimTimeline(TimelineId timeline, string? principal)
-    {
-        lock (_sync)
-        {
-            ThrowIfDisposed();
-            string? path = _journals.Directory is null ? null : Path.Combine(_journals.Directory, "owners", timeline.ToString());
-            if (!_owners.TryGetValue(timeline, out string? owner) && path is not null && File.Exists(path))
-            {
-                owner = File.ReadAllText(path);
-                _owners[timeline] = owner;
-            }
-
-            if (owner is not null || principal is null)
-            {
-                return owner == principal;
-            }
-
-            if (path is not null)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                string temporary = path + ".tmp";
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-                {
-                    stream.Write(System.Text.Encoding.UTF8.GetBytes(principal));
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temporary, path, overwrite: true);
-            }
-
-            _owners[timeline] = principal;
-            return true;
         }
     }
 

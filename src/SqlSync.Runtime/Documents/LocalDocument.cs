@@ -30,11 +30,12 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     private Lsn? _appliedByCoordinator;
     private bool _disposed;
 
-    private LocalDocument(LocalDocumentOptions options, TimelineId timeline, IJournal timelineJournal, DocumentDatabase database)
+    private LocalDocument(LocalDocumentOptions options, (TimelineId Id, TimelineSecret Secret) timeline, IJournal timelineJournal, DocumentDatabase database)
     {
         _sync = database.DocumentLock; // the writer hands its lock over to readers under this lock
         _options = options;
-        TimelineId = timeline;
+        TimelineId = timeline.Id;
+        TimelineSecret = timeline.Secret;
         _timeline = timelineJournal;
         _database = database;
         _events = new EventQueue<object>(Deliver);
@@ -58,6 +59,12 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
 
     /// <summary>This client's timeline: the id the coordinator knows its mutations by.</summary>
     public TimelineId TimelineId { get; }
+
+    /// <summary>
+    /// The proof that this client owns <see cref="TimelineId"/>, sent when the document is opened on a server; kept in
+    /// <c>timeline.secret</c> beside <c>timeline.id</c>, never in the replicated database.
+    /// </summary>
+    internal TimelineSecret TimelineSecret { get; }
 
     /// <summary>The timeline entries not yet known to be applied by the coordinator.</summary>
     public LsnRange TimelineRange
@@ -125,7 +132,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
-        TimelineId timeline = LoadOrCreateTimelineId(options.Directory);
+        (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
         IJournal timelineJournal = journals.Open("timeline");
         DocumentDatabase? database = null;
         try
@@ -377,11 +384,36 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
     }
 
-    private static TimelineId LoadOrCreateTimelineId(string? directory)
+    /// <summary>
+    /// The timeline id and its secret: read from <c>timeline.id</c> and <c>timeline.secret</c>, or created. A directory
+    /// of the previous version (an id, no secret) gets a new secret: the server binds it at the next open
+    /// (docs/decisions/0011-timeline-secrets-and-quotas.md). The secret is created first, so that an id on disk always
+    /// has its secret beside it.
+    /// </summary>
+    private static (TimelineId, TimelineSecret) LoadOrCreateTimeline(string? directory)
     {
         if (directory is null)
         {
-            return TimelineId.New();
+            return (TimelineId.New(), TimelineSecret.New());
+        }
+
+        string secretPath = Path.Combine(directory, "timeline.secret");
+        TimelineSecret secret;
+        if (File.Exists(secretPath))
+        {
+            try
+            {
+                secret = TimelineSecret.ParseHex(File.ReadAllText(secretPath).Trim());
+            }
+            catch (Exception ex) when (ex is FormatException or SqlSyncException)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.JournalCorrupt, $"The timeline secret file '{secretPath}' is damaged.", ex);
+            }
+        }
+        else
+        {
+            secret = TimelineSecret.New();
+            WriteDurably(secretPath, secret.ToHex(), ownerOnly: true);
         }
 
         string path = Path.Combine(directory, "timeline.id");
@@ -390,7 +422,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             string text = File.ReadAllText(path).Trim();
             try
             {
-                return TimelineId.Parse(text);
+                return (TimelineId.Parse(text), secret);
             }
             catch (FormatException ex)
             {
@@ -399,14 +431,26 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
 
         TimelineId created = TimelineId.New();
+        WriteDurably(path, created.ToString(), ownerOnly: false);
+        return (created, secret);
+    }
+
+    /// <summary>Writes a small file through a temporary one, fsync'd, renamed; <paramref name="ownerOnly"/> files are readable by their owner alone where the OS allows.</summary>
+    private static void WriteDurably(string path, string text, bool ownerOnly)
+    {
         string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (ownerOnly && !OperatingSystem.IsWindows())
         {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(created.ToString()));
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(text));
             stream.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);
-        return created;
     }
 }

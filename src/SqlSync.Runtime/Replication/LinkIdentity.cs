@@ -2,13 +2,14 @@ namespace SqlSync.Replication;
 
 /// <summary>
 /// Who is on the other end of a server link, as the host's authentication established it, and what it may
-/// open. <see cref="Principal"/> binds timelines: once a principal opened a document with a timeline, no
-/// other principal may use that timeline. Anonymous links (null principal) bind nothing.
+/// open. A timeline is bound to the principal and the secret of the first read-write link that opens a document
+/// with it; read-only links bind nothing (docs/decisions/0011-timeline-secrets-and-quotas.md).
 /// </summary>
-/// <param name="Principal">A stable name of the authenticated user or device, or null.</param>
+/// <param name="Principal">A stable name of the authenticated user or device, or null (anonymous).</param>
 /// <param name="Authorize">Decides the access to each document this link opens.</param>
-public sealed record LinkIdentity(string? Principal, Func<string, DocumentAccess> Authorize)
+/// <param name="Quota">The principal's quota account, shared by its links; null: no limits.</param>
+public sealed record LinkIdentity(string? Principal, Func<string, DocumentAccess> Authorize, PrincipalQuota? Quota = null)
 {
-    /// <summary>An anonymous link that may read and write every document.</summary>
+    /// <summary>An anonymous link that may read and write every document, without quotas.</summary>
     public static LinkIdentity Anonymous { get; } = new(null, _ => DocumentAccess.ReadWrite);
 }

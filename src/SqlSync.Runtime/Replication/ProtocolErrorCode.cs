@@ -28,4 +28,9 @@ public enum ProtocolErrorCode : ushort
     /// stuck). The link stays open; the document's storage waits until the step ends or the server restarts.
     /// </summary>
     DocumentStuck = 11,
+    /// <summary>
+    /// The link's principal went over one of the server's per-principal quotas (documents created or timelines
+    /// claimed per hour, upload bytes per minute); the message names which. Retry later.
+    /// </summary>
+    QuotaExceeded = 12,
 }

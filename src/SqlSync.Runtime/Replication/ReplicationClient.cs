@@ -254,7 +254,7 @@ public sealed class ReplicationClient
             if (!link.OpenSent)
             {
                 link.OpenSent = true;
-                messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange));
+                messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange, link.Document.TimelineSecret));
             }
             else
             {

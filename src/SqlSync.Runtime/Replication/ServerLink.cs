@@ -67,8 +67,10 @@ public sealed class ServerLink
                 case OpenDocumentMessage open:
                     return Open(open);
                 case TimelineEntriesMessage entries:
+                    ChargeUpload(entries.DocumentId, entries.Entries.ByteCount);
                     return ReceiveTimeline(entries.DocumentId, entries.Entries);
                 case TimelineEntryPartMessage part:
+                    ChargeUpload(part.DocumentId, part.Bytes.Length);
                     return ReceiveTimelinePart(part);
                 case StorageAckMessage ack:
                     return StorageAck(ack);
@@ -136,18 +138,23 @@ public sealed class ServerLink
             throw Error(ProtocolErrorCode.AccessDenied, "access to the document is denied", open.DocumentId);
         }
 
-        if (!open.StorageRange.Next.Equals(Lsn.Zero) && !_server.Documents.Exists(open.DocumentId))
+        bool exists = _server.Documents.Exists(open.DocumentId);
+        if (!open.StorageRange.Next.Equals(Lsn.Zero) && !exists)
         {
             // A client cannot hold storage of a document that does not exist: refuse before creating it.
             throw Error(ProtocolErrorCode.LsnOutOfRange,
                 $"the client holds storage {open.StorageRange} of a document the server does not have", open.DocumentId);
         }
 
-        CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
-        if (!document.TryClaimTimeline(open.Timeline, _identity.Principal))
+        PrincipalQuota? quota = _identity.Quota;
+        if (!exists && quota is not null && !quota.TryCreateDocument())
         {
-            throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {open.Timeline} belongs to another principal", open.DocumentId);
+            throw Error(ProtocolErrorCode.QuotaExceeded,
+                $"this principal created its quota of {quota.Limits.DocumentsCreatedPerHour} documents this hour; retry later", open.DocumentId);
         }
+
+        CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
+        CheckOwnership(document, open, access);
         if (open.StorageRange.Next > document.StorageRange.Next)
         {
             throw Error(ProtocolErrorCode.LsnOutOfRange,
@@ -159,6 +166,37 @@ public sealed class ServerLink
         var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
         AddStorage(link, replies);
         return replies;
+    }
+
+    /// <summary>
+    /// The link proves it owns the timeline it opened with (its principal and its secret). Only read-write links claim:
+    /// a read-only link cannot upload, so it writes no owner record and cannot lock a writer out of its timeline.
+    /// </summary>
+    private void CheckOwnership(CoordinatorDocument document, OpenDocumentMessage open, DocumentAccess access)
+    {
+        PrincipalQuota? quota = _identity.Quota;
+        Func<bool>? mayCreate = access != DocumentAccess.ReadWrite ? null : quota is null ? static () => true : quota.TryClaimTimeline;
+        switch (document.ClaimTimeline(open.Timeline, _identity.Principal, open.Secret, mayCreate))
+        {
+            case TimelineClaim.OtherPrincipal:
+                throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {open.Timeline} belongs to another principal", open.DocumentId);
+            case TimelineClaim.WrongSecret:
+                throw Error(ProtocolErrorCode.TimelineForgery,
+                    $"timeline {open.Timeline} is bound to another secret: only the client that created it may use it", open.DocumentId);
+            case TimelineClaim.Unclaimed when access == DocumentAccess.ReadWrite:
+                throw Error(ProtocolErrorCode.QuotaExceeded,
+                    $"this principal claimed its quota of {quota?.Limits.TimelinesClaimedPerHour} timelines this hour; retry later", open.DocumentId);
+        }
+    }
+
+    private void ChargeUpload(string documentId, long bytes)
+    {
+        PrincipalQuota? quota = _identity.Quota;
+        if (quota is not null && !quota.TryUpload(bytes))
+        {
+            throw Error(ProtocolErrorCode.QuotaExceeded,
+                $"this principal uploaded its quota of {quota.Limits.UploadBytesPerMinute} bytes this minute; retry later", documentId);
+        }
     }
 
     private IReadOnlyList<SyncMessage> ReceiveTimelinePart(TimelineEntryPartMessage part)

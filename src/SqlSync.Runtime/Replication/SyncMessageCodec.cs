@@ -48,6 +48,7 @@ public static class SyncMessageCodec
                 writer.WriteString(open.DocumentId);
                 writer.WriteGuid(open.Timeline.Value);
                 WriteRange(writer, open.StorageRange);
+                writer.WriteBytes(open.Secret.IsValid ? open.Secret.Bytes : throw new ArgumentException("An open-document message needs its timeline's secret.", nameof(message)));
                 break;
             case DocumentOpenedMessage opened:
                 writer.WriteString(opened.DocumentId);
@@ -155,7 +156,7 @@ public static class SyncMessageCodec
             {
                 SyncMessageType.Hello => new HelloMessage(reader.ReadUInt16(), reader.ReadUInt16(), reader.ReadInt32(), ReadText(ref reader, 256)),
                 SyncMessageType.Welcome => new WelcomeMessage(reader.ReadUInt16(), reader.ReadInt32()),
-                SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader)),
+                SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader), ReadSecret(ref reader)),
                 SyncMessageType.DocumentOpened => new DocumentOpenedMessage(ReadDocumentId(ref reader), ReadAccess(ref reader), ReadRange(ref reader)),
                 SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
                 SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
@@ -272,6 +273,12 @@ public static class SyncMessageCodec
         }
 
         return text;
+    }
+
+    private static TimelineSecret ReadSecret(ref MutationReader reader)
+    {
+        ReadOnlySpan<byte> bytes = reader.ReadBytesSpan();
+        return bytes.Length == TimelineSecret.Length ? new TimelineSecret(bytes) : throw Malformed($"a timeline secret of {bytes.Length} bytes; it must have {TimelineSecret.Length}");
     }
 
     private static DocumentAccess ReadAccess(ref MutationReader reader)

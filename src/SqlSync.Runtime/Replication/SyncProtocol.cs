@@ -6,9 +6,10 @@ public static class SyncProtocol
     /// <summary>
     /// The protocol version this build speaks. A peer that speaks another is refused at hello, and a frame of
     /// another version is refused. Version 2 encoded each journal entry raw or as an LZ4 block; version 3 adds entry
-    /// parts, which carry an entry larger than a message across frames. Older versions are not spoken.
+    /// parts, which carry an entry larger than a message across frames; version 4 adds the timeline secret to the
+    /// open-document message (docs/decisions/0011-timeline-secrets-and-quotas.md). Older versions are not spoken.
     /// </summary>
-    public const ushort Version = 3;
+    public const ushort Version = 4;
 
     /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
     public const int DefaultMaxFrameBytes = 16 << 20;

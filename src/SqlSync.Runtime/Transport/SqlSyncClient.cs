@@ -52,7 +52,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
     /// <summary>The connection's state now.</summary>
     public SyncConnectionStatus Status => _status;
 
-    /// <summary>Why the last connection ended or failed, if it did.</summary>
+    /// <summary>
+    /// Why the last connection ended or failed, if it did; or that a document the server opened read-only holds
+    /// local mutations that cannot upload (its message names the document; the connection stays up).
+    /// </summary>
     public Exception? LastError { get; private set; }
 
     /// <summary>How many connections were made (1 after the first successful connect).</summary>
@@ -365,12 +368,35 @@ public sealed class SqlSyncClient : IAsyncDisposable
             // Decided and recorded under the engine lock, so a transition never overtakes a newer one.
             if (_engine.IsConnected)
             {
-                bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId));
+                bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId) || IsReadOnly(d));
                 Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
             }
         }
 
         _statusEvents.Drain();
+    }
+
+    /// <summary>
+    /// True when the server opened <paramref name="document"/> read-only for this client: it has nothing it could
+    /// upload, and its pending mutations, if any, never will; <see cref="LastError"/> says so. Engine lock held.
+    /// </summary>
+    private bool IsReadOnly(LocalDocument document)
+    {
+        if (_engine.GetAccess(document.DocumentId) != DocumentAccess.ReadOnly)
+        {
+            return false;
+        }
+
+        int pending = document.PendingMutationCount;
+        if (pending > 0 && LastError?.Data["ReadOnlyDocument"] as string != document.DocumentId)
+        {
+            SqlSyncException error = ProtocolException.Create(ProtocolErrorCode.AccessDenied,
+                $"document '{document.DocumentId}' is read-only for this client: its {pending} pending mutation(s) cannot upload");
+            error.Data["ReadOnlyDocument"] = document.DocumentId;
+            LastError = error;
+        }
+
+        return true;
     }
 
     private void SetStatus(SyncConnectionStatus status)

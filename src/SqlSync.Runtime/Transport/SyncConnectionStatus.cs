@@ -7,7 +7,10 @@ public enum SyncConnectionStatus
     Disconnected,
     /// <summary>Opening the WebSocket and saying hello.</summary>
     Connecting,
-    /// <summary>Connected, and every document's timeline is uploaded.</summary>
+    /// <summary>
+    /// Connected, and every document's timeline is uploaded, except the pending mutations of documents the server
+    /// opened read-only, which never upload (<see cref="SqlSyncClient.LastError"/> names them).
+    /// </summary>
     Connected,
     /// <summary>Connected, with messages in flight or local mutations not yet uploaded.</summary>
     Syncing,

@@ -33,7 +33,7 @@ public sealed class AuthorizationTests : ServerTestBase
 
         // Frame level: the same refusal as an error frame, then a close.
         await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri, "writer-bob");
-        await raw.SendAsync(new OpenDocumentMessage("secret", TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage("secret", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())));
         ErrorMessage frame = await raw.ExpectErrorAsync();
         Assert.Equal(ProtocolErrorCode.AccessDenied, frame.Code);
         Assert.Equal("secret", frame.DocumentId);
@@ -89,7 +89,7 @@ public sealed class AuthorizationTests : ServerTestBase
 
         var timeline = TimelineId.New();
         await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri, "reader");
-        await raw.SendAsync(new OpenDocumentMessage("counters", timeline, LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage("counters", timeline, LsnRange.Empty, TimelineSecrets.For(timeline)));
         DocumentOpenedMessage opened = await raw.ExpectAsync<DocumentOpenedMessage>();
         Assert.Equal(DocumentAccess.ReadOnly, opened.Access);
         Assert.True(opened.TimelineRange.IsEmpty);
@@ -130,7 +130,7 @@ public sealed class AuthorizationTests : ServerTestBase
         // Bob opens the document with alice's timeline id (he learned it somehow) and would append to it.
         await using (RawSyncSocket bobRaw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri, "writer-bob"))
         {
-            await bobRaw.SendAsync(new OpenDocumentMessage("counters", alice.TimelineId, LsnRange.Empty));
+            await bobRaw.SendAsync(new OpenDocumentMessage("counters", alice.TimelineId, LsnRange.Empty, TimelineSecrets.For(alice.TimelineId)));
             await bobRaw.SendAsync(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(aliceRange.Next, 2, "alice")));
             ErrorMessage error = await bobRaw.ExpectErrorAsync();
             Assert.Equal(ProtocolErrorCode.TimelineForgery, error.Code);

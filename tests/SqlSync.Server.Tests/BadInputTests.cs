@@ -71,11 +71,11 @@ public sealed class BadInputTests : ServerTestBase
             new("timeline entries after a gap", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, _ => Valid(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(new Lsn(1000), 1)))),
             new("timeline entries near the largest LSN", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, _ => Valid(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(new Lsn(long.MaxValue - 1), 1)))),
             new("a storage ack beyond the server", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, s => Valid(new StorageAckMessage("counters", LsnRange.Inclusive(Lsn.Zero, new Lsn(s.Next.Value + 10))))),
-            new("an open beyond the server's storage", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, s => Valid(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Inclusive(Lsn.Zero, new Lsn(s.Next.Value + 5))))),
+            new("an open beyond the server's storage", Stage.AfterOpen, ProtocolErrorCode.LsnOutOfRange, s => Valid(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Inclusive(Lsn.Zero, new Lsn(s.Next.Value + 5)), TimelineSecrets.For(TimelineId.New())))),
             new("entries for a document not opened", Stage.AfterOpen, ProtocolErrorCode.UnknownDocument, _ => Valid(new TimelineEntriesMessage("elsewhere", RawSyncSocket.AddEntries(Lsn.Zero, 1)))),
             new("a storage ack for a document not opened", Stage.AfterOpen, ProtocolErrorCode.UnknownDocument, _ => Valid(new StorageAckMessage("elsewhere", LsnRange.Empty))),
-            new("an invalid document id", Stage.AfterOpen, ProtocolErrorCode.UnknownDocument, _ => Valid(new OpenDocumentMessage("bad id!", TimelineId.New(), LsnRange.Empty))),
-            new("a frame before hello", Stage.First, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Empty))),
+            new("an invalid document id", Stage.AfterOpen, ProtocolErrorCode.UnknownDocument, _ => Valid(new OpenDocumentMessage("bad id!", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())))),
+            new("a frame before hello", Stage.First, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())))),
             new("a second hello", Stage.AfterOpen, ProtocolErrorCode.UnexpectedMessage, _ => Valid(RawSyncSocket.Hello())),
             new("a server-only message", Stage.AfterOpen, ProtocolErrorCode.UnexpectedMessage, _ => Valid(new WelcomeMessage(SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes))),
             new("a hello with a tiny frame limit", Stage.First, ProtocolErrorCode.MalformedFrame, _ => Valid(new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, 100, "tiny"))),
@@ -98,7 +98,7 @@ public sealed class BadInputTests : ServerTestBase
                 {
                     await raw.SendAsync(RawSyncSocket.Hello());
                     await raw.ExpectAsync<WelcomeMessage>();
-                    await raw.SendAsync(new OpenDocumentMessage("counters", timeline, storageBefore));
+                    await raw.SendAsync(new OpenDocumentMessage("counters", timeline, storageBefore, TimelineSecrets.For(timeline)));
                     await raw.ExpectAsync<DocumentOpenedMessage>();
                 }
 
@@ -145,7 +145,7 @@ public sealed class BadInputTests : ServerTestBase
         BinaryPrimitives.WriteInt64LittleEndian(entry.AsSpan(1), long.MaxValue);
         await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
         {
-            await raw.SendAsync(new OpenDocumentMessage("counters", timeline, LsnRange.Empty));
+            await raw.SendAsync(new OpenDocumentMessage("counters", timeline, LsnRange.Empty, TimelineSecrets.For(timeline)));
             await raw.ExpectAsync<DocumentOpenedMessage>();
             await raw.SendAsync(new TimelineEntriesMessage("counters", new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { entry })));
             await raw.ExpectAsync<TimelineAckMessage>();

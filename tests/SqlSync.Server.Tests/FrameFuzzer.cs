@@ -24,7 +24,7 @@ internal static class FrameFuzzer
     {
         1 => new HelloMessage((ushort)random.Next(3), (ushort)random.Next(3), random.Next(), RandomText(random, 40)),
         2 => new WelcomeMessage((ushort)random.Next(3), random.Next()),
-        3 => new OpenDocumentMessage(RandomId(random), new TimelineId(RandomGuid(random)), RandomRange(random)),
+        3 => TimelineSecrets.Open(RandomId(random), new TimelineId(RandomGuid(random)), RandomRange(random)),
         4 => new DocumentOpenedMessage(RandomId(random), (DocumentAccess)random.Next(3), RandomRange(random)),
         5 => new TimelineEntriesMessage(RandomId(random), RandomEntries(random)),
         6 => new TimelineAckMessage(RandomId(random), RandomRange(random)),

@@ -94,7 +94,7 @@ public sealed class FuzzTests : ServerTestBase
         var owned = TimelineId.New();
         ServerLink ownerLink = server.CreateLink(Identity("owner"));
         ownerLink.Handle(RawSyncSocket.Hello());
-        ownerLink.Handle(new OpenDocumentMessage("doc", owned, LsnRange.Empty));
+        ownerLink.Handle(new OpenDocumentMessage("doc", owned, LsnRange.Empty, TimelineSecrets.For(owned)));
         ownerLink.Handle(new TimelineEntriesMessage("doc", RawSyncSocket.AddEntries(Lsn.Zero, 3)));
 
         string[] ids = { "doc", "ro", "secret", "other", "bad id!", "", new string('a', 129) };
@@ -226,7 +226,7 @@ public sealed class FuzzTests : ServerTestBase
 #pragma warning disable CA2000 // false positive: the await using disposes it on every path
             await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
 #pragma warning restore CA2000
-            await raw.SendAsync(new OpenDocumentMessage("fuzz", timeline, fuzz.StorageRange));
+            await raw.SendAsync(new OpenDocumentMessage("fuzz", timeline, fuzz.StorageRange, TimelineSecrets.For(timeline)));
             await raw.ExpectAsync<DocumentOpenedMessage>(m => m.DocumentId == "fuzz");
             for (int step = 0; step < 20 && done < cases; step++)
             {
@@ -242,7 +242,7 @@ public sealed class FuzzTests : ServerTestBase
                 LsnRange storageBefore = fuzz.StorageRange;
                 SyncMessage template = random.Next(6) switch
                 {
-                    0 => new OpenDocumentMessage("fuzz", random.Next(2) == 0 ? timeline : TimelineId.New(), storageBefore),
+                    0 => TimelineSecrets.Open("fuzz", random.Next(2) == 0 ? timeline : TimelineId.New(), storageBefore),
                     1 or 2 => new TimelineEntriesMessage("fuzz", RawSyncSocket.AddEntries(next, random.Next(1, 4), "fuzz")),
                     3 => new StorageAckMessage("fuzz", storageBefore),
                     _ => FrameFuzzer.RandomMessage(random),
@@ -256,7 +256,7 @@ public sealed class FuzzTests : ServerTestBase
                 {
                     await raw.SendRawAsync(frame, text ? WebSocketMessageType.Text : WebSocketMessageType.Binary);
                     // The probe: a harmless open that always succeeds, so a DocumentOpened("probe") means the fuzzed frame was accepted.
-                    await raw.SendAsync(new OpenDocumentMessage("probe", probeTimeline, probeStorage));
+                    await raw.SendAsync(new OpenDocumentMessage("probe", probeTimeline, probeStorage, TimelineSecrets.For(probeTimeline)));
                 }
                 catch (WebSocketException)
                 {
@@ -357,7 +357,7 @@ public sealed class FuzzTests : ServerTestBase
                 return RawSyncSocket.Hello();
             case 1:
             case 2:
-                return new OpenDocumentMessage(id, random.Next(8) == 0 ? owned : random.Next(8) == 0 ? TimelineId.New() : timeline, RangeNear(storage));
+                return TimelineSecrets.Open(id, random.Next(8) == 0 ? owned : random.Next(8) == 0 ? TimelineId.New() : timeline, RangeNear(storage));
             case 3:
             case 4:
             case 5:

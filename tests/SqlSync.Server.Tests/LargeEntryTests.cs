@@ -43,7 +43,7 @@ public sealed class LargeEntryTests : ServerTestBase
         byte[] entry = TimelineEntry.Encode(1_700_000_000_000, writer.WrittenSpan);
         await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
         {
-            await raw.SendAsync(new OpenDocumentMessage("bulk", TimelineId.New(), LsnRange.Empty));
+            await raw.SendAsync(new OpenDocumentMessage("bulk", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())));
             await raw.ExpectAsync<DocumentOpenedMessage>();
             await raw.SendAsync(new TimelineEntriesMessage("bulk", new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), new ReadOnlyMemory<byte>[] { entry })));
             await raw.ExpectAsync<TimelineAckMessage>();
@@ -144,7 +144,7 @@ public sealed class LargeEntryTests : ServerTestBase
             await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
 #pragma warning restore CA2000
             {
-                await raw.SendAsync(new OpenDocumentMessage("counters", timeline, storageBefore));
+                await raw.SendAsync(new OpenDocumentMessage("counters", timeline, storageBefore, TimelineSecrets.For(timeline)));
                 await raw.ExpectAsync<DocumentOpenedMessage>();
                 foreach (SyncMessage frame in frames)
                 {
@@ -167,7 +167,7 @@ public sealed class LargeEntryTests : ServerTestBase
         // The same parts, whole and in order, are taken.
         await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
         {
-            await raw.SendAsync(new OpenDocumentMessage("counters", TimelineId.New(), coordinator.StorageRange));
+            await raw.SendAsync(new OpenDocumentMessage("counters", TimelineId.New(), coordinator.StorageRange, TimelineSecrets.For(TimelineId.New())));
             await raw.ExpectAsync<DocumentOpenedMessage>();
             for (int i = 0; i * Part < entry.Length; i++)
             {

@@ -55,7 +55,7 @@ public sealed class StuckDocumentTests : ServerTestBase
         try
         {
             await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
-            await raw.SendAsync(new OpenDocumentMessage("stuck", TimelineId.New(), LsnRange.Empty));
+            await raw.SendAsync(new OpenDocumentMessage("stuck", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())));
             await raw.ExpectAsync<DocumentOpenedMessage>();
             await raw.SendAsync(new TimelineEntriesMessage("stuck", RawSyncSocket.AddEntries(Lsn.Zero, 1, "hang")));
 

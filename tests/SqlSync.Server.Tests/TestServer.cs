@@ -41,9 +41,10 @@ internal sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0)
+    /// <summary>Starts a server; anonymous access is allowed unless <paramref name="configure"/> says otherwise (the environment is Production unless given).</summary>
+    public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0, string? environment = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var logs = new LogCapture();
         builder.Logging.ClearProviders();
@@ -53,6 +54,7 @@ internal sealed class TestServer : IAsyncDisposable
         {
             options.DataDirectory = dataDirectory;
             options.FsyncOnAppend = false;
+            options.AllowAnonymous = true;
             options.UseReducer(CounterMutations.Reducer.Instance);
             configure?.Invoke(options);
         });

@@ -87,26 +87,66 @@ public sealed class CoordinatorDocumentTests
 
     [Fact]
     [Trait("Category", "Documents")]
-    public void ATimelineBelongsToItsFirstPrincipalAcrossRestarts()
+    public void ATimelineBelongsToItsFirstWriterPrincipalAndSecretAcrossRestarts()
     {
         using var directory = new TempDirectory();
         var options = new CoordinatorDocumentOptions { DocumentId = "owners", Reducer = Reducer, Directory = directory.Path, FsyncOnAppend = false };
         var alice = TimelineId.New();
         var shared = TimelineId.New();
+        var aliceSecret = TimelineSecret.New();
+        var sharedSecret = TimelineSecret.New();
+        Func<bool> write = () => true;
         using (var coordinator = CoordinatorDocument.Open(options))
         {
-            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
-            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
-            Assert.False(coordinator.TryClaimTimeline(alice, "bob"));
-            Assert.False(coordinator.TryClaimTimeline(alice, null)); // anonymous may not use an owned timeline
-            Assert.True(coordinator.TryClaimTimeline(shared, null)); // nor does it claim one
+            Assert.Equal(TimelineClaim.Unclaimed, coordinator.ClaimTimeline(alice, "alice", aliceSecret, mayCreate: null)); // read-only: nothing written
+            Assert.False(Directory.Exists(Path.Combine(directory.Path, "owners")));
+            Assert.Equal(TimelineClaim.Unclaimed, coordinator.ClaimTimeline(alice, "alice", aliceSecret, () => false)); // a quota refused it
+            Assert.Equal(TimelineClaim.Claimed, coordinator.ClaimTimeline(alice, "alice", aliceSecret, write));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(alice, "alice", aliceSecret, write));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(alice, "alice", aliceSecret, mayCreate: null));
+            Assert.Equal(TimelineClaim.WrongSecret, coordinator.ClaimTimeline(alice, "alice", TimelineSecret.New(), write));
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(alice, "bob", aliceSecret, write));
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(alice, null, aliceSecret, write)); // anonymous may not use an owned timeline
+            Assert.Equal(TimelineClaim.Claimed, coordinator.ClaimTimeline(shared, null, sharedSecret, write)); // anonymous writers claim too
         }
 
         using (var coordinator = CoordinatorDocument.Open(options))
         {
-            Assert.False(coordinator.TryClaimTimeline(alice, "bob"));
-            Assert.True(coordinator.TryClaimTimeline(alice, "alice"));
-            Assert.True(coordinator.TryClaimTimeline(shared, "carol"));
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(alice, "bob", aliceSecret, write));
+            Assert.Equal(TimelineClaim.WrongSecret, coordinator.ClaimTimeline(alice, "alice", TimelineSecret.New(), write));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(alice, "alice", aliceSecret, write));
+            Assert.Equal(TimelineClaim.WrongSecret, coordinator.ClaimTimeline(shared, null, TimelineSecret.New(), write));
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(shared, "carol", sharedSecret, mayCreate: null)); // a reader adopts nothing
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(shared, "carol", sharedSecret, write)); // its anonymous creator signed in
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(shared, null, sharedSecret, write));
+        }
+
+        Assert.DoesNotContain(aliceSecret.ToHex(), File.ReadAllText(Path.Combine(directory.Path, "owners", alice.ToString()))); // only its hash is kept
+    }
+
+    [Fact]
+    [Trait("Category", "Documents")]
+    public void AnOwnerRecordOfThePreviousVersionTakesItsPrincipalsNextSecret()
+    {
+        using var directory = new TempDirectory();
+        var options = new CoordinatorDocumentOptions { DocumentId = "legacy", Reducer = Reducer, Directory = directory.Path, FsyncOnAppend = false };
+        var timeline = TimelineId.New();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "owners"));
+        File.WriteAllText(Path.Combine(directory.Path, "owners", timeline.ToString()), "alice"); // version 1: the principal alone
+        var secret = TimelineSecret.New();
+        using (var coordinator = CoordinatorDocument.Open(options))
+        {
+            Assert.Equal(TimelineClaim.OtherPrincipal, coordinator.ClaimTimeline(timeline, "bob", secret, () => true));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(timeline, "alice", secret, mayCreate: null)); // a read-only open binds nothing
+            Assert.Equal("alice", File.ReadAllText(Path.Combine(directory.Path, "owners", timeline.ToString())));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(timeline, "alice", secret, () => true));
+            Assert.Equal(TimelineClaim.WrongSecret, coordinator.ClaimTimeline(timeline, "alice", TimelineSecret.New(), () => true));
+        }
+
+        using (var coordinator = CoordinatorDocument.Open(options))
+        {
+            Assert.Equal(TimelineClaim.WrongSecret, coordinator.ClaimTimeline(timeline, "alice", TimelineSecret.New(), () => true));
+            Assert.Equal(TimelineClaim.Owned, coordinator.ClaimTimeline(timeline, "alice", secret, () => true));
         }
     }
 

@@ -136,7 +136,7 @@ public sealed class LargeEntryTests
 
         ServerLink link = server.CreateLink(LinkIdentity.Anonymous);
         link.Handle(new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "test"));
-        List<StorageEntryPartMessage> parts = link.Handle(new OpenDocumentMessage("slices", TimelineId.New(), LsnRange.EmptyAt(coordinator.StorageRange.Last)))
+        List<StorageEntryPartMessage> parts = link.Handle(new OpenDocumentMessage("slices", TimelineId.New(), LsnRange.EmptyAt(coordinator.StorageRange.Last), TimelineSecrets.For(TimelineId.New())))
             .OfType<StorageEntryPartMessage>().ToList();
 
         Assert.Equal((entry.Length + MiB - 1) / MiB, parts.Count);
@@ -187,7 +187,7 @@ public sealed class LargeEntryTests
             var timeline = TimelineId.New();
             ServerLink link = server.CreateLink(new LinkIdentity("mallory", _ => access));
             link.Handle(new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "mallory"));
-            link.Handle(new OpenDocumentMessage("guarded", timeline, storage));
+            link.Handle(new OpenDocumentMessage("guarded", timeline, storage, TimelineSecrets.For(timeline)));
 
             var error = Assert.Throws<SqlSyncException>(() =>
             {
@@ -207,7 +207,7 @@ public sealed class LargeEntryTests
         ServerLink good = server.CreateLink(LinkIdentity.Anonymous);
         good.Handle(new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "good"));
         var goodTimeline = TimelineId.New();
-        good.Handle(new OpenDocumentMessage("guarded", goodTimeline, coordinator.StorageRange));
+        good.Handle(new OpenDocumentMessage("guarded", goodTimeline, coordinator.StorageRange, TimelineSecrets.For(goodTimeline)));
         IReadOnlyList<SyncMessage> replies = Array.Empty<SyncMessage>();
         for (int i = 0; i * 64 * 1024 < entry.Length; i++)
         {

@@ -122,28 +122,28 @@ public sealed class ReplicationEngineTests
 
         link = server.CreateLink(identity);
         link.Handle(hello);
-        Assert.Equal(ProtocolErrorCode.AccessDenied, CodeOf(() => link.Handle(new OpenDocumentMessage("secret", SqlSync.Mutations.TimelineId.New(), default))));
-        Assert.Equal(ProtocolErrorCode.UnknownDocument, CodeOf(() => link.Handle(new OpenDocumentMessage("bad id!", SqlSync.Mutations.TimelineId.New(), default))));
+        Assert.Equal(ProtocolErrorCode.AccessDenied, CodeOf(() => link.Handle(new OpenDocumentMessage("secret", SqlSync.Mutations.TimelineId.New(), default, TimelineSecrets.For(SqlSync.Mutations.TimelineId.New())))));
+        Assert.Equal(ProtocolErrorCode.UnknownDocument, CodeOf(() => link.Handle(new OpenDocumentMessage("bad id!", SqlSync.Mutations.TimelineId.New(), default, TimelineSecrets.For(SqlSync.Mutations.TimelineId.New())))));
 
         var readOnly = SqlSync.Mutations.TimelineId.New();
-        link.Handle(new OpenDocumentMessage("readonly", readOnly, default));
+        link.Handle(new OpenDocumentMessage("readonly", readOnly, default, TimelineSecrets.For(readOnly)));
         var entries = new SqlSync.Journals.JournalPartial(SqlSync.Journals.LsnRange.Inclusive(default, default), new ReadOnlyMemory<byte>[] { new byte[] { 1, 2, 3 } });
         Assert.Equal(ProtocolErrorCode.AccessDenied, CodeOf(() => link.Handle(new TimelineEntriesMessage("readonly", entries))));
         Assert.True(coordinators.GetDocument("readonly").GetTimelineRange(readOnly).IsEmpty);
 
         var mine = SqlSync.Mutations.TimelineId.New();
-        link.Handle(new OpenDocumentMessage("doc", mine, default));
+        link.Handle(new OpenDocumentMessage("doc", mine, default, TimelineSecrets.For(mine)));
         var gap = new SqlSync.Journals.JournalPartial(SqlSync.Journals.LsnRange.Inclusive(new(5), new(5)), new ReadOnlyMemory<byte>[] { new byte[] { 1 } });
         Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new TimelineEntriesMessage("doc", gap))));
         Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new StorageAckMessage("doc", SqlSync.Journals.LsnRange.Inclusive(default, new(99))))));
         Assert.True(coordinators.GetDocument("doc").GetTimelineRange(mine).IsEmpty);
 
-        Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new OpenDocumentMessage("never-created", SqlSync.Mutations.TimelineId.New(), SqlSync.Journals.LsnRange.Inclusive(default, new(3))))));
+        Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new OpenDocumentMessage("never-created", SqlSync.Mutations.TimelineId.New(), SqlSync.Journals.LsnRange.Inclusive(default, new(3)), TimelineSecrets.For(SqlSync.Mutations.TimelineId.New())))));
         Assert.False(coordinators.Exists("never-created")); // the refused open created nothing
 
         ServerLink mallory = server.CreateLink(new LinkIdentity("mallory", _ => DocumentAccess.ReadWrite));
         mallory.Handle(hello);
-        Assert.Equal(ProtocolErrorCode.TimelineForgery, CodeOf(() => mallory.Handle(new OpenDocumentMessage("doc", mine, default))));
+        Assert.Equal(ProtocolErrorCode.TimelineForgery, CodeOf(() => mallory.Handle(new OpenDocumentMessage("doc", mine, default, TimelineSecrets.For(mine)))));
     }
 
     private static ProtocolErrorCode CodeOf(Action action)

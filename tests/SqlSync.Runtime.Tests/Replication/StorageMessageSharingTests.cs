@@ -91,7 +91,7 @@ public sealed class StorageMessageSharingTests
     private static StorageEntriesMessage Open(ServerLink link, string documentId)
     {
         link.Handle(Hello);
-        IReadOnlyList<SyncMessage> replies = link.Handle(new OpenDocumentMessage(documentId, TimelineId.New(), default));
+        IReadOnlyList<SyncMessage> replies = link.Handle(new OpenDocumentMessage(documentId, TimelineId.New(), default, TimelineSecrets.For(TimelineId.New())));
         return Assert.IsType<StorageEntriesMessage>(replies[1]);
     }
 }

@@ -60,7 +60,16 @@ internal sealed class TestServer : IAsyncDisposable
         });
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync(); // a refused start (e.g. anonymous access outside Development) leaves nothing running
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new UriBuilder(address) { Scheme = "ws", Path = "/sync" }.Uri;
         return new TestServer(app, uri, dataDirectory, logs);

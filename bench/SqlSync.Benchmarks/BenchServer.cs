@@ -39,6 +39,10 @@ internal sealed class BenchServer : IAsyncDisposable
             options.DataDirectory = root.Path;
             options.FsyncOnAppend = fsyncOnAppend;
             options.UseReducer(BenchMutations.Reducer);
+            options.AllowAnonymous = true; // every benchmark client is anonymous, from 127.0.0.1: one principal, so no quotas
+            options.MaxDocumentsCreatedPerHour = null;
+            options.MaxTimelinesClaimedPerHour = null;
+            options.MaxUploadBytesPerMinute = null;
         });
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");

@@ -22,6 +22,7 @@ internal static class TodoServer
         {
             options.DataDirectory = dataDirectory;
             options.UseReducer(TodoMutations.Reducer.Instance);
+            options.AllowAnonymous = true; // a demo on 127.0.0.1: a real server sets options.Authorize (README, "The server")
         });
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");

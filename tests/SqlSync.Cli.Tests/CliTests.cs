@@ -105,10 +105,11 @@ public sealed partial class CliTests : IDisposable
     [InlineData(1, "inspect", "/definitely/not/here")]
     [InlineData(1, "dump", "DIR", "--table", "nope")]
     [InlineData(1, "serve", "--data", "DIR", "--mutations", "/definitely/not/here.dll")]
+    [InlineData(1, "serve", "--data", "DIR", "--mutations", "NOTES", "--urls", "http://127.0.0.1:0")] // no --allow-anonymous outside Development
     public async Task WrongArgumentsAndMissingPathsAreClearErrors(int expected, params string[] args)
     {
         string directory = MakeDocument();
-        string[] actual = args.Select(a => a == "DIR" ? directory : a).ToArray();
+        string[] actual = args.Select(a => a == "DIR" ? directory : a == "NOTES" ? typeof(NoteMutations).Assembly.Location : a).ToArray();
         (int code, string output) = await Sqlsync.RunAsync(actual);
         Assert.True(code == expected, $"exit {code}: {output}");
         Assert.False(string.IsNullOrWhiteSpace(output));
@@ -117,10 +118,21 @@ public sealed partial class CliTests : IDisposable
 
     [Fact]
     [Trait("Category", "Cli")]
+    public async Task ServeWithoutAllowAnonymousRefusesToStartOutsideDevelopment()
+    {
+        string data = Path.Combine(_root, "refused");
+        (int code, string output) = await Sqlsync.RunAsync("serve", "--data", data, "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0");
+        Assert.True(code == 1, $"exit {code}: {output}");
+        Assert.Contains("--allow-anonymous", output);
+        Assert.False(Directory.Exists(data), "nothing was opened");
+    }
+
+    [Fact]
+    [Trait("Category", "Cli")]
     public async Task ServeRunsACoordinatorThatAClientSyncsWith()
     {
         string data = Path.Combine(_root, "served");
-        using Process server = Process.Start(Sqlsync.StartInfo("serve", "--data", data, "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0"))!;
+        using Process server = Process.Start(Sqlsync.StartInfo("serve", "--data", data, "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0", "--allow-anonymous"))!;
         try
         {
             Uri uri = await ReadServingUriAsync(server);

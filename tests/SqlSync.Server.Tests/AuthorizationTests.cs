@@ -69,7 +69,7 @@ public sealed class AuthorizationTests : ServerTestBase
         Assert.False(coordinator.GetAppliedLsns().ContainsKey(reader.TimelineId));
         Assert.Equal(coordinator.StorageChecksum, reader.StorageChecksum);
         Assert.Equal(1, readerSync.ConnectionCount); // the link stayed up: the client simply never uploads
-        Assert.Null(readerSync.LastError);
+        Assert.Contains("read-only", Assert.IsType<SqlSyncException>(readerSync.LastError).Message); // and says so
         Assert.False(readerSync.IsUploaded(reader));
     }
 

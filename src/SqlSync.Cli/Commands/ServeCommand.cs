@@ -18,7 +18,11 @@ internal static class ServeCommand
         var reducer = new Option<string?>("--reducer") { Description = "The mutations class (or reducer type) when the assembly has several." };
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var path = new Option<string>("--path") { Description = "The WebSocket endpoint's path.", DefaultValueFactory = _ => "/sync" };
-        var command = new Command("serve", "Run a coordinator server for the documents under a data directory.") { data, mutations, reducer, urls, path };
+        var allowAnonymous = new Option<bool>("--allow-anonymous")
+        {
+            Description = "Serve without authorization: every client may read and write every document (required outside the Development environment).",
+        };
+        var command = new Command("serve", "Run a coordinator server for the documents under a data directory.") { data, mutations, reducer, urls, path, allowAnonymous };
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             IMutationReducer loaded = ReducerLoader.Load(result.GetValue(mutations)!, result.GetValue(reducer));
@@ -29,10 +33,21 @@ internal static class ServeCommand
             {
                 options.DataDirectory = result.GetValue(data)!;
                 options.UseReducer(loaded);
+                options.AllowAnonymous = result.GetValue(allowAnonymous);
             });
             await using WebApplication app = builder.Build();
             app.MapSqlSync(endpoint);
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (SqlSyncException ex) when (!result.GetValue(allowAnonymous) && ex.Code == SqlSyncErrorCode.InvalidArgument)
+            {
+                // The server's message speaks of options; the tool's user has a flag.
+                throw new SqlSyncException(ex.Code,
+                    $"sqlsync serve has no authorization, so every client could read and write every document: pass --allow-anonymous to serve anyway (the {app.Environment.EnvironmentName} environment requires it).", ex);
+            }
+
             foreach (string url in app.Urls)
             {
                 AnsiConsole.MarkupLineInterpolated($"[green]sqlsync[/] serving [bold]{url.Replace("http", "ws", StringComparison.Ordinal)}{endpoint}[/] (Ctrl+C to stop)");

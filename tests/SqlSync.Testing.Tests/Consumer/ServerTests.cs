@@ -18,7 +18,7 @@ public sealed class ServerTests
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddSqlSync(o => { o.DataDirectory = data; o.UseReducer(NoteMutations.Reducer.Instance); });
+        builder.Services.AddSqlSync(o => { o.DataDirectory = data; o.UseReducer(NoteMutations.Reducer.Instance); o.AllowAnonymous = true; });
         await using WebApplication app = builder.Build();
         app.MapSqlSync("/sync");
         await app.StartAsync();

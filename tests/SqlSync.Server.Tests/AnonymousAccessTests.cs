@@ -16,7 +16,7 @@ public sealed class AnonymousAccessTests : ServerTestBase
         Assert.Contains("Production", error.Message);
         Assert.False(Directory.Exists(ServerDirectory), "the refused server opened nothing");
 
-        await using (var allowed = await TestServer.StartAsync(ServerDirectory))
+        await using (var allowed = await TestServer.StartAsync(ServerDirectory, logAnonymousWarning: true))
         {
             Assert.Contains(allowed.Logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("no Authorize hook") && l.Message.Contains("AllowAnonymous is set"));
         }
@@ -25,7 +25,7 @@ public sealed class AnonymousAccessTests : ServerTestBase
         {
             options.AllowAnonymous = false;
             TestServer.TokenAuthorization(options);
-        });
+        }, logAnonymousWarning: true);
         Assert.DoesNotContain(authorized.Logs.Lines, l => l.Message.Contains("no Authorize hook"));
     }
 
@@ -33,7 +33,7 @@ public sealed class AnonymousAccessTests : ServerTestBase
     [Trait("Category", "Hostile")]
     public async Task WithoutAnAuthorizeHookTheServerWarnsAndServesInDevelopment()
     {
-        await using var server = await TestServer.StartAsync(ServerDirectory, options => options.AllowAnonymous = false, environment: "Development");
+        await using var server = await TestServer.StartAsync(ServerDirectory, options => options.AllowAnonymous = false, environment: "Development", logAnonymousWarning: true);
         Assert.Contains(server.Logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("no Authorize hook") && l.Message.Contains("Development"));
 
         using var client = Client("dev");

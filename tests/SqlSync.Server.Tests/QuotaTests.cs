@@ -60,22 +60,30 @@ public sealed class QuotaTests : ServerTestBase
                 timelines.Add(TimelineId.New());
                 await raw.SendAsync(TimelineSecrets.Open("counters", timelines[i], LsnRange.Empty));
                 await raw.ExpectAsync<DocumentOpenedMessage>();
+                await raw.SendAsync(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(Lsn.Zero, 1))); // the first upload claims
+                await raw.ExpectAsync<TimelineAckMessage>();
             }
 
             await raw.SendAsync(TimelineSecrets.Open("counters", timelines[0], LsnRange.Empty)); // owned already: not counted
             await raw.ExpectAsync<DocumentOpenedMessage>();
+            await raw.SendAsync(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(new Lsn(1), 1)));
+            await raw.ExpectAsync<TimelineAckMessage>();
         }
 
-        // Another connection from the same address is the same anonymous principal.
+        // Another connection from the same address is the same anonymous principal: it may open, not claim.
+        var refused = TimelineId.New();
         await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
         {
-            await raw.SendAsync(TimelineSecrets.Open("counters", TimelineId.New(), LsnRange.Empty));
+            await raw.SendAsync(TimelineSecrets.Open("counters", refused, LsnRange.Empty));
+            await raw.ExpectAsync<DocumentOpenedMessage>();
+            await raw.SendAsync(new TimelineEntriesMessage("counters", RawSyncSocket.AddEntries(Lsn.Zero, 1)));
             ErrorMessage error = await raw.ExpectErrorAsync();
             Assert.Equal(ProtocolErrorCode.QuotaExceeded, error.Code);
             Assert.Contains("3 timelines this hour", error.Message);
         }
 
         Assert.Equal(3, Directory.GetFiles(Path.Combine(ServerDirectory, "counters", "owners")).Length);
+        Assert.True(server.Document("counters").GetTimelineRange(refused).IsEmpty);
     }
 
     [Fact]

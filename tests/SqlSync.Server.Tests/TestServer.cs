@@ -41,8 +41,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server; anonymous access is allowed unless <paramref name="configure"/> says otherwise (the environment is Production unless given).</summary>
-    public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0, string? environment = null)
+    /// <summary>
+    /// Starts a server; anonymous access is allowed unless <paramref name="configure"/> says otherwise (the environment
+    /// is Production unless given). The warning about anonymous access is left out of <see cref="Logs"/> unless
+    /// <paramref name="logAnonymousWarning"/>: tests assert that the server warns of nothing else.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0, string? environment = null,
+        bool logAnonymousWarning = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -50,6 +55,11 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddProvider(logs);
+        if (!logAnonymousWarning)
+        {
+            builder.Logging.AddFilter("SqlSync.Server.AnonymousAccessCheck", LogLevel.Error);
+        }
+
         builder.Services.AddSqlSync(options =>
         {
             options.DataDirectory = dataDirectory;

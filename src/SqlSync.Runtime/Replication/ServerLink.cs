@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using SqlSync.Documents;
 using SqlSync.Journals;
+using SqlSync.Mutations;
 using SqlSync.Replication.Messages;
 
 namespace SqlSync.Replication;
@@ -21,6 +22,9 @@ public sealed class ServerLink
     // another link's thread while that link holds its own lock (a step run inline by an upload).
     private readonly ConcurrentDictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
     private readonly EntryAssembler _assembler;
+
+    /// <summary>Per open read-write document whose timeline this link has not claimed yet, the secret it opened with.</summary>
+    private readonly Dictionary<string, TimelineSecret> _unclaimed = new(StringComparer.Ordinal);
     private bool _welcomed;
     private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
 
@@ -154,7 +158,7 @@ public sealed class ServerLink
         }
 
         CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
-        CheckOwnership(document, open, access);
+        CheckOwnership(document, open.DocumentId, open.Timeline, open.Secret, claim: false);
         if (open.StorageRange.Next > document.StorageRange.Next)
         {
             throw Error(ProtocolErrorCode.LsnOutOfRange,
@@ -163,29 +167,35 @@ public sealed class ServerLink
 
         var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange);
         _documents[open.DocumentId] = link;
+        if (access == DocumentAccess.ReadWrite)
+        {
+            _unclaimed[open.DocumentId] = open.Secret; // claimed at the first upload, so an open that uploads nothing writes nothing
+        }
         var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
         AddStorage(link, replies);
         return replies;
     }
 
     /// <summary>
-    /// The link proves it owns the timeline it opened with (its principal and its secret). Only read-write links claim:
-    /// a read-only link cannot upload, so it writes no owner record and cannot lock a writer out of its timeline.
+    /// The link proves it owns the timeline it opened with: its principal and its secret match the owner record, if
+    /// there is one. With <paramref name="claim"/> (a read-write link's first upload) a missing record is written,
+    /// within the principal's quota; at open nothing is written, so neither a read-only link nor an open that uploads
+    /// nothing leaves a record behind, and a reader cannot lock a writer out of its timeline.
     /// </summary>
-    private void CheckOwnership(CoordinatorDocument document, OpenDocumentMessage open, DocumentAccess access)
+    private void CheckOwnership(CoordinatorDocument document, string documentId, TimelineId timeline, TimelineSecret secret, bool claim)
     {
         PrincipalQuota? quota = _identity.Quota;
-        Func<bool>? mayCreate = access != DocumentAccess.ReadWrite ? null : quota is null ? static () => true : quota.TryClaimTimeline;
-        switch (document.ClaimTimeline(open.Timeline, _identity.Principal, open.Secret, mayCreate))
+        Func<bool>? mayCreate = !claim ? null : quota is null ? static () => true : quota.TryClaimTimeline;
+        switch (document.ClaimTimeline(timeline, _identity.Principal, secret, mayCreate))
         {
             case TimelineClaim.OtherPrincipal:
-                throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {open.Timeline} belongs to another principal", open.DocumentId);
+                throw Error(ProtocolErrorCode.TimelineForgery, $"timeline {timeline} belongs to another principal", documentId);
             case TimelineClaim.WrongSecret:
                 throw Error(ProtocolErrorCode.TimelineForgery,
-                    $"timeline {open.Timeline} is bound to another secret: only the client that created it may use it", open.DocumentId);
-            case TimelineClaim.Unclaimed when access == DocumentAccess.ReadWrite:
+                    $"timeline {timeline} is bound to another secret: only the client that created it may use it", documentId);
+            case TimelineClaim.Unclaimed when claim:
                 throw Error(ProtocolErrorCode.QuotaExceeded,
-                    $"this principal claimed its quota of {quota?.Limits.TimelinesClaimedPerHour} timelines this hour; retry later", open.DocumentId);
+                    $"this principal claimed its quota of {quota?.Limits.TimelinesClaimedPerHour} timelines this hour; retry later", documentId);
         }
     }
 
@@ -219,6 +229,11 @@ public sealed class ServerLink
         // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
         // for the acknowledgement: when the step came first its storage entry already made them durable, so
         // the common upload costs one fsync (the step's), not two in a row.
+        if (_unclaimed.Remove(documentId, out TimelineSecret secret))
+        {
+            CheckOwnership(link.Document, documentId, link.Timeline, secret, claim: true);
+        }
+
         LsnRange after = link.Document.AppendTimeline(link.Timeline, entries);
         if (after.Next > held.Next)
         {

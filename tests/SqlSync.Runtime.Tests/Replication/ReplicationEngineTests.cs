@@ -141,6 +141,7 @@ public sealed class ReplicationEngineTests
         Assert.Equal(ProtocolErrorCode.LsnOutOfRange, CodeOf(() => link.Handle(new OpenDocumentMessage("never-created", SqlSync.Mutations.TimelineId.New(), SqlSync.Journals.LsnRange.Inclusive(default, new(3)), TimelineSecrets.For(SqlSync.Mutations.TimelineId.New())))));
         Assert.False(coordinators.Exists("never-created")); // the refused open created nothing
 
+        link.Handle(new TimelineEntriesMessage("doc", entries)); // the first upload claims the timeline for alice
         ServerLink mallory = server.CreateLink(new LinkIdentity("mallory", _ => DocumentAccess.ReadWrite));
         mallory.Handle(hello);
         Assert.Equal(ProtocolErrorCode.TimelineForgery, CodeOf(() => mallory.Handle(new OpenDocumentMessage("doc", mine, default, TimelineSecrets.For(mine)))));

@@ -8,7 +8,7 @@ using SqlSync.Server;
 
 namespace SqlSync.Cli.Commands;
 
-/// <summary><c>sqlsync serve --data DIR --mutations APP.dll</c>: a coordinator server.</summary>
+/// <summary><c>sqlsync serve --data DIR --mutations APP.dll [--allow-anonymous]</c>: a coordinator server.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -28,6 +28,13 @@ internal static class ServeCommand
             IMutationReducer loaded = ReducerLoader.Load(result.GetValue(mutations)!, result.GetValue(reducer));
             string endpoint = result.GetValue(path)!;
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            if (!result.GetValue(allowAnonymous) && !builder.Environment.IsDevelopment())
+            {
+                // The server would refuse too (AnonymousAccessCheck), with a message about options and a logged stack trace.
+                throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                    $"sqlsync serve has no authorization, so every client could read and write every document: pass --allow-anonymous to serve anyway (the {builder.Environment.EnvironmentName} environment requires it).");
+            }
+
             builder.WebHost.UseUrls(result.GetValue(urls)!);
             builder.Services.AddSqlSync(options =>
             {
@@ -37,17 +44,7 @@ internal static class ServeCommand
             });
             await using WebApplication app = builder.Build();
             app.MapSqlSync(endpoint);
-            try
-            {
-                await app.StartAsync(cancellationToken);
-            }
-            catch (SqlSyncException ex) when (!result.GetValue(allowAnonymous) && ex.Code == SqlSyncErrorCode.InvalidArgument)
-            {
-                // The server's message speaks of options; the tool's user has a flag.
-                throw new SqlSyncException(ex.Code,
-                    $"sqlsync serve has no authorization, so every client could read and write every document: pass --allow-anonymous to serve anyway (the {app.Environment.EnvironmentName} environment requires it).", ex);
-            }
-
+            await app.StartAsync(cancellationToken);
             foreach (string url in app.Urls)
             {
                 AnsiConsole.MarkupLineInterpolated($"[green]sqlsync[/] serving [bold]{url.Replace("http", "ws", StringComparison.Ordinal)}{endpoint}[/] (Ctrl+C to stop)");

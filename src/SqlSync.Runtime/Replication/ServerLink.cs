@@ -171,6 +171,10 @@ public sealed class ServerLink
         {
             _unclaimed[open.DocumentId] = open.Secret; // claimed at the first upload, so an open that uploads nothing writes nothing
         }
+        else
+        {
+            _unclaimed.Remove(open.DocumentId);
+        }
         var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
         AddStorage(link, replies);
         return replies;
@@ -226,14 +230,14 @@ public sealed class ServerLink
     {
         (ServerDocumentLink link, LsnRange held) = CheckTimelineUpload(documentId, entries.Range.First);
 
-        // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
-        // for the acknowledgement: when the step came first its storage entry already made them durable, so
-        // the common upload costs one fsync (the step's), not two in a row.
         if (_unclaimed.Remove(documentId, out TimelineSecret secret))
         {
             CheckOwnership(link.Document, documentId, link.Timeline, secret, claim: true);
         }
 
+        // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
+        // for the acknowledgement: when the step came first its storage entry already made them durable, so
+        // the common upload costs one fsync (the step's), not two in a row.
         LsnRange after = link.Document.AppendTimeline(link.Timeline, entries);
         if (after.Next > held.Next)
         {

@@ -388,12 +388,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
 
         int pending = document.PendingMutationCount;
-        if (pending > 0 && LastError?.Data["ReadOnlyDocument"] as string != document.DocumentId)
+        string report = $"document '{document.DocumentId}' is read-only for this client: its {pending} pending mutation(s) cannot upload";
+        if (pending > 0 && LastError?.Message.EndsWith(report, StringComparison.Ordinal) != true)
         {
-            SqlSyncException error = ProtocolException.Create(ProtocolErrorCode.AccessDenied,
-                $"document '{document.DocumentId}' is read-only for this client: its {pending} pending mutation(s) cannot upload");
-            error.Data["ReadOnlyDocument"] = document.DocumentId;
-            LastError = error;
+            LastError = ProtocolException.Create(ProtocolErrorCode.AccessDenied, report);
         }
 
         return true;

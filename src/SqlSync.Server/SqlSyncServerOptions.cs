@@ -48,6 +48,15 @@ public sealed class SqlSyncServerOptions
     /// <summary>Fsync every journal append (default).</summary>
     public bool FsyncOnAppend { get; set; } = true;
 
+    /// <summary>
+    /// A document whose storage write fails (the disk full, an I/O error) pauses and reloads itself after this
+    /// delay, doubled after each fault in a row up to <see cref="StorageRetryMaxDelay"/> (default 0.5 s).
+    /// </summary>
+    public TimeSpan StorageRetryMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Uses one reducer for every document.</summary>
     public SqlSyncServerOptions UseReducer(IMutationReducer reducer)
     {

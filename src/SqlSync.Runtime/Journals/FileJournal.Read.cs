@@ -11,14 +11,14 @@ public sealed partial class FileJournal
         if (!Range.Contains(lsn))
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
-                $"LSN {lsn} is not in the range {Range} of the journal in '{_directory}'.");
+                $"LSN {lsn} is not in the range {Range} of {char.ToLowerInvariant(Subject[0])}{Subject[1..]}.");
         }
 
         JournalSegment segment = FindSegment(lsn);
         long offset = segment.OffsetOf(lsn);
         byte[] frame = new byte[segment.SizeOf(lsn)];
         int total = 0;
-        Io($"read LSN {lsn} from '{segment.Path}'", () =>
+        Io($"read LSN {lsn} from {SegmentName(_options, segment.Path, segment.FirstLsn)}", () =>
         {
             SafeFileHandle handle = HandleFor(segment);
             while (total < frame.Length)
@@ -36,7 +36,7 @@ public sealed partial class FileJournal
         if (total != frame.Length || !JournalFrame.HasValidChecksum(frame) || JournalFrame.ReadHeader(frame).Lsn != lsn
             || JournalFrame.ReadHeader(frame).PayloadLength != frame.Length - JournalFrame.Overhead)
         {
-            throw JournalSegmentScanner.Corrupt(segment.Path,
+            throw JournalSegmentScanner.Corrupt(SegmentName(_options, segment.Path, segment.FirstLsn),
                 $"at byte offset {offset}: the frame for LSN {lsn} failed its check when read");
         }
 
@@ -64,7 +64,7 @@ public sealed partial class FileJournal
 
     private SafeFileHandle HandleFor(JournalSegment segment)
     {
-        if (segment == _segments[^1])
+        if (segment == _segments[^1] && !_readOnly)
         {
             return _active;
         }

@@ -28,4 +28,10 @@ public enum ProtocolErrorCode : ushort
     /// stuck). The link stays open; the document's storage waits until the step ends or the server restarts.
     /// </summary>
     DocumentStuck = 11,
+    /// <summary>
+    /// The server could not write the document's storage (its disk is full, or an I/O error): the document is
+    /// paused and the upload was not acknowledged; nothing acknowledged is lost. Retry later: the document
+    /// resumes by itself when the server's disk has room.
+    /// </summary>
+    StorageUnavailable = 12,
 }

@@ -50,9 +50,8 @@ public sealed partial class CoordinatorDocument
         || e is SqlSyncException { Code: SqlSyncErrorCode.JournalIo or SqlSyncErrorCode.StorageUnavailable };
 
     /// <summary>
-    /// Reloads a paused document from its journals: the state in memory is dropped and rebuilt from what is
-    /// on disk, so it matches the journals whatever the failed write left. True when it runs again; false
-    /// (with the reason) when the reload failed too, and the document stays paused.
+    /// Resumes a paused document: reloads it from its journals first if the reload at the fault failed. True
+    /// when it runs again; false (with the reason) when the reload failed again, and it stays paused.
     /// </summary>
     internal bool TryResume(out Exception? failure)
     {
@@ -64,14 +63,9 @@ public sealed partial class CoordinatorDocument
                 return true;
             }
 
-            try
+            if (!_broken || TryReload(out failure))
             {
-                Reload();
                 _storageFault = null;
-            }
-            catch (Exception e) when (IsStorageFailure(e) || e is SqlSyncException)
-            {
-                failure = e;
             }
         }
 
@@ -97,6 +91,11 @@ public sealed partial class CoordinatorDocument
             {
                 _storageFault = cause;
                 _consecutiveFaults++;
+
+                // Undo at once: whatever the failed write left in memory (a step committed in SQLite whose
+                // storage entry was not written) is dropped, so reads show exactly what the journals hold.
+                // Reopening needs no free space; if it fails anyway, reads are refused until the retry's reload.
+                TryReload(out _);
             }
         }
 
@@ -134,6 +133,21 @@ public sealed partial class CoordinatorDocument
             "nothing acknowledged is lost, and it resumes by itself when the server's disk has room; retry later.", cause);
         error.Data["DocumentId"] = DocumentId;
         return error;
+    }
+
+    private bool TryReload(out Exception? failure)
+    {
+        failure = null;
+        try
+        {
+            Reload();
+            return true;
+        }
+        catch (Exception e) when (IsStorageFailure(e) || e is SqlSyncException)
+        {
+            failure = e;
+            return false;
+        }
     }
 
     /// <summary>Drops the in-memory state and opens it again from the journals (under <c>_sync</c>).</summary>

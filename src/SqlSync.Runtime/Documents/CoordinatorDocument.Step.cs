@@ -77,25 +77,10 @@ public sealed partial class CoordinatorDocument
                 return 0;
             }
 
-            try
-            {
-                _inFlight!.Write(batch, strikes);
-                ApplyBatch(batch, appliedInBatch);
-            }
-            catch (Exception e) when (IsStorageFailure(e))
-            {
-                // The batch left the queue: back to its front, so that a retry that fails to reload still
-                // holds it (a reload rebuilds the queue from the journals anyway).
-                var queued = _queue.ToArray();
-                _queue.Clear();
-                foreach (var item in batch.Concat(queued))
-                {
-                    _queue.Enqueue(item);
-                }
-
-                throw;
-            }
-
+            // A storage fault here leaves the batch dequeued and perhaps committed in SQLite: the pause that
+            // follows reloads the document from its journals, which rebuilds both.
+            _inFlight!.Write(batch, strikes);
+            ApplyBatch(batch, appliedInBatch);
             _consecutiveFaults = 0;
             return batch.Count;
         }

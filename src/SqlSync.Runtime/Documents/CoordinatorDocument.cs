@@ -276,6 +276,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfBroken();
             return _database.Connection.QueryReadOnly(sql, args);
         }
     }

@@ -149,6 +149,72 @@ public sealed partial class DiskFullTests : ServerTestBase
         Assert.Equal(4, Value(restarted.Document("counters"), "x"));
     }
 
+    [TmpfsFact]
+    [Trait("Category", "Hostile")]
+    public async Task ARealFullDiskPausesTheDocumentUntilSpaceIsFreed()
+    {
+        using SmallTmpfs disk = SmallTmpfs.Mount(ServerDirectory, "2m");
+        try
+        {
+            await using var server = await TestServer.StartAsync(ServerDirectory, options =>
+            {
+                options.FsyncOnAppend = true;
+                options.StorageRetryMinDelay = TimeSpan.FromMilliseconds(20);
+                options.StorageRetryMaxDelay = TimeSpan.FromMilliseconds(200);
+            });
+            using LocalDocument writer = Client("writer");
+            writer.Mutate(new CounterMutations.CreateSchemaMutation());
+            writer.Mutate(new CounterMutations.AddMutation("x", 1));
+            await using var client = Connect(server, writer);
+            await ConvergedAsync(writer, server.Document("counters"), "the writer, before the disk fills");
+
+            // Fill the disk to the last byte.
+            string filler = Path.Combine(ServerDirectory, "filler");
+            IOException? full = null;
+            using (var stream = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            {
+                byte[] chunk = new byte[4096];
+                try
+                {
+                    for (int i = 0; i < 2048; i++)
+                    {
+                        stream.Write(chunk);
+                    }
+                }
+                catch (IOException e)
+                {
+                    full = e;
+                }
+            }
+
+            Assert.NotNull(full);
+            Assert.True(StorageFaults.IsDiskFull(full), $"ENOSPC is recognised (HResult {full.HResult}).");
+
+            // Large mutations: the upload or the step cannot be written; the document pauses.
+            byte[] payload = new byte[16 * 1024];
+            for (int i = 0; i < 8; i++)
+            {
+                writer.Mutate(new CounterMutations.StoreMutation($"blob{i}", payload));
+                writer.Mutate(new CounterMutations.AddMutation("x", 10));
+            }
+
+            await Eventually.TrueAsync(() => server.Document("counters").IsPaused, "the document pauses on the full disk");
+            Assert.Equal(1, Value(server.Document("counters"), "x"));
+
+            File.Delete(filler);
+            await ConvergedAsync(writer, server.Document("counters"), "the writer, after space was freed");
+            Assert.False(server.Document("counters").IsPaused);
+            Assert.Equal(81, Value(server.Document("counters"), "x"));
+            Assert.Equal(81, Value(writer, "x"));
+            Assert.Equal(8L, server.Document("counters").Query("SELECT count(*) FROM blobs")[0][0]);
+            Assert.Contains(server.Logs.Lines, line => line.Message.Contains("paused after a storage fault", StringComparison.Ordinal));
+        }
+        finally
+        {
+            StorageFaults.Inject = null;
+        }
+    }
+
     internal static void AssertNoServerPath(string message)
     {
         Assert.DoesNotContain(Path.GetTempPath().TrimEnd(Path.DirectorySeparatorChar), message, StringComparison.Ordinal);

@@ -109,18 +109,24 @@ public sealed partial class CoordinatorDocument : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
+        StorageFaultRetry.Validate(options.StorageRetryMinDelay, options.StorageRetryMaxDelay);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend,
             options.Warning is { } warning ? message => warning($"Document '{options.DocumentId}': {message}") : null);
-        var database = OpenDatabase(journals, options);
-        var document = new CoordinatorDocument(journals, database, options);
+        CoordinatorDocument? document = null;
         try
         {
+            document = new CoordinatorDocument(journals, OpenDatabase(journals, options), options);
             document.Initialize();
             return document;
         }
-        catch
+        catch (Exception e)
         {
-            document.Dispose();
+            document?.Dispose();
+            if (e is SqlSyncException && e.Data["DocumentId"] is null)
+            {
+                e.Data["DocumentId"] = options.DocumentId; // the error frame names the document that failed
+            }
+
             throw;
         }
     }

@@ -17,16 +17,20 @@ internal sealed class StorageFaultRetry : IDisposable
 
     public StorageFaultRetry(CoordinatorDocument document, TimeSpan min, TimeSpan max)
     {
+        _document = document;
+        _min = min;
+        _max = max;
+        _timer = new Timer(_ => Run());
+    }
+
+    /// <summary>Checks the delays before anything is opened.</summary>
+    public static void Validate(TimeSpan min, TimeSpan max)
+    {
         if (min <= TimeSpan.Zero || max < min)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
                 $"The storage retry delays must be positive with the minimum ({min}) not above the maximum ({max}).");
         }
-
-        _document = document;
-        _min = min;
-        _max = max;
-        _timer = new Timer(_ => Run());
     }
 
     /// <summary>Arms the retry after the current backoff.</summary>

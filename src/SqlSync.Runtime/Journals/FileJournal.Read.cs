@@ -18,7 +18,8 @@ public sealed partial class FileJournal
         long offset = segment.OffsetOf(lsn);
         byte[] frame = new byte[segment.SizeOf(lsn)];
         int total = 0;
-        Io($"read LSN {lsn} from {SegmentName(_options, segment.Path, segment.FirstLsn)}", () =>
+        string name = SegmentName(_options, segment.Path, segment.FirstLsn);
+        Io($"read LSN {lsn} from {char.ToLowerInvariant(name[0])}{name[1..]}", () =>
         {
             SafeFileHandle handle = HandleFor(segment);
             while (total < frame.Length)
@@ -36,7 +37,7 @@ public sealed partial class FileJournal
         if (total != frame.Length || !JournalFrame.HasValidChecksum(frame) || JournalFrame.ReadHeader(frame).Lsn != lsn
             || JournalFrame.ReadHeader(frame).PayloadLength != frame.Length - JournalFrame.Overhead)
         {
-            throw JournalSegmentScanner.Corrupt(SegmentName(_options, segment.Path, segment.FirstLsn),
+            throw JournalSegmentScanner.Corrupt(name,
                 $"at byte offset {offset}: the frame for LSN {lsn} failed its check when read");
         }
 

@@ -52,7 +52,7 @@ public sealed partial class FileJournal : IJournal
 
     /// <summary>How messages name a segment: by its first LSN under a label, else by its full path.</summary>
     internal static string SegmentName(FileJournalOptions options, string path, Lsn firstLsn) =>
-        options.Label is { } label ? $"{label} journal segment {firstLsn}" : $"'{path}'";
+        options.Label is { } label ? $"Segment {firstLsn} of the {label} journal" : $"Journal segment '{path}'";
 
     /// <inheritdoc />
     public LsnRange Range

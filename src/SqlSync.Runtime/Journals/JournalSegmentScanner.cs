@@ -175,7 +175,7 @@ internal static class JournalSegmentScanner
         return total;
     }
 
-    /// <summary>The corruption error for the segment <paramref name="name"/> ("'PATH'" or "storage journal segment 3").</summary>
+    /// <summary>The corruption error for the segment <paramref name="name"/> ("Journal segment 'PATH'" or "Segment 3 of the storage journal").</summary>
     internal static SqlSyncException Corrupt(string name, string detail) =>
-        new(SqlSyncErrorCode.JournalCorrupt, $"Journal segment {name} is corrupt {detail}.");
+        new(SqlSyncErrorCode.JournalCorrupt, $"{name} is corrupt {detail}.");
 }

@@ -170,6 +170,16 @@ public sealed partial class CoordinatorDocument
         {
             // The in-flight note is kept as it is: a batch a fault stopped is no suspect of a crash.
             LoadState();
+
+            // Entries appended before the fault but never synced may be in the page cache only, and a
+            // client's resend of them is acknowledged as a duplicate without a flush: sync them now.
+            if (_journals.FsyncOnAppend)
+            {
+                foreach (IJournal journal in _received.Values)
+                {
+                    (journal as FileJournal)?.FlushWritten();
+                }
+            }
         }
         catch
         {

@@ -154,6 +154,17 @@ public sealed partial class FileJournal : IJournal
         Io("flush", FlushActive);
     }
 
+    /// <summary>
+    /// Forces the active segment to disk even if this instance appended nothing: after a reopen, entries an
+    /// earlier instance appended without a flush (a flush that failed) may sit only in the page cache.
+    /// </summary>
+    internal void FlushWritten()
+    {
+        ThrowIfUnusable(write: true);
+        _dirty = true;
+        Io("flush", FlushActive);
+    }
+
     /// <summary>Closes the journal's files. Entries not yet flushed (with <see cref="FileJournalOptions.FsyncOnAppend"/>
     /// off) are left to the operating system; call <see cref="Flush"/> first to make them durable.</summary>
     public void Dispose()

@@ -90,7 +90,8 @@ public sealed partial class DiskFullTests : ServerTestBase
                 await ConvergedAsync(other, server.Document("free"), "a client of another document");
             }
 
-            Assert.True(server.Document("full").IsPaused);
+            // Still paused: each retry reloads it, and its next write fails again.
+            await Eventually.TrueAsync(() => server.Document("full").IsPaused, "the document is paused while the disk is full");
             Assert.Equal(1, Value(server.Document("full"), "x"));
             Assert.Contains(server.Logs.Lines, line => line.Message.Contains("Document 'full' paused after a storage fault", StringComparison.Ordinal));
 
@@ -154,65 +155,58 @@ public sealed partial class DiskFullTests : ServerTestBase
     public async Task ARealFullDiskPausesTheDocumentUntilSpaceIsFreed()
     {
         using SmallTmpfs disk = SmallTmpfs.Mount(ServerDirectory, "2m");
-        try
+        await using var server = await TestServer.StartAsync(ServerDirectory, options =>
         {
-            await using var server = await TestServer.StartAsync(ServerDirectory, options =>
-            {
-                options.FsyncOnAppend = true;
-                options.StorageRetryMinDelay = TimeSpan.FromMilliseconds(20);
-                options.StorageRetryMaxDelay = TimeSpan.FromMilliseconds(200);
-            });
-            using LocalDocument writer = Client("writer");
-            writer.Mutate(new CounterMutations.CreateSchemaMutation());
-            writer.Mutate(new CounterMutations.AddMutation("x", 1));
-            await using var client = Connect(server, writer);
-            await ConvergedAsync(writer, server.Document("counters"), "the writer, before the disk fills");
+            options.FsyncOnAppend = true;
+            options.StorageRetryMinDelay = TimeSpan.FromMilliseconds(20);
+            options.StorageRetryMaxDelay = TimeSpan.FromMilliseconds(200);
+        });
+        using LocalDocument writer = Client("writer");
+        writer.Mutate(new CounterMutations.CreateSchemaMutation());
+        writer.Mutate(new CounterMutations.AddMutation("x", 1));
+        await using var client = Connect(server, writer);
+        await ConvergedAsync(writer, server.Document("counters"), "the writer, before the disk fills");
 
-            // Fill the disk to the last byte.
-            string filler = Path.Combine(ServerDirectory, "filler");
-            IOException? full = null;
-            using (var stream = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+        // Fill the disk to the last byte.
+        string filler = Path.Combine(ServerDirectory, "filler");
+        IOException? full = null;
+        using (var stream = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+        {
+            byte[] chunk = new byte[4096];
+            try
             {
-                byte[] chunk = new byte[4096];
-                try
+                for (int i = 0; i < 2048; i++)
                 {
-                    for (int i = 0; i < 2048; i++)
-                    {
-                        stream.Write(chunk);
-                    }
-                }
-                catch (IOException e)
-                {
-                    full = e;
+                    stream.Write(chunk);
                 }
             }
-
-            Assert.NotNull(full);
-            Assert.True(StorageFaults.IsDiskFull(full), $"ENOSPC is recognised (HResult {full.HResult}).");
-
-            // Large mutations: the upload or the step cannot be written; the document pauses.
-            byte[] payload = new byte[16 * 1024];
-            for (int i = 0; i < 8; i++)
+            catch (IOException e)
             {
-                writer.Mutate(new CounterMutations.StoreMutation($"blob{i}", payload));
-                writer.Mutate(new CounterMutations.AddMutation("x", 10));
+                full = e;
             }
-
-            await Eventually.TrueAsync(() => server.Document("counters").IsPaused, "the document pauses on the full disk");
-            Assert.Equal(1, Value(server.Document("counters"), "x"));
-
-            File.Delete(filler);
-            await ConvergedAsync(writer, server.Document("counters"), "the writer, after space was freed");
-            Assert.False(server.Document("counters").IsPaused);
-            Assert.Equal(81, Value(server.Document("counters"), "x"));
-            Assert.Equal(81, Value(writer, "x"));
-            Assert.Equal(8L, server.Document("counters").Query("SELECT count(*) FROM blobs")[0][0]);
-            Assert.Contains(server.Logs.Lines, line => line.Message.Contains("paused after a storage fault", StringComparison.Ordinal));
         }
-        finally
+
+        Assert.NotNull(full);
+        Assert.True(StorageFaults.IsDiskFull(full), $"ENOSPC is recognised (HResult {full.HResult}).");
+
+        // Large mutations: the upload or the step cannot be written; the document pauses.
+        byte[] payload = new byte[16 * 1024];
+        for (int i = 0; i < 8; i++)
         {
-            StorageFaults.Inject = null;
+            writer.Mutate(new CounterMutations.StoreMutation($"blob{i}", payload));
+            writer.Mutate(new CounterMutations.AddMutation("x", 10));
         }
+
+        await Eventually.TrueAsync(() => server.Document("counters").IsPaused, "the document pauses on the full disk");
+        Assert.Equal(1, Value(server.Document("counters"), "x"));
+
+        File.Delete(filler);
+        await ConvergedAsync(writer, server.Document("counters"), "the writer, after space was freed");
+        Assert.False(server.Document("counters").IsPaused);
+        Assert.Equal(81, Value(server.Document("counters"), "x"));
+        Assert.Equal(81, Value(writer, "x"));
+        Assert.Equal(8L, server.Document("counters").Query("SELECT count(*) FROM blobs")[0][0]);
+        Assert.Contains(server.Logs.Lines, line => line.Message.Contains("paused after a storage fault", StringComparison.Ordinal));
     }
 
     internal static void AssertNoServerPath(string message)

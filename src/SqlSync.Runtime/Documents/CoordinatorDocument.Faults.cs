@@ -46,8 +46,12 @@ public sealed partial class CoordinatorDocument
 
     /// <summary>A failure of the file system under the journals, as opposed to corruption or a bug.</summary>
     internal static bool IsStorageFailure(Exception e) =>
-        e is IOException or UnauthorizedAccessException
-        || e is SqlSyncException { Code: SqlSyncErrorCode.JournalIo or SqlSyncErrorCode.StorageUnavailable };
+        (e is IOException or UnauthorizedAccessException
+         || e is SqlSyncException { Code: SqlSyncErrorCode.JournalIo or SqlSyncErrorCode.StorageUnavailable })
+        && !e.Data.Contains(SimulatedCrashKey);
+
+    /// <summary>Marks what the <see cref="FaultInjection"/> hook threw: a simulated crash, never a storage fault.</summary>
+    private const string SimulatedCrashKey = "SqlSync.SimulatedCrash";
 
     /// <summary>
     /// Resumes a paused document: reloads it from its journals first if the reload at the fault failed. True

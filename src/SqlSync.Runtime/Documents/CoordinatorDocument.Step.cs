@@ -123,7 +123,7 @@ public sealed partial class CoordinatorDocument
             }
         }
 
-        FaultInjection?.Invoke(CoordinatorStepPoint.AfterSqliteCommit);
+        InjectFault(CoordinatorStepPoint.AfterSqliteCommit);
         PublishPages();
 
         foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch)
@@ -251,7 +251,7 @@ public sealed partial class CoordinatorDocument
                 }
             }
 
-            FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
+            InjectFault(CoordinatorStepPoint.BeforeSqliteCommit);
             sandbox.Commit();
             return BatchOutcome.Committed;
         }
@@ -292,14 +292,31 @@ public sealed partial class CoordinatorDocument
         return $"{name}: {MutationApplier.Describe(failure)}";
     }
 
+    /// <summary>
+    /// Runs the test hook at <paramref name="point"/>. What it throws simulates a crash (the process dies), not
+    /// a storage fault, even when it is an <see cref="IOException"/>: it is marked so that it propagates.
+    /// </summary>
+    private void InjectFault(CoordinatorStepPoint point)
+    {
+        try
+        {
+            FaultInjection?.Invoke(point);
+        }
+        catch (Exception e)
+        {
+            e.Data[SimulatedCrashKey] = true;
+            throw;
+        }
+    }
+
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>
     private void PublishPages()
     {
         _database.WithFileHeld(() =>
         {
-            FaultInjection?.Invoke(CoordinatorStepPoint.BeforeStorageAppend);
+            InjectFault(CoordinatorStepPoint.BeforeStorageAppend);
             Lsn? lsn = _database.Storage.Commit();
-            FaultInjection?.Invoke(CoordinatorStepPoint.AfterStorageAppend);
+            InjectFault(CoordinatorStepPoint.AfterStorageAppend);
             return lsn;
         });
     }

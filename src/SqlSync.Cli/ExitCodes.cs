@@ -11,4 +11,23 @@ internal static class ExitCodes
     public const int BadData = 2;
     /// <summary>Something unexpected.</summary>
     public const int Failure = 3;
+    /// <summary>
+    /// A torn tail: a journal ends with part of a frame (an append cut short by a crash or a full disk, never
+    /// acknowledged) and is otherwise sound. Left as it is; the server or client cuts it when it next opens the
+    /// document. Corruption anywhere is <see cref="BadData"/> instead.
+    /// </summary>
+    public const int TornTail = 4;
+    /// <summary>The document is open in a running server or client (its journal lock is held): nothing was read.</summary>
+    public const int InUse = 5;
+
+    /// <summary>The code for several documents: the worst of them (bad data, then in use, then torn tail, then success).</summary>
+    public static int Worst(int a, int b) => Rank(a) >= Rank(b) ? a : b;
+
+    private static int Rank(int code) => code switch
+    {
+        Success => 0,
+        TornTail => 1,
+        InUse => 2,
+        _ => 3,
+    };
 }

@@ -46,4 +46,14 @@ public enum SqlSyncErrorCode
 
     /// <summary>A replication frame is malformed, oversized, or of an unknown type or version.</summary>
     Protocol = 500,
+
+    /// <summary>A journal was opened read-only (<see cref="Journals.FileJournal.OpenReadOnly"/>) and asked to write.</summary>
+    JournalReadOnly = 104,
+    /// <summary>A read-only open found the journal's lock held: a server or client has the document open.</summary>
+    JournalInUse = 105,
+    /// <summary>
+    /// The coordinator could not write the document's storage (the disk is full, or an I/O error): the
+    /// document is paused, nothing acknowledged is lost, and it resumes by itself; retry later.
+    /// </summary>
+    StorageUnavailable = 402,
 }

@@ -136,6 +136,9 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             Directory = Path.Combine(_options.DataDirectory, documentId),
             FsyncOnAppend = _options.FsyncOnAppend,
             Limits = _options.Limits,
+            Warning = message => _logger.LogWarning("{Warning}", message),
+            StorageRetryMinDelay = _options.StorageRetryMinDelay,
+            StorageRetryMaxDelay = _options.StorageRetryMaxDelay,
         });
         DocumentStepper stepper;
         try

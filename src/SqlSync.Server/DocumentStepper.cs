@@ -39,6 +39,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _loop = Task.Run(RunAsync);
+        _document.Resumed += (_, _) => Signal(); // a document paused by a storage fault reloaded itself
         Signal(); // entries received before a restart are queued already
     }
 
@@ -69,7 +70,10 @@ internal sealed class DocumentStepper : IAsyncDisposable
         return running;
     }
 
-    /// <summary>Set when a step failed: the document's state is no longer trusted and it stops stepping.</summary>
+    /// <summary>
+    /// Set when a step failed: the document's state is no longer trusted and it stops stepping. A storage fault
+    /// (the disk full) is not one: the document pauses, steps return 0 and it resumes by itself (Resumed).
+    /// </summary>
     public Exception? Fault { get; private set; }
 
     public void Signal() => _wake.Writer.TryWrite(true);
@@ -120,7 +124,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
     /// <summary>Waits until the queue is at most <paramref name="maxQueued"/> (backpressure on uploads).</summary>
     public async Task WaitForCapacityAsync(int maxQueued, CancellationToken cancellationToken)
     {
-        while (_document.QueuedMutationCount > maxQueued && Fault is null)
+        while (_document.QueuedMutationCount > maxQueued && Fault is null && !_document.IsPaused)
         {
             Task drained = Volatile.Read(ref _drained).Task;
             Signal();

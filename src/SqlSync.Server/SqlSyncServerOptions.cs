@@ -79,6 +79,15 @@ public sealed class SqlSyncServerOptions
     /// <summary>The per-principal quotas as the engine takes them.</summary>
     internal QuotaLimits QuotaLimits => new(MaxDocumentsCreatedPerHour, MaxTimelinesClaimedPerHour, MaxUploadBytesPerMinute);
 
+    /// <summary>
+    /// A document whose storage write fails (the disk full, an I/O error) pauses and reloads itself after this
+    /// delay, doubled after each fault in a row up to <see cref="StorageRetryMaxDelay"/> (default 0.5 s).
+    /// </summary>
+    public TimeSpan StorageRetryMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Uses one reducer for every document.</summary>
     public SqlSyncServerOptions UseReducer(IMutationReducer reducer)
     {

@@ -15,7 +15,8 @@ internal static class DumpCommand
         var command = new Command("dump", "Write a document's tables as SQL statements or JSON, rows in primary-key order.") { path, format, table };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            using DocumentInspector document = DocumentInspector.Open(result.GetValue(path)!);
+            string directory = result.GetValue(path)!;
+            using DocumentInspector document = DocumentInspector.Open(directory);
             IReadOnlyList<string> all = document.UserTables();
             string[] wanted = result.GetValue(table) ?? Array.Empty<string>();
             string[] missing = wanted.Except(all, StringComparer.Ordinal).ToArray();
@@ -37,7 +38,8 @@ internal static class DumpCommand
                 TableDump.WriteSql(document, tables, Console.Out);
             }
 
-            return ExitCodes.Success;
+            // The dump shows the entries before a torn tail (what the owner keeps); the tail is reported.
+            return CommandRunner.TornTailsOf(Path.GetFileName(Path.GetFullPath(directory)), document);
         }));
         return command;
     }

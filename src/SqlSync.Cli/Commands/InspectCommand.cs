@@ -14,19 +14,35 @@ internal static class InspectCommand
         var command = new Command("inspect", "Show a document's journal ranges, timelines with their applied LSNs, and sizes.") { path };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            int code = ExitCodes.Success;
             foreach (string directory in DocumentDirectories.Find(result.GetValue(path)!))
             {
-                Inspect(directory);
+                code = ExitCodes.Worst(code, Inspect(directory));
             }
 
-            return ExitCodes.Success;
+            return code;
         }));
         return command;
     }
 
-    private static void Inspect(string directory)
+    private static int Inspect(string directory)
     {
-        using DocumentInspector document = DocumentInspector.Open(directory);
+        string name = Path.GetFileName(Path.GetFullPath(directory));
+        try
+        {
+            using DocumentInspector document = DocumentInspector.Open(directory);
+            Show(document, directory);
+            return CommandRunner.TornTailsOf(name, document);
+        }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalInUse)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: in use[/]: {ex.Message}");
+            return ExitCodes.InUse;
+        }
+    }
+
+    private static void Show(DocumentInspector document, string directory)
+    {
         var summary = new Table().Title($"[bold]{Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)))}[/] ({(document.IsCoordinator ? "coordinator" : "client")})")
             .AddColumn("property").AddColumn("value");
         summary.AddRow("storage journal", Markup.Escape(document.StorageRange.ToString()));

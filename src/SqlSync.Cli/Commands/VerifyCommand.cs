@@ -13,18 +13,19 @@ internal static class VerifyCommand
         var command = new Command("verify", "Check every journal entry's checksum, the database checksum and SQLite's integrity_check.") { path };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            int problems = 0;
+            int code = ExitCodes.Success;
             foreach (string directory in DocumentDirectories.Find(result.GetValue(path)!))
             {
-                problems += Verify(directory) ? 0 : 1;
+                code = ExitCodes.Worst(code, Verify(directory));
             }
 
-            return problems == 0 ? ExitCodes.Success : ExitCodes.BadData;
+            return code;
         }));
         return command;
     }
 
-    private static bool Verify(string directory)
+    /// <summary>Checks one document; returns its exit code (success, torn tail, in use or bad data).</summary>
+    private static int Verify(string directory)
     {
         string name = Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)));
         try
@@ -47,16 +48,27 @@ internal static class VerifyCommand
             if (integrity != "ok")
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]{name}: integrity_check found problems[/]:\n{integrity}");
-                return false;
+                return ExitCodes.BadData;
+            }
+
+            if (document.TornTails.Count > 0)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: torn tail[/] (storage {document.StorageRange} before it, checksum 0x{document.StorageChecksum:X16}); the rest is sound");
+                return CommandRunner.TornTailsOf(name, document);
             }
 
             AnsiConsole.MarkupLineInterpolated($"[green]{name}: ok[/] (storage {document.StorageRange}, checksum 0x{document.StorageChecksum:X16})");
-            return true;
+            return ExitCodes.Success;
+        }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalInUse)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: in use[/]: {ex.Message}");
+            return ExitCodes.InUse;
         }
         catch (SqlSyncException ex) when (ex.Code != SqlSyncErrorCode.InvalidArgument)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]{name}: corrupt[/] ({ex.Code}): {ex.Message}");
-            return false;
+            return ExitCodes.BadData;
         }
     }
 }

@@ -11,9 +11,11 @@ public sealed partial class CoordinatorDocument
     /// the pages they wrote as one storage entry. Returns how many were applied (rejections included).
     /// </summary>
     /// <remarks>
-    /// If this throws (an I/O failure, not a reducer's exception), the in-memory state may be ahead of the
-    /// journals: dispose the document and open it again; nothing acknowledged is lost and nothing is
-    /// applied twice, because the applied LSNs commit with the effects.
+    /// A storage fault (the disk full, an I/O error while writing) pauses the document (<see cref="IsPaused"/>):
+    /// the step is undone, and until the document has reloaded itself from its journals (after a backoff,
+    /// <see cref="CoordinatorDocumentOptions.StorageRetryMinDelay"/>) steps apply nothing and return 0.
+    /// Nothing acknowledged is lost and nothing is applied twice, because the applied LSNs commit with the
+    /// effects. Any other exception means the document's state is no longer trusted: dispose it.
     /// </remarks>
     public int Step(int maxMutations = 1)
     {
@@ -22,9 +24,27 @@ public sealed partial class CoordinatorDocument
             throw new ArgumentOutOfRangeException(nameof(maxMutations), "A step applies at least one mutation.");
         }
 
+        try
+        {
+            return StepLocked(maxMutations);
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            _ = Pause(e);
+            return 0;
+        }
+    }
+
+    private int StepLocked(int maxMutations)
+    {
         lock (_sync)
         {
             ThrowIfDisposed();
+            if (_storageFault is not null)
+            {
+                return 0; // paused: the retry reloads the document, then steps go on
+            }
+
             var batch = new List<(TimelineId Timeline, Lsn Lsn)>(Math.Min(maxMutations, _queue.Count));
             var appliedInBatch = new Dictionary<TimelineId, Lsn>();
             int strikes = 0;
@@ -57,8 +77,11 @@ public sealed partial class CoordinatorDocument
                 return 0;
             }
 
+            // A storage fault here leaves the batch dequeued and perhaps committed in SQLite: the pause that
+            // follows reloads the document from its journals, which rebuilds both.
             _inFlight!.Write(batch, strikes);
             ApplyBatch(batch, appliedInBatch);
+            _consecutiveFaults = 0;
             return batch.Count;
         }
     }
@@ -100,7 +123,7 @@ public sealed partial class CoordinatorDocument
             }
         }
 
-        FaultInjection?.Invoke(CoordinatorStepPoint.AfterSqliteCommit);
+        InjectFault(CoordinatorStepPoint.AfterSqliteCommit);
         PublishPages();
 
         foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch)
@@ -228,7 +251,7 @@ public sealed partial class CoordinatorDocument
                 }
             }
 
-            FaultInjection?.Invoke(CoordinatorStepPoint.BeforeSqliteCommit);
+            InjectFault(CoordinatorStepPoint.BeforeSqliteCommit);
             sandbox.Commit();
             return BatchOutcome.Committed;
         }
@@ -269,14 +292,31 @@ public sealed partial class CoordinatorDocument
         return $"{name}: {MutationApplier.Describe(failure)}";
     }
 
+    /// <summary>
+    /// Runs the test hook at <paramref name="point"/>. What it throws simulates a crash (the process dies), not
+    /// a storage fault, even when it is an <see cref="IOException"/>: it is marked so that it propagates.
+    /// </summary>
+    private void InjectFault(CoordinatorStepPoint point)
+    {
+        try
+        {
+            FaultInjection?.Invoke(point);
+        }
+        catch (Exception e)
+        {
+            e.Data[SimulatedCrashKey] = true;
+            throw;
+        }
+    }
+
     /// <summary>Turns the pages of the committed transaction into one storage entry.</summary>
     private void PublishPages()
     {
         _database.WithFileHeld(() =>
         {
-            FaultInjection?.Invoke(CoordinatorStepPoint.BeforeStorageAppend);
+            InjectFault(CoordinatorStepPoint.BeforeStorageAppend);
             Lsn? lsn = _database.Storage.Commit();
-            FaultInjection?.Invoke(CoordinatorStepPoint.AfterStorageAppend);
+            InjectFault(CoordinatorStepPoint.AfterStorageAppend);
             return lsn;
         });
     }
@@ -307,6 +347,13 @@ public sealed partial class CoordinatorDocument
 
     private void Initialize()
     {
+        LoadState();
+        HandleInFlightAtLastStop();
+    }
+
+    /// <summary>Creates the system tables on a new document, loads applied LSNs, reopens the received journals and queues what is left.</summary>
+    private void LoadState()
+    {
         var connection = _database.Connection;
         if (connection.QueryScalar<long>(SystemTables.ExistsSql, ReadOnlySpan<object?>.Empty) == 0)
         {
@@ -319,7 +366,7 @@ public sealed partial class CoordinatorDocument
             _applied[TimelineId.Parse((string)row[0]!)] = new Lsn((ulong)(long)row[1]!);
         }
 
-        _inFlight = InFlightRecord.Open(_journals.Directory);
+        _inFlight ??= InFlightRecord.Open(_journals.Directory);
         foreach (string name in _journals.Children("timelines"))
         {
             TimelineId timeline;
@@ -341,8 +388,6 @@ public sealed partial class CoordinatorDocument
                 _queue.Enqueue((timeline, new Lsn(lsn)));
             }
         }
-
-        HandleInFlightAtLastStop();
     }
 
     /// <summary>

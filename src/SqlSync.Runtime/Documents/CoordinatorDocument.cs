@@ -17,7 +17,8 @@ public sealed partial class CoordinatorDocument : IDisposable
 
     private readonly object _sync = new();
     private readonly JournalFactory _journals;
-    private readonly DocumentDatabase _database;
+    private readonly CoordinatorDocumentOptions _options;
+    private DocumentDatabase _database;
     private readonly Dictionary<TimelineId, IJournal> _received = new();
     private readonly Dictionary<TimelineId, Lsn> _applied = new();
     private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _queue = new();
@@ -32,11 +33,13 @@ public sealed partial class CoordinatorDocument : IDisposable
     private readonly Queue<(TimelineId Timeline, Lsn Lsn)> _suspects = new();
     private InFlightRecord? _inFlight;
 
-    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database, MutationLimits limits)
+    private CoordinatorDocument(JournalFactory journals, DocumentDatabase database, CoordinatorDocumentOptions options)
     {
         _journals = journals;
-        _limits = limits;
+        _options = options;
+        _limits = options.Limits;
         _database = database;
+        _retry = new StorageFaultRetry(this, options.StorageRetryMinDelay, options.StorageRetryMaxDelay);
     }
 
     /// <summary>The document's id.</summary>
@@ -105,17 +108,24 @@ public sealed partial class CoordinatorDocument : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
-        var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
-        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
-        var document = new CoordinatorDocument(journals, database, options.Limits);
+        StorageFaultRetry.Validate(options.StorageRetryMinDelay, options.StorageRetryMaxDelay);
+        var journals = new JournalFactory(options.Directory, options.FsyncOnAppend,
+            options.Warning is { } warning ? message => warning($"Document '{options.DocumentId}': {message}") : null);
+        CoordinatorDocument? document = null;
         try
         {
+            document = new CoordinatorDocument(journals, OpenDatabase(journals, options), options);
             document.Initialize();
             return document;
         }
-        catch
+        catch (Exception e)
         {
-            document.Dispose();
+            document?.Dispose();
+            if (e is SqlSyncException && e.Data["DocumentId"] is null)
+            {
+                e.Data["DocumentId"] = options.DocumentId; // the error frame names the document that failed
+            }
+
             throw;
         }
     }
@@ -129,6 +139,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfBroken();
             return _received.TryGetValue(timeline, out IJournal? journal) ? journal.Range : LsnRange.Empty;
         }
     }
@@ -152,9 +163,22 @@ public sealed partial class CoordinatorDocument : IDisposable
     internal LsnRange AppendTimeline(TimelineId timeline, JournalPartial partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
+        try
+        {
+            return AppendTimelineLocked(timeline, partial);
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            throw Pause(e);
+        }
+    }
+
+    private LsnRange AppendTimelineLocked(TimelineId timeline, JournalPartial partial)
+    {
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfPaused();
             IJournal journal = ReceivedJournal(timeline);
             Lsn first = journal.Range.Next;
             for (int i = 0; i < partial.Entries.Count; i++)
@@ -196,19 +220,29 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// </summary>
     internal void MakeTimelineDurable(TimelineId timeline)
     {
-        lock (_sync)
+        try
         {
-            ThrowIfDisposed();
-            if (!_unsynced.Remove(timeline, out Lsn last))
+            lock (_sync)
             {
-                return;
-            }
+                ThrowIfDisposed();
+                ThrowIfPaused();
+                if (!_unsynced.Remove(timeline, out Lsn last))
+                {
+                    return;
+                }
 
-            bool applied = _applied.TryGetValue(timeline, out Lsn appliedLsn) && appliedLsn >= last;
-            if (_journals.FsyncOnAppend && !applied)
-            {
-                _received[timeline].Flush();
+                bool applied = _applied.TryGetValue(timeline, out Lsn appliedLsn) && appliedLsn >= last;
+                if (_journals.FsyncOnAppend && !applied)
+                {
+                    _received[timeline].Flush();
+                }
+
+                _consecutiveFaults = 0;
             }
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            throw Pause(e);
         }
     }
 
@@ -225,6 +259,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfBroken();
             LsnRange range = _database.Storage.Range;
             if (replicaStorageRange.Next > range.Next)
             {
@@ -246,6 +281,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfBroken();
             return _database.Connection.QueryReadOnly(sql, args);
         }
     }
@@ -271,6 +307,7 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             _disposed = true;
+            _retry.Dispose();
             _inFlight?.Dispose();
             _database.Dispose();
             foreach (IJournal journal in _received.Values)

@@ -31,4 +31,19 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
     public MutationLimits Limits { get; init; } = MutationLimits.Default;
+
+    /// <summary>
+    /// Told (with a one-line message) what opening the document repaired, such as a torn tail cut off a journal:
+    /// the file and the LSN. The server logs it as a warning.
+    /// </summary>
+    public Action<string>? Warning { get; init; }
+
+    /// <summary>
+    /// After a storage fault (the disk full, or an I/O error while writing) the document pauses and retries
+    /// after this delay, doubled after each fault in a row up to <see cref="StorageRetryMaxDelay"/> (default 0.5 s).
+    /// </summary>
+    public TimeSpan StorageRetryMinDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
+    public TimeSpan StorageRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 }

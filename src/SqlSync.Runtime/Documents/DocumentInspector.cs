@@ -8,8 +8,10 @@ namespace SqlSync.Documents;
 /// <summary>
 /// Read-only access to a document directory on disk, written by a <see cref="CoordinatorDocument"/> or a
 /// <see cref="LocalDocument"/>, without its reducer: journal ranges, timelines, the tables, checks. For
-/// tools such as the <c>sqlsync</c> CLI. Opening replays and checks the storage journal (as opening the
-/// document would, a torn tail is cut); a document open elsewhere is refused by the journal's lock.
+/// tools such as the <c>sqlsync</c> CLI. It never changes what it reads: journals are opened read-only
+/// (<see cref="FileJournal.OpenReadOnly"/>), so a torn tail is left in place and reported in
+/// <see cref="TornTails"/>, and a document a server or client has open is refused with
+/// <see cref="SqlSyncErrorCode.JournalInUse"/> (its journals may change while they are read).
 /// </summary>
 public sealed class DocumentInspector : IDisposable
 {
@@ -17,6 +19,7 @@ public sealed class DocumentInspector : IDisposable
     private readonly PageStorage _storage;
     private readonly DatabaseConnection _connection;
     private readonly string _fileName;
+    private readonly List<JournalTornTail> _tornTails = new();
 
     private DocumentInspector(string directory, bool isCoordinator, PageStorage storage, string fileName, DatabaseConnection connection)
     {
@@ -39,6 +42,13 @@ public sealed class DocumentInspector : IDisposable
     /// <summary>The database size in pages.</summary>
     public uint SizeInPages => _storage.CommittedSizeInPages;
 
+    /// <summary>
+    /// The torn tails found in the journals read so far: the storage journal's at open, the timelines' once
+    /// <see cref="Timelines"/> or <see cref="VerifyJournals"/> has read them. Left on disk; the document's
+    /// owner cuts them when it next opens the document.
+    /// </summary>
+    public IReadOnlyList<JournalTornTail> TornTails => _tornTails;
+
     /// <summary>Bytes of every file under the directory.</summary>
     public long BytesOnDisk => new DirectoryInfo(_directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
@@ -56,7 +66,7 @@ public sealed class DocumentInspector : IDisposable
         }
 
         bool isCoordinator = !File.Exists(Path.Combine(directory, "timeline.id"));
-        IJournal journal = FileJournal.Open(storagePath);
+        FileJournal journal = FileJournal.OpenReadOnly(storagePath);
         PageStorage? storage = null;
         string fileName = DocumentIds.NewFileName("inspect", "readonly");
         try
@@ -64,7 +74,9 @@ public sealed class DocumentInspector : IDisposable
             storage = PageStorage.Open(Path.GetFileName(Path.GetFullPath(directory)), journal);
             PageVfs.Register(fileName, storage);
             DatabaseConnection connection = DatabaseConnection.Open(fileName, readOnly: true);
-            return new DocumentInspector(directory, isCoordinator, storage, fileName, connection);
+            var inspector = new DocumentInspector(directory, isCoordinator, storage, fileName, connection);
+            inspector.NoteTornTail(journal);
+            return inspector;
         }
         catch
         {
@@ -97,7 +109,8 @@ public sealed class DocumentInspector : IDisposable
         var summaries = new List<TimelineSummary>();
         foreach ((TimelineId timeline, string path) in TimelineDirectories())
         {
-            using var journal = FileJournal.Open(path);
+            using var journal = FileJournal.OpenReadOnly(path);
+            NoteTornTail(journal);
             bool known = applied.TryGetValue(timeline, out var state);
             summaries.Add(new TimelineSummary(timeline, journal.Range, known ? state.Lsn : null, known ? state.Rejected : 0));
             applied.Remove(timeline);
@@ -127,7 +140,9 @@ public sealed class DocumentInspector : IDisposable
         {
             foreach ((_, string path) in TimelineDirectories())
             {
-                journals.Add((FileJournal.Open(path), true, true));
+                FileJournal journal = FileJournal.OpenReadOnly(path);
+                journals.Add((journal, true, true));
+                NoteTornTail(journal);
             }
 
             long total = journals.Sum(j => (long)j.Journal.Range.Count);
@@ -175,6 +190,14 @@ public sealed class DocumentInspector : IDisposable
         _connection.Dispose();
         PageVfs.Unregister(_fileName);
         _storage.Dispose();
+    }
+
+    private void NoteTornTail(FileJournal journal)
+    {
+        if (journal.TornTail is { } torn && !_tornTails.Exists(t => t.SegmentPath == torn.SegmentPath))
+        {
+            _tornTails.Add(torn);
+        }
     }
 
     private IEnumerable<(TimelineId Timeline, string Path)> TimelineDirectories()

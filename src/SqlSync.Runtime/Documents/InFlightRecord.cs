@@ -18,11 +18,13 @@ internal sealed class InFlightRecord : IDisposable
     private const string Magic = "sqlsync-inflight-1";
 
     private readonly SafeFileHandle? _file;
+    private readonly string? _path;
     private readonly StringBuilder _text = new();
 
-    private InFlightRecord(SafeFileHandle? file)
+    private InFlightRecord(SafeFileHandle? file, string? path = null)
     {
         _file = file;
+        _path = path;
     }
 
     /// <summary>The entries the note named when it was opened (empty if none or unreadable).</summary>
@@ -40,7 +42,7 @@ internal sealed class InFlightRecord : IDisposable
         }
 
         string path = Path.Combine(directory, "inflight");
-        var record = new InFlightRecord(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite));
+        var record = new InFlightRecord(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite), path);
         record.ReadFound();
         return record;
     }
@@ -62,6 +64,7 @@ internal sealed class InFlightRecord : IDisposable
 
         // The end line tells a whole note from the longer one it overwrote (no truncate: one write per step).
         _text.Append("end\n");
+        StorageFaults.Check(_path!, "write");
         RandomAccess.Write(_file, Encoding.ASCII.GetBytes(_text.ToString()), 0);
     }
 

@@ -5,14 +5,18 @@ namespace SqlSync.Documents;
 /// <summary>Opens a document's journals: in memory, or as file journals under a directory.</summary>
 internal sealed class JournalFactory
 {
-    private static readonly FileJournalOptions BatchedOptions = new() { FsyncOnAppend = false };
     private readonly string? _directory;
-    private readonly FileJournalOptions _options;
+    private readonly bool _fsyncOnAppend;
+    private readonly Action<string>? _warning;
 
-    public JournalFactory(string? directory, bool fsyncOnAppend)
+    /// <param name="directory">The document's directory, or null for memory journals.</param>
+    /// <param name="fsyncOnAppend">Whether file journals fsync every append.</param>
+    /// <param name="warning">Told what opening a journal repaired (a torn tail cut), naming the file and LSN.</param>
+    public JournalFactory(string? directory, bool fsyncOnAppend, Action<string>? warning = null)
     {
         _directory = directory;
-        _options = new FileJournalOptions { FsyncOnAppend = fsyncOnAppend };
+        _fsyncOnAppend = fsyncOnAppend;
+        _warning = warning;
         if (directory is not null)
         {
             System.IO.Directory.CreateDirectory(directory);
@@ -23,18 +27,16 @@ internal sealed class JournalFactory
     public string? Directory => _directory;
 
     /// <summary>Whether file journals fsync every append.</summary>
-    public bool FsyncOnAppend => _options.FsyncOnAppend;
+    public bool FsyncOnAppend => _fsyncOnAppend;
 
     /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>.</summary>
-    public IJournal Open(string relativePath) =>
-        _directory is null ? new MemoryJournal() : FileJournal.Open(Path.Combine(_directory, relativePath), _options);
+    public IJournal Open(string relativePath) => OpenFile(relativePath, _fsyncOnAppend);
 
     /// <summary>
     /// Opens a journal whose appends are not fsynced one by one: the caller fsyncs a batch with
     /// <see cref="IJournal.Flush"/> (group commit) when <see cref="FsyncOnAppend"/> is set.
     /// </summary>
-    public IJournal OpenBatched(string relativePath) =>
-        _directory is null ? new MemoryJournal() : FileJournal.Open(Path.Combine(_directory, relativePath), BatchedOptions);
+    public IJournal OpenBatched(string relativePath) => OpenFile(relativePath, fsyncOnAppend: false);
 
     /// <summary>The sub-directories of <paramref name="relativePath"/> that exist (none for memory journals).</summary>
     public IEnumerable<string> Children(string relativePath)
@@ -48,5 +50,24 @@ internal sealed class JournalFactory
         return System.IO.Directory.Exists(path)
             ? System.IO.Directory.EnumerateDirectories(path).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)
             : Array.Empty<string>();
+    }
+
+    private IJournal OpenFile(string relativePath, bool fsyncOnAppend)
+    {
+        if (_directory is null)
+        {
+            return new MemoryJournal();
+        }
+
+        // The label names the journal relative to the document, so its errors carry no server path.
+        var options = new FileJournalOptions { FsyncOnAppend = fsyncOnAppend, Label = relativePath.Replace('\\', '/') };
+        FileJournal journal = FileJournal.Open(Path.Combine(_directory, relativePath), options);
+        if (journal.TornTail is { } torn)
+        {
+            _warning?.Invoke($"cut a torn tail off the {options.Label} journal: {torn.Bytes} byte(s) at offset {torn.Offset} of '{torn.SegmentPath}', " +
+                $"where the frame for LSN {torn.Lsn} would start (an append cut short, never acknowledged).");
+        }
+
+        return journal;
     }
 }

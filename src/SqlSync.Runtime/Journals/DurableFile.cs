@@ -19,6 +19,7 @@ internal static partial class DurableFile
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         string temp = path + TempSuffix;
+        StorageFaults.Check(path, "write");
         using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             RandomAccess.Write(handle, bytes, 0);

@@ -11,14 +11,15 @@ public sealed partial class FileJournal
         if (!Range.Contains(lsn))
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
-                $"LSN {lsn} is not in the range {Range} of the journal in '{_directory}'.");
+                $"LSN {lsn} is not in the range {Range} of {char.ToLowerInvariant(Subject[0])}{Subject[1..]}.");
         }
 
         JournalSegment segment = FindSegment(lsn);
         long offset = segment.OffsetOf(lsn);
         byte[] frame = new byte[segment.SizeOf(lsn)];
         int total = 0;
-        Io($"read LSN {lsn} from '{segment.Path}'", () =>
+        string name = SegmentName(_options, segment.Path, segment.FirstLsn);
+        Io($"read LSN {lsn} from {char.ToLowerInvariant(name[0])}{name[1..]}", () =>
         {
             SafeFileHandle handle = HandleFor(segment);
             while (total < frame.Length)
@@ -36,7 +37,7 @@ public sealed partial class FileJournal
         if (total != frame.Length || !JournalFrame.HasValidChecksum(frame) || JournalFrame.ReadHeader(frame).Lsn != lsn
             || JournalFrame.ReadHeader(frame).PayloadLength != frame.Length - JournalFrame.Overhead)
         {
-            throw JournalSegmentScanner.Corrupt(segment.Path,
+            throw JournalSegmentScanner.Corrupt(name,
                 $"at byte offset {offset}: the frame for LSN {lsn} failed its check when read");
         }
 
@@ -64,7 +65,7 @@ public sealed partial class FileJournal
 
     private SafeFileHandle HandleFor(JournalSegment segment)
     {
-        if (segment == _segments[^1])
+        if (segment == _segments[^1] && !_readOnly)
         {
             return _active;
         }

@@ -8,13 +8,15 @@ namespace SqlSync.Journals;
 /// <see cref="Open"/> checks every frame, cuts a torn tail left by a crash, and reports damage anywhere else as
 /// <see cref="SqlSyncErrorCode.JournalCorrupt"/>. Reads go to the files through an in-memory index of frame
 /// offsets, and are checked again. Not thread-safe, like every <see cref="IJournal"/>; one instance owns the
-/// directory (a second <see cref="Open"/> of it fails while the first is open).
+/// directory (a second <see cref="Open"/> of it fails while the first is open). <see cref="OpenReadOnly"/>
+/// opens it for tools: it changes nothing on disk and takes no lock.
 /// </summary>
 public sealed partial class FileJournal : IJournal
 {
     private readonly string _directory;
     private readonly FileJournalOptions _options;
-    private readonly SafeFileHandle _lock;
+    private readonly SafeFileHandle? _lock;
+    private readonly bool _readOnly;
     private readonly List<JournalSegment> _segments = new();
     private SafeFileHandle _active = null!;
     private (JournalSegment Segment, SafeFileHandle Handle)? _readCache;
@@ -28,15 +30,29 @@ public sealed partial class FileJournal : IJournal
     private bool _disposed;
     private string? _failure;
 
-    private FileJournal(string directory, FileJournalOptions options, SafeFileHandle lockHandle)
+    private FileJournal(string directory, FileJournalOptions options, SafeFileHandle? lockHandle)
     {
         _directory = directory;
         _options = options;
         _lock = lockHandle;
+        _readOnly = lockHandle is null;
     }
 
     /// <summary>The directory that holds the journal's files.</summary>
     public string DirectoryPath => _directory;
+
+    /// <summary>The torn tail found at open (cut by <see cref="Open"/>, left by <see cref="OpenReadOnly"/>), or null.</summary>
+    public JournalTornTail? TornTail { get; private set; }
+
+    /// <summary>True when opened with <see cref="OpenReadOnly"/>: every write throws <see cref="SqlSyncErrorCode.JournalReadOnly"/>.</summary>
+    public bool IsReadOnly => _readOnly;
+
+    /// <summary>How messages name this journal: "The storage journal" or "The journal in 'DIR'".</summary>
+    private string Subject => _options.Label is { } label ? $"The {label} journal" : $"The journal in '{_directory}'";
+
+    /// <summary>How messages name a segment: by its first LSN under a label, else by its full path.</summary>
+    internal static string SegmentName(FileJournalOptions options, string path, Lsn firstLsn) =>
+        options.Label is { } label ? $"Segment {firstLsn} of the {label} journal" : $"Journal segment '{path}'";
 
     /// <inheritdoc />
     public LsnRange Range
@@ -51,7 +67,7 @@ public sealed partial class FileJournal : IJournal
     /// <inheritdoc />
     public Lsn Append(ReadOnlySpan<byte> entry)
     {
-        ThrowIfUnusable();
+        ThrowIfUnusable(write: true);
         Lsn lsn = _segments[^1].Next;
         AppendFrame(lsn, entry);
         return lsn;
@@ -60,7 +76,7 @@ public sealed partial class FileJournal : IJournal
     /// <inheritdoc />
     public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
     {
-        ThrowIfUnusable();
+        ThrowIfUnusable(write: true);
         if (_fresh && lsn != _segments[^1].FirstLsn)
         {
             // A journal that never held an entry may start anywhere: replace its empty segment(s).
@@ -81,7 +97,7 @@ public sealed partial class FileJournal : IJournal
         else if (lsn != _segments[^1].Next)
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
-                $"Cannot append LSN {lsn} to the journal in '{_directory}', whose next LSN is {_segments[^1].Next}.");
+                $"Cannot append LSN {lsn} to {char.ToLowerInvariant(Subject[0])}{Subject[1..]}, whose next LSN is {_segments[^1].Next}.");
         }
 
         AppendFrame(lsn, entry);
@@ -90,7 +106,7 @@ public sealed partial class FileJournal : IJournal
     /// <inheritdoc />
     public void DropPrefix(Lsn last)
     {
-        ThrowIfUnusable();
+        ThrowIfUnusable(write: true);
         LsnRange range = Range;
         if (range.IsEmpty || last < range.First)
         {
@@ -134,7 +150,18 @@ public sealed partial class FileJournal : IJournal
     /// <inheritdoc />
     public void Flush()
     {
-        ThrowIfUnusable();
+        ThrowIfUnusable(write: true);
+        Io("flush", FlushActive);
+    }
+
+    /// <summary>
+    /// Forces the active segment to disk even if this instance appended nothing: after a reopen, entries an
+    /// earlier instance appended without a flush (a flush that failed) may sit only in the page cache.
+    /// </summary>
+    internal void FlushWritten()
+    {
+        ThrowIfUnusable(write: true);
+        _dirty = true;
         Io("flush", FlushActive);
     }
 
@@ -151,7 +178,7 @@ public sealed partial class FileJournal : IJournal
         _readCache?.Handle.Dispose();
         _readCache = null;
         _active?.Dispose();
-        _lock.Dispose();
+        _lock?.Dispose();
     }
 
     private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry)
@@ -161,31 +188,54 @@ public sealed partial class FileJournal : IJournal
         int size = (int)JournalFrame.SizeOf(entry.Length);
         byte[] buffer = size <= FrameBufferSize ? _frameBuffer ??= new byte[FrameBufferSize] : new byte[size];
         ReadOnlySpan<byte> frame = buffer.AsSpan(0, JournalFrame.EncodeInto(buffer, lsn, entry));
+        JournalSegment active = _segments[^1];
+        if (active.Count > 0 && active.Length + frame.Length > _options.SegmentSizeBytes)
+        {
+            Io($"start a segment at LSN {lsn}", () => Roll(lsn));
+            active = _segments[^1];
+        }
+
         try
         {
-            JournalSegment active = _segments[^1];
-            if (active.Count > 0 && active.Length + frame.Length > _options.SegmentSizeBytes)
-            {
-                Roll(lsn);
-                active = _segments[^1];
-            }
-
+            StorageFaults.Check(active.Path, "write");
             RandomAccess.Write(_active, frame, active.Length);
             if (_options.FsyncOnAppend)
             {
+                StorageFaults.Check(active.Path, "flush");
                 RandomAccess.FlushToDisk(_active);
             }
             else
             {
                 _dirty = true;
             }
-
-            active.AddFrame(frame.Length);
-            _fresh = false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // A write that failed half-way (no space) must not leave part of a frame: cut back to the last
+            // whole frame, which needs no space. Then the journal is as before the call and stays usable.
+            if (TryCutTo(active.Length))
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.JournalIo,
+                    $"{Subject} could not append LSN {lsn}: {Describe(e)}; nothing was appended.", e);
+            }
+
             throw IoFailure($"append LSN {lsn}", e);
+        }
+
+        active.AddFrame(frame.Length);
+        _fresh = false;
+    }
+
+    private bool TryCutTo(long length)
+    {
+        try
+        {
+            RandomAccess.SetLength(_active, length);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -204,6 +254,7 @@ public sealed partial class FileJournal : IJournal
     {
         if (_dirty)
         {
+            StorageFaults.Check(_segments[^1].Path, "flush");
             RandomAccess.FlushToDisk(_active);
             _dirty = false;
         }
@@ -228,21 +279,29 @@ public sealed partial class FileJournal : IJournal
     /// <summary>Marks the journal unusable after a failed <paramref name="action"/> and returns the error to throw.</summary>
     private SqlSyncException IoFailure(string action, Exception e)
     {
-        _failure = $"could not {action}: {e.Message}";
-        return new SqlSyncException(SqlSyncErrorCode.JournalIo, $"The journal in '{_directory}' {_failure}", e);
+        _failure = $"could not {action}: {Describe(e)}";
+        return new SqlSyncException(SqlSyncErrorCode.JournalIo, $"{Subject} {_failure}", e);
     }
 
-    private void ThrowIfUnusable()
+    /// <summary>The OS's message names the file by its full path: kept for a journal without a label only.</summary>
+    private string Describe(Exception e) => _options.Label is null ? e.Message : StorageFaults.Describe(e);
+
+    private void ThrowIfUnusable(bool write = false)
     {
         if (_disposed)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.JournalClosed, $"The journal in '{_directory}' was disposed.");
+            throw new SqlSyncException(SqlSyncErrorCode.JournalClosed, $"{Subject} was disposed.");
+        }
+
+        if (write && _readOnly)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalReadOnly, $"{Subject} was opened read-only.");
         }
 
         if (_failure is not null)
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalIo,
-                $"The journal in '{_directory}' failed earlier ({_failure}); dispose it and open it again.");
+                $"{Subject} failed earlier ({_failure}); dispose it and open it again.");
         }
     }
 }

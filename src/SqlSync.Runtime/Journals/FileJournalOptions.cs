@@ -20,6 +20,13 @@ public sealed class FileJournalOptions
     /// </summary>
     public long SegmentSizeBytes { get; init; } = DefaultSegmentSizeBytes;
 
+    /// <summary>
+    /// How messages name the journal, relative to its document (e.g. "storage" or "timelines/ID"): set, errors
+    /// name "the storage journal" and its segments by first LSN, never an absolute path (they may reach
+    /// clients); null names the directory.
+    /// </summary>
+    internal string? Label { get; init; }
+
     internal void Validate()
     {
         if (SegmentSizeBytes < JournalSegmentHeader.Size + JournalFrame.Overhead)

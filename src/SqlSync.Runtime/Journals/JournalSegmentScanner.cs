@@ -21,11 +21,16 @@ internal static class JournalSegmentScanner
 
     private enum FrameState { Valid, Damaged, WrongLsn }
 
-    /// <summary>Scans the segment at <paramref name="path"/>, whose name says it starts at <paramref name="nameLsn"/>.</summary>
-    public static JournalSegment Scan(string path, Lsn nameLsn, bool isLast)
+    /// <summary>
+    /// Scans the segment at <paramref name="path"/>, whose name says it starts at <paramref name="nameLsn"/>;
+    /// <paramref name="name"/> names it in errors. A torn tail is reported in <paramref name="tornTail"/>, and
+    /// cut only when <paramref name="cut"/> (false for a read-only open, which opens the file for reading only).
+    /// </summary>
+    public static JournalSegment Scan(string path, string name, Lsn nameLsn, bool isLast, bool cut, out JournalTornTail? tornTail)
     {
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, isLast ? FileAccess.ReadWrite : FileAccess.Read,
-            FileShare.Read, FileOptions.SequentialScan);
+        tornTail = null;
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, isLast && cut ? FileAccess.ReadWrite : FileAccess.Read,
+            cut ? FileShare.Read : FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         long fileLength = RandomAccess.GetLength(handle);
 
         byte[] headerBytes = new byte[JournalSegmentHeader.Size];
@@ -33,12 +38,12 @@ internal static class JournalSegmentScanner
         JournalSegmentHeader? header = JournalSegmentHeader.Validate(headerBytes.AsSpan(0, headerRead), out string? problem);
         if (header is null)
         {
-            throw Corrupt(path, $"at byte offset 0: {problem}");
+            throw Corrupt(name, $"at byte offset 0: {problem}");
         }
 
         if (header.Value.FirstLsn != nameLsn)
         {
-            throw Corrupt(path, $"at byte offset 0: the header says the first LSN is {header.Value.FirstLsn}, the file name says {nameLsn}");
+            throw Corrupt(name, $"at byte offset 0: the header says the first LSN is {header.Value.FirstLsn}, the file name says {nameLsn}");
         }
 
         var segment = new JournalSegment(path, nameLsn, JournalSegmentHeader.Size);
@@ -57,22 +62,27 @@ internal static class JournalSegmentScanner
 
             if (state == FrameState.WrongLsn)
             {
-                throw Corrupt(path, $"at byte offset {offset}: the frame for LSN {expected} carries LSN {found}");
+                throw Corrupt(name, $"at byte offset {offset}: the frame for LSN {expected} carries LSN {found}");
             }
 
             if (!isLast)
             {
-                throw Corrupt(path, $"at byte offset {offset}: the frame for LSN {expected} is damaged or cut short, in a segment that is not the last");
+                throw Corrupt(name, $"at byte offset {offset}: the frame for LSN {expected} is damaged or cut short, in a segment that is not the last");
             }
 
             if (ValidFrameFollows(handle, offset, fileLength, expected))
             {
-                throw Corrupt(path, $"at byte offset {offset}: the frame for LSN {expected} is damaged and valid frames follow it");
+                throw Corrupt(name, $"at byte offset {offset}: the frame for LSN {expected} is damaged and valid frames follow it");
             }
 
             // A torn tail: cut it away, durably, so the next append starts on a frame boundary.
-            RandomAccess.SetLength(handle, offset);
-            RandomAccess.FlushToDisk(handle);
+            tornTail = new JournalTornTail(path, expected, offset, fileLength - offset);
+            if (cut)
+            {
+                RandomAccess.SetLength(handle, offset);
+                RandomAccess.FlushToDisk(handle);
+            }
+
             break;
         }
 
@@ -165,6 +175,7 @@ internal static class JournalSegmentScanner
         return total;
     }
 
-    internal static SqlSyncException Corrupt(string path, string detail) =>
-        new(SqlSyncErrorCode.JournalCorrupt, $"Journal segment '{path}' is corrupt {detail}.");
+    /// <summary>The corruption error for the segment <paramref name="name"/> ("Journal segment 'PATH'" or "Segment 3 of the storage journal").</summary>
+    internal static SqlSyncException Corrupt(string name, string detail) =>
+        new(SqlSyncErrorCode.JournalCorrupt, $"{name} is corrupt {detail}.");
 }

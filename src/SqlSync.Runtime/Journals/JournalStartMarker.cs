@@ -18,7 +18,7 @@ internal static class JournalStartMarker
     private const int Size = 24;
 
     /// <summary>Reads the marker in <paramref name="directory"/>, or null when there is none.</summary>
-    public static Lsn? Read(string directory)
+    public static Lsn? Read(string directory, string? label = null)
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
@@ -33,7 +33,7 @@ internal static class JournalStartMarker
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16)) != XxHash3.HashToUInt64(bytes.AsSpan(0, 16)))
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalCorrupt,
-                $"Journal start marker '{path}' is damaged (wrong size, magic, version or checksum).");
+                $"{(label is null ? $"Journal start marker '{path}'" : $"The start marker of the {label} journal")} is damaged (wrong size, magic, version or checksum).");
         }
 
         return new Lsn(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(8)));

@@ -33,4 +33,10 @@ public enum ProtocolErrorCode : ushort
     /// claimed per hour, upload bytes per minute); the message names which. Retry later.
     /// </summary>
     QuotaExceeded = 12,
+    /// <summary>
+    /// The server could not write the document's storage (its disk is full, or an I/O error): the document is
+    /// paused and the upload was not acknowledged; nothing acknowledged is lost. Retry later: the document
+    /// resumes by itself when the server's disk has room.
+    /// </summary>
+    StorageUnavailable = 13,
 }

@@ -13,5 +13,7 @@ internal static class ProtocolException
 
     /// <summary>The protocol error code of an exception, or <see cref="ProtocolErrorCode.InternalError"/>.</summary>
     public static ProtocolErrorCode CodeOf(Exception exception) =>
-        exception.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code ? code : ProtocolErrorCode.InternalError;
+        exception.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code ? code
+        : exception is SqlSyncException { Code: SqlSyncErrorCode.StorageUnavailable } ? ProtocolErrorCode.StorageUnavailable
+        : ProtocolErrorCode.InternalError;
 }

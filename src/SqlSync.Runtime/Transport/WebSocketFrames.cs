@@ -92,9 +92,9 @@ public static class WebSocketFrames
         }
     }
 
-    /// <summary>The error frame that tells the peer why the link is closing.</summary>
+    /// <summary>The error frame that tells the peer why the link is closing; its text names no absolute path.</summary>
     public static ErrorMessage ErrorFor(Exception exception) => new(
         ProtocolException.CodeOf(exception),
         exception.Data["DocumentId"] as string ?? "",
-        exception.Message.Length <= 1000 ? exception.Message : exception.Message[..1000]);
+        PeerErrorText.Of(exception.Message));
 }

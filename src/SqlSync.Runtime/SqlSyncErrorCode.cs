@@ -46,4 +46,11 @@ public enum SqlSyncErrorCode
 
     /// <summary>A replication frame is malformed, oversized, or of an unknown type or version.</summary>
     Protocol = 500,
+
+    /// <summary>
+    /// A write (a local mutation, a rebase, a coordinator step) waited longer than the document's
+    /// <c>ReaderDrainTimeout</c> for readers on other connections to end their read transactions. Nothing was
+    /// changed; try again once the readers are done.
+    /// </summary>
+    DocumentBusy = 402,
 }

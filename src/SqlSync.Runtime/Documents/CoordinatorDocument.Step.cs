@@ -13,7 +13,10 @@ public sealed partial class CoordinatorDocument
     /// <remarks>
     /// If this throws (an I/O failure, not a reducer's exception), the in-memory state may be ahead of the
     /// journals: dispose the document and open it again; nothing acknowledged is lost and nothing is
-    /// applied twice, because the applied LSNs commit with the effects.
+    /// applied twice, because the applied LSNs commit with the effects. The exception is
+    /// <see cref="SqlSyncErrorCode.DocumentBusy"/> when a reader on <see cref="ReadOnlyConnectionString"/> held a read
+    /// transaction for longer than <see cref="CoordinatorDocumentOptions.ReaderDrainTimeout"/>: then nothing
+    /// changed, and the document may simply step again later.
     /// </remarks>
     public int Step(int maxMutations = 1)
     {
@@ -25,6 +28,14 @@ public sealed partial class CoordinatorDocument
         lock (_sync)
         {
             ThrowIfDisposed();
+            if (_queue.Count == 0 && _suspects.Count == 0)
+            {
+                return 0;
+            }
+
+            // Readers out from before the transaction until the pages are published, or DocumentBusy with
+            // nothing dequeued: a reader's read transaction can delay a step (bounded), never break it half way.
+            using DocumentDatabase.FileHold hold = _database.HoldFile();
             var batch = new List<(TimelineId Timeline, Lsn Lsn)>(Math.Min(maxMutations, _queue.Count));
             var appliedInBatch = new Dictionary<TimelineId, Lsn>();
             int strikes = 0;

@@ -152,6 +152,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits at most <see cref="LocalDocumentOptions.ReaderDrainTimeout"/> for a reader on
+    /// <see cref="ReadOnlyConnectionString"/> that holds a read transaction, then throws
+    /// <see cref="SqlSyncErrorCode.DocumentBusy"/>: the mutation was neither applied nor journaled.
+    /// </remarks>
     public Lsn Mutate(IMutation mutation)
     {
         ArgumentNullException.ThrowIfNull(mutation);
@@ -256,7 +261,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         _database.BeginKeepingLock();
         try
         {
-            sandbox.Begin();
+            _database.BeginWrite(); // waits (bounded) for readers, then DocumentBusy with nothing done
 
             // Encoded into a buffer kept across mutations (after BEGIN, which fails for a Mutate nested in a
             // reducer before it can overwrite the entry of the mutation around it).
@@ -295,7 +300,15 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
                 throw;
             }
 
-            sandbox.Commit();
+            try
+            {
+                sandbox.Commit(); // cannot wait for a reader: BEGIN EXCLUSIVE took every lock
+            }
+            catch
+            {
+                sandbox.RollbackIfActive(); // never leave the document inside an open transaction
+                throw;
+            }
         }
         finally
         {

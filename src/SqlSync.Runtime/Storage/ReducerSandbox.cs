@@ -92,7 +92,7 @@ internal sealed class ReducerSandbox : IDisposable
         {
             raw.sqlite3_commit_hook(db, CommitHook, null);
         }
-        _begin = PrepareEngine("BEGIN");
+        _begin = PrepareEngine("BEGIN EXCLUSIVE"); // every lock up front: see DocumentDatabase.BeginWrite
         _commit = PrepareEngine("COMMIT");
         _rollback = PrepareEngine("ROLLBACK");
         _savepoint = PrepareEngine("SAVEPOINT sqlsync_mutation");

@@ -53,4 +53,7 @@ public enum SqlSyncErrorCode
     /// changed; try again once the readers are done.
     /// </summary>
     DocumentBusy = 402,
+
+    /// <summary>A read through a document's query API ran over <see cref="Documents.MutationLimits.MaxVmStepsPerQuery"/> and was stopped.</summary>
+    QueryOverBudget = 308,
 }

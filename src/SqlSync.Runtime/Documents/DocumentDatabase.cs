@@ -28,6 +28,7 @@ internal sealed class DocumentDatabase : IDisposable
     private const int SQLITE_BUSY = 5;
 
     private readonly TimeSpan _drainTimeout;
+    private readonly MutationLimits _limits;
     private bool _keepsLock;
     private bool _holding;
     private bool _disposed;
@@ -37,6 +38,7 @@ internal sealed class DocumentDatabase : IDisposable
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
+        _limits = limits;
         FileName = DocumentIds.NewFileName(documentId, role);
         bool registered = false;
         try
@@ -247,6 +249,55 @@ internal sealed class DocumentDatabase : IDisposable
             Monitor.Exit(DocumentLock);
         }
     }
+
+    /// <summary>
+    /// The read API's query (<see cref="DatabaseConnection.QueryReadOnly"/>) within
+    /// <see cref="MutationLimits.MaxVmStepsPerQuery"/>: a runaway read would hold the document lock forever.
+    /// </summary>
+    public List<object?[]> QueryReadOnly(string sql, ReadOnlySpan<object?> args)
+    {
+        bool budgeted = Sandbox.BeginRead(_limits.MaxVmStepsPerQuery);
+        try
+        {
+            return Connection.QueryReadOnly(sql, args);
+        }
+        catch (SqlSyncException ex) when (Sandbox.ReadOverBudget)
+        {
+            throw ReadOverBudget(sql, ex);
+        }
+        finally
+        {
+            if (budgeted)
+            {
+                Sandbox.EndRead();
+            }
+        }
+    }
+
+    /// <summary><see cref="DatabaseConnection.QueryScalarReadOnly{T}"/> within the read budget, as <see cref="QueryReadOnly"/>.</summary>
+    public T? QueryScalarReadOnly<T>(string sql, ReadOnlySpan<object?> args)
+    {
+        bool budgeted = Sandbox.BeginRead(_limits.MaxVmStepsPerQuery);
+        try
+        {
+            return Connection.QueryScalarReadOnly<T>(sql, args);
+        }
+        catch (SqlSyncException ex) when (Sandbox.ReadOverBudget)
+        {
+            throw ReadOverBudget(sql, ex);
+        }
+        finally
+        {
+            if (budgeted)
+            {
+                Sandbox.EndRead();
+            }
+        }
+    }
+
+    private SqlSyncException ReadOverBudget(string sql, SqlSyncException interrupted) => new(SqlSyncErrorCode.QueryOverBudget,
+        $"Document '{DocumentId}': the query ran over {_limits.MaxVmStepsPerQuery:N0} SQLite VM steps, the read budget (MutationLimits.MaxVmStepsPerQuery), and was stopped (in: {SqliteResult.Abbreviate(sql)}).",
+        interrupted);
 
     /// <summary>The applied LSN of <paramref name="timeline"/> recorded in the document, or null.</summary>
     public Lsn? ReadAppliedLsn(TimelineId timeline)

@@ -196,13 +196,14 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// Runs a read query against the current state (local changes included): every statement of
     /// <paramref name="sql"/>, returning the rows of the last one with result columns (docs/determinism.md).
     /// A statement that would write is refused before it runs: only mutations change a document.
+    /// A read over <see cref="MutationLimits.MaxVmStepsPerQuery"/> is stopped (<see cref="SqlSyncErrorCode.QueryOverBudget"/>).
     /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.QueryReadOnly(sql, args);
+            return _database.QueryReadOnly(sql, args);
         }
     }
 
@@ -212,7 +213,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.QueryScalarReadOnly<T>(sql, args);
+            return _database.QueryScalarReadOnly<T>(sql, args);
         }
     }
 

@@ -67,6 +67,12 @@ public sealed class ReaderHoldsWriterTests
                     Assert.Equal(2, document.PendingMutationCount);
                     Assert.Equal(before, Items(document));
                 }
+
+                // A rebase waits the same bounded time and fails the same way, before it changes anything.
+                SqlSyncException? rebase = null;
+                Hang.Bounded(() => rebase = Assert.Throws<SqlSyncException>(document.Rebase), seconds: 20);
+                Assert.Equal(SqlSyncErrorCode.DocumentBusy, rebase!.Code);
+                Assert.Equal(2, document.PendingMutationCount);
             }
 
             Hang.Bounded(() => document.Mutate(new Insert(2, "two", 20)), seconds: 20);

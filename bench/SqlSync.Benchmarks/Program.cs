@@ -3,6 +3,7 @@ using SqlSync.Benchmarks;
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
 //        [--only local,local-memory,coordinator,rebase,memory,breakdown] [--cpu-time]   (local-memory: the in-memory local pair only)
 //        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
+//        ... -- engine-profile [--quick]   (local Mutate in a loop for 15 s, for a profiler: perf record, dotnet-trace)
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
@@ -46,6 +47,13 @@ if (positional.Length == 1 && positional[0] == "network")
 if (positional.Length == 1 && positional[0] == "engine-breakdown")
 {
     Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5));
+    return 0;
+}
+
+if (positional.Length == 1 && positional[0] == "engine-profile")
+{
+    // A tight loop of local Mutate for a profiler to sample (perf record, dotnet-trace); prints the rate.
+    Console.WriteLine($"{LocalMutateBench.ProfileLoop(TimeSpan.FromSeconds(quick ? 2 : 15)):N0} local Mutate/s");
     return 0;
 }
 

@@ -16,7 +16,7 @@ internal static class SandboxBench
         ("none", SandboxHooks.None),
         ("authorizer only", SandboxHooks.Authorizer),
         ("progress handler only", SandboxHooks.ProgressHandler),
-        ("page check (flush per mutation) only", SandboxHooks.PageCheck),
+        ("page check (exact page budget) only", SandboxHooks.PageCheck),
         ("commit hook only", SandboxHooks.CommitHook),
     };
 

@@ -56,4 +56,13 @@ public enum SqlSyncErrorCode
     /// document is paused, nothing acknowledged is lost, and it resumes by itself; retry later.
     /// </summary>
     StorageUnavailable = 402,
+    /// <summary>
+    /// A write (a local mutation, a rebase, a coordinator step) waited longer than the document's
+    /// <c>ReaderDrainTimeout</c> for readers on other connections to end their read transactions. Nothing was
+    /// changed; try again once the readers are done.
+    /// </summary>
+    DocumentBusy = 403,
+
+    /// <summary>A read through a document's query API ran over <see cref="Documents.MutationLimits.MaxVmStepsPerQuery"/> and was stopped.</summary>
+    QueryOverBudget = 308,
 }

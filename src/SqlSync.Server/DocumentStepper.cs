@@ -23,6 +23,9 @@ internal sealed class DocumentStepper : IAsyncDisposable
     /// <summary>Held while a step runs, by the background loop or by a caller of <see cref="StepNowOrSignal"/>.</summary>
     private readonly object _stepGate = new();
 
+    /// <summary>How soon a step that found the document busy (a reader's read transaction) is tried again.</summary>
+    private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
+
     // Stopwatch timestamps and the last step's duration in Stopwatch ticks: what StepNowOrSignal judges load by.
     private long _lastStepEnded;
     private long _lastStepTicks;
@@ -193,6 +196,14 @@ internal sealed class DocumentStepper : IAsyncDisposable
         {
             applied = _document.Step(_batchSize);
         }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.DocumentBusy)
+        {
+            // A reader held a read transaction past ReaderDrainTimeout: the step changed nothing and the
+            // document is fine. Not a fault: try again shortly.
+            _logger.LogWarning("Document {DocumentId}: {Message}", _document.DocumentId, ex.Message);
+            _ = RetryAfterBusyAsync();
+            return 0;
+        }
         finally
         {
             Interlocked.Exchange(ref _stepStarted, 0);
@@ -212,6 +223,19 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
 
         return applied;
+    }
+
+    private async Task RetryAfterBusyAsync()
+    {
+        try
+        {
+            await Task.Delay(BusyRetryDelay, _stop.Token).ConfigureAwait(false);
+            Signal();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // stopping
+        }
     }
 
     private void Failed(Exception ex)

@@ -16,6 +16,9 @@ public sealed partial class CoordinatorDocument
     /// <see cref="CoordinatorDocumentOptions.StorageRetryMinDelay"/>) steps apply nothing and return 0.
     /// Nothing acknowledged is lost and nothing is applied twice, because the applied LSNs commit with the
     /// effects. Any other exception means the document's state is no longer trusted: dispose it.
+    /// It throws <see cref="SqlSyncErrorCode.DocumentBusy"/> when a reader on <see cref="ReadOnlyConnectionString"/> held a read
+    /// transaction for longer than <see cref="CoordinatorDocumentOptions.ReaderDrainTimeout"/>: then nothing
+    /// changed, and the document may simply step again later.
     /// </remarks>
     public int Step(int maxMutations = 1)
     {
@@ -45,6 +48,14 @@ public sealed partial class CoordinatorDocument
                 return 0; // paused: the retry reloads the document, then steps go on
             }
 
+            if (_queue.Count == 0 && _suspects.Count == 0)
+            {
+                return 0;
+            }
+
+            // Readers out from before the transaction until the pages are published, or DocumentBusy with
+            // nothing dequeued: a reader's read transaction can delay a step (bounded), never break it half way.
+            using DocumentDatabase.FileHold hold = _database.HoldFile();
             var batch = new List<(TimelineId Timeline, Lsn Lsn)>(Math.Min(maxMutations, _queue.Count));
             var appliedInBatch = new Dictionary<TimelineId, Lsn>();
             int strikes = 0;

@@ -275,6 +275,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// Runs a read query against the coordinator's state: every statement of <paramref name="sql"/>,
     /// returning the rows of the last one with result columns (docs/determinism.md). A statement that would
     /// write is refused before it runs: whatever it wrote would be published as if a mutation had.
+    /// A read over <see cref="MutationLimits.MaxVmStepsPerQuery"/> is stopped (<see cref="SqlSyncErrorCode.QueryOverBudget"/>).
     /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {
@@ -282,7 +283,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         {
             ThrowIfDisposed();
             ThrowIfBroken();
-            return _database.Connection.QueryReadOnly(sql, args);
+            return _database.QueryReadOnly(sql, args);
         }
     }
 

@@ -20,7 +20,11 @@ public sealed class CoordinatorDocumentOptions
     /// <summary>Fsync every journal append (default).</summary>
     public bool FsyncOnAppend { get; init; } = true;
 
-    /// <summary>How long a step waits for readers on other connections before it publishes its pages.</summary>
+    /// <summary>
+    /// How long a step waits for readers on other connections (<c>ReadOnlyConnectionString</c>) to end their read
+    /// transactions before it starts (default 30 s); then <see cref="CoordinatorDocument.Step"/> throws
+    /// <see cref="SqlSyncErrorCode.DocumentBusy"/> having changed nothing, and the server tries again later.
+    /// </summary>
     public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -25,8 +25,12 @@ internal sealed class DocumentDatabase : IDisposable
     private const string KeepLockSql = "PRAGMA locking_mode=EXCLUSIVE";
     private const string ReleaseLockSql = "PRAGMA locking_mode=NORMAL; SELECT 1 FROM sqlite_schema LIMIT 0;";
 
+    private const int SQLITE_BUSY = 5;
+
     private readonly TimeSpan _drainTimeout;
+    private readonly MutationLimits _limits;
     private bool _keepsLock;
+    private bool _holding;
     private bool _disposed;
 
     /// <summary>Opens the database over <paramref name="storageJournal"/>, which it owns from here on, also when it throws.</summary>
@@ -34,6 +38,7 @@ internal sealed class DocumentDatabase : IDisposable
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
+        _limits = limits;
         FileName = DocumentIds.NewFileName(documentId, role);
         bool registered = false;
         try
@@ -42,7 +47,7 @@ internal sealed class DocumentDatabase : IDisposable
             Storage = PageStorage.Open(documentId, storageJournal);
             File = PageVfs.Register(FileName, Storage);
             registered = true;
-            Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize);
+            Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize, drainTimeout);
             Sandbox = new ReducerSandbox(Connection.Handle, Storage);
             Applier = new MutationApplier(Connection, Sandbox, reducer, limits);
 
@@ -107,12 +112,12 @@ internal sealed class DocumentDatabase : IDisposable
     /// </summary>
     public T WithFileHeld<T>(Func<T> action)
     {
-        if (!File.Lock.TryHold(File.EngineWriter, _drainTimeout))
+        if (_holding)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.Vfs,
-                $"Document '{DocumentId}': readers did not finish their transactions within {_drainTimeout.TotalSeconds:0.#} s.");
+            return action(); // inside a hold already (a coordinator step publishing its pages)
         }
 
+        Hold();
         try
         {
             // The action changes pages under SQLite: a writer that keeps its lock never looks at the change
@@ -122,9 +127,68 @@ internal sealed class DocumentDatabase : IDisposable
         }
         finally
         {
-            File.Lock.Release();
+            Unhold();
         }
     }
+
+    /// <summary>
+    /// Keeps every other connection out of the file until the result is disposed, waiting at most the drain
+    /// timeout for readers to end their read transactions; then <see cref="SqlSyncErrorCode.DocumentBusy"/>,
+    /// with nothing changed. A coordinator step holds the file from before its transaction to after it
+    /// published its pages, so no reader can stop it half way.
+    /// </summary>
+    public FileHold HoldFile()
+    {
+        Hold();
+        return new FileHold(this);
+    }
+
+    private void Hold()
+    {
+        if (!File.Lock.TryHold(File.EngineWriter, _drainTimeout))
+        {
+            throw Busy("the write");
+        }
+
+        _holding = true;
+    }
+
+    private void Unhold()
+    {
+        _holding = false;
+        File.Lock.Release();
+    }
+
+    /// <summary>A hold taken with <see cref="HoldFile"/>; disposing it lets readers in again.</summary>
+    public readonly struct FileHold(DocumentDatabase database) : IDisposable
+    {
+        public void Dispose() => database.Unhold();
+    }
+
+    /// <summary>
+    /// Begins a write transaction (<c>BEGIN EXCLUSIVE</c>): every lock it needs is taken here, before the
+    /// reducer runs or anything is journaled, so a reader holding a read transaction can only make this
+    /// wait (at most the drain timeout, SQLite's busy timeout on the writer) and then fail with
+    /// <see cref="SqlSyncErrorCode.DocumentBusy"/>; never a COMMIT after the journal append.
+    /// </summary>
+    public void BeginWrite()
+    {
+        try
+        {
+            Sandbox.Begin();
+        }
+        catch (SqlSyncException ex) when (ex.SqliteResultCode == SQLITE_BUSY)
+        {
+            // In locking_mode=EXCLUSIVE a failed BEGIN keeps SHARED and PENDING (no new reader could start):
+            // the switch to NORMAL and a touch let go of both.
+            ReleaseKeptLock();
+            throw Busy("the mutation", ex);
+        }
+    }
+
+    private SqlSyncException Busy(string what, Exception? inner = null) => new(SqlSyncErrorCode.DocumentBusy,
+        $"Document '{DocumentId}': a reader holds a read transaction (a connection on ReadOnlyConnectionString); {what} waited {_drainTimeout.TotalSeconds:0.###} s (ReaderDrainTimeout) and changed nothing. Try again once the reader ends its transaction.",
+        inner);
 
     /// <summary>
     /// Before a write transaction (under the document lock): lets the writer keep its lock from now on,
@@ -185,6 +249,55 @@ internal sealed class DocumentDatabase : IDisposable
             Monitor.Exit(DocumentLock);
         }
     }
+
+    /// <summary>
+    /// The read API's query (<see cref="DatabaseConnection.QueryReadOnly"/>) within
+    /// <see cref="MutationLimits.MaxVmStepsPerQuery"/>: a runaway read would hold the document lock forever.
+    /// </summary>
+    public List<object?[]> QueryReadOnly(string sql, ReadOnlySpan<object?> args)
+    {
+        bool budgeted = Sandbox.BeginRead(_limits.MaxVmStepsPerQuery);
+        try
+        {
+            return Connection.QueryReadOnly(sql, args);
+        }
+        catch (SqlSyncException ex) when (Sandbox.ReadOverBudget)
+        {
+            throw ReadOverBudget(sql, ex);
+        }
+        finally
+        {
+            if (budgeted)
+            {
+                Sandbox.EndRead();
+            }
+        }
+    }
+
+    /// <summary><see cref="DatabaseConnection.QueryScalarReadOnly{T}"/> within the read budget, as <see cref="QueryReadOnly"/>.</summary>
+    public T? QueryScalarReadOnly<T>(string sql, ReadOnlySpan<object?> args)
+    {
+        bool budgeted = Sandbox.BeginRead(_limits.MaxVmStepsPerQuery);
+        try
+        {
+            return Connection.QueryScalarReadOnly<T>(sql, args);
+        }
+        catch (SqlSyncException ex) when (Sandbox.ReadOverBudget)
+        {
+            throw ReadOverBudget(sql, ex);
+        }
+        finally
+        {
+            if (budgeted)
+            {
+                Sandbox.EndRead();
+            }
+        }
+    }
+
+    private SqlSyncException ReadOverBudget(string sql, SqlSyncException interrupted) => new(SqlSyncErrorCode.QueryOverBudget,
+        $"Document '{DocumentId}': the query ran over {_limits.MaxVmStepsPerQuery:N0} SQLite VM steps, the read budget (MutationLimits.MaxVmStepsPerQuery), and was stopped (in: {SqliteResult.Abbreviate(sql)}).",
+        interrupted);
 
     /// <summary>The applied LSN of <paramref name="timeline"/> recorded in the document, or null.</summary>
     public Lsn? ReadAppliedLsn(TimelineId timeline)

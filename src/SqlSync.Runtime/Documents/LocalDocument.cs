@@ -159,6 +159,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Waits at most <see cref="LocalDocumentOptions.ReaderDrainTimeout"/> for a reader on
+    /// <see cref="ReadOnlyConnectionString"/> that holds a read transaction, then throws
+    /// <see cref="SqlSyncErrorCode.DocumentBusy"/>: the mutation was neither applied nor journaled.
+    /// </remarks>
     public Lsn Mutate(IMutation mutation)
     {
         ArgumentNullException.ThrowIfNull(mutation);
@@ -198,13 +203,14 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// Runs a read query against the current state (local changes included): every statement of
     /// <paramref name="sql"/>, returning the rows of the last one with result columns (docs/determinism.md).
     /// A statement that would write is refused before it runs: only mutations change a document.
+    /// A read over <see cref="MutationLimits.MaxVmStepsPerQuery"/> is stopped (<see cref="SqlSyncErrorCode.QueryOverBudget"/>).
     /// </summary>
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args)
     {
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.QueryReadOnly(sql, args);
+            return _database.QueryReadOnly(sql, args);
         }
     }
 
@@ -214,7 +220,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         lock (_sync)
         {
             ThrowIfDisposed();
-            return _database.Connection.QueryScalarReadOnly<T>(sql, args);
+            return _database.QueryScalarReadOnly<T>(sql, args);
         }
     }
 
@@ -263,7 +269,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         _database.BeginKeepingLock();
         try
         {
-            sandbox.Begin();
+            _database.BeginWrite(); // waits (bounded) for readers, then DocumentBusy with nothing done
 
             // Encoded into a buffer kept across mutations (after BEGIN, which fails for a Mutate nested in a
             // reducer before it can overwrite the entry of the mutation around it).
@@ -302,7 +308,15 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
                 throw;
             }
 
-            sandbox.Commit();
+            try
+            {
+                sandbox.Commit(); // cannot wait for a reader: BEGIN EXCLUSIVE took every lock
+            }
+            catch
+            {
+                sandbox.RollbackIfActive(); // never leave the document inside an open transaction
+                throw;
+            }
         }
         finally
         {

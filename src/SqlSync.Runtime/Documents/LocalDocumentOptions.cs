@@ -32,7 +32,11 @@ public sealed class LocalDocumentOptions
     /// <summary>The clock that stamps new mutations (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>How long a rebase waits for readers on other connections to finish their transactions.</summary>
+    /// <summary>
+    /// How long a mutation or a rebase waits for readers on other connections (<c>ReadOnlyConnectionString</c>)
+    /// to end their read transactions (default 30 s); then it throws <see cref="SqlSyncErrorCode.DocumentBusy"/>
+    /// having changed nothing (docs/architecture.md, "Who may write the file").
+    /// </summary>
     public TimeSpan ReaderDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -9,6 +9,7 @@ internal sealed class MutationContext : IMutationContext
 {
     private readonly DatabaseConnection _connection;
     private readonly DeterministicRandom _random = new(default, default);
+    private bool _seeded;
 
     public MutationContext(DatabaseConnection connection)
     {
@@ -21,15 +22,30 @@ internal sealed class MutationContext : IMutationContext
 
     public DateTimeOffset Now { get; private set; }
 
-    /// <summary>The random source of the mutation being applied; SQLite's random() draws from it.</summary>
-    public DeterministicRandom Random => _random;
+    /// <summary>
+    /// The random source of the mutation being applied; SQLite's random() draws from it. Seeded from the
+    /// timeline and LSN at the first draw (most mutations draw none): the same sequence as seeding in Begin.
+    /// </summary>
+    public DeterministicRandom Random
+    {
+        get
+        {
+            if (!_seeded)
+            {
+                _random.Reseed(Timeline, Lsn);
+                _seeded = true;
+            }
+
+            return _random;
+        }
+    }
 
     public void Begin(TimelineId timeline, Lsn lsn, long timestampUnixMilliseconds)
     {
         Timeline = timeline;
         Lsn = lsn;
         Now = DateTimeOffset.FromUnixTimeMilliseconds(timestampUnixMilliseconds);
-        _random.Reseed(timeline, lsn);
+        _seeded = false;
     }
 
     public int Execute(string sql, params object?[] args) => _connection.Execute(sql, args);
@@ -38,11 +54,11 @@ internal sealed class MutationContext : IMutationContext
 
     public T? QueryScalar<T>(string sql, params object?[] args) => _connection.QueryScalar<T>(sql, args);
 
-    public Guid NewGuid() => _random.NextGuid();
+    public Guid NewGuid() => Random.NextGuid();
 
-    public long NextInt64() => unchecked((long)_random.NextUInt64());
+    public long NextInt64() => unchecked((long)Random.NextUInt64());
 
-    public int NextInt32(int minInclusive, int maxExclusive) => _random.NextInt32(minInclusive, maxExclusive);
+    public int NextInt32(int minInclusive, int maxExclusive) => Random.NextInt32(minInclusive, maxExclusive);
 
-    public double NextDouble() => _random.NextDouble();
+    public double NextDouble() => Random.NextDouble();
 }

@@ -9,7 +9,7 @@ public sealed class MutationLimits
     /// <summary>SQLite checks the step budget every this many VM steps (its progress handler's interval).</summary>
     public const int VmStepInterval = 1000;
 
-    /// <summary>The defaults: about 2 s of a runaway query here, 128 MiB per mutation, 128 MiB per step.</summary>
+    /// <summary>The defaults: under 1 s of a runaway query per mutation, about 7 s per read, 128 MiB per mutation and per step.</summary>
     public static MutationLimits Default { get; } = new();
 
     /// <summary>
@@ -17,6 +17,15 @@ public sealed class MutationLimits
     /// statement (default 100 million). A single-row insert takes a few dozen; a runaway query is stopped here.
     /// </summary>
     public long MaxVmStepsPerMutation { get; init; } = 100_000_000;
+
+    /// <summary>
+    /// SQLite VM steps one read through a document's query API (<c>Query</c>, <c>QueryScalar</c>) may run,
+    /// counted like <see cref="MaxVmStepsPerMutation"/> (default 1 billion, about 7 s of a runaway query here).
+    /// A read holds the document's lock, so a runaway one would freeze every mutation; over the budget it is
+    /// stopped with <see cref="SqlSyncErrorCode.QueryOverBudget"/>. Reads are not replicated: only this replica
+    /// sees the verdict. Readers on <c>ReadOnlyConnectionString</c> have their own connections and no budget.
+    /// </summary>
+    public long MaxVmStepsPerQuery { get; init; } = 1_000_000_000;
 
     /// <summary>
     /// Database pages (4 KiB) one mutation may add to the pending pages (default 32,768: 128 MiB). Over it the
@@ -32,10 +41,10 @@ public sealed class MutationLimits
 
     internal void Validate()
     {
-        if (MaxVmStepsPerMutation < VmStepInterval || MaxPagesPerMutation < 1 || MaxPagesPerStep < 1)
+        if (MaxVmStepsPerMutation < VmStepInterval || MaxVmStepsPerQuery < VmStepInterval || MaxPagesPerMutation < 1 || MaxPagesPerStep < 1)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
-                $"Mutation limits must be positive (VM steps at least {VmStepInterval}): got {MaxVmStepsPerMutation} steps, {MaxPagesPerMutation} pages per mutation, {MaxPagesPerStep} per step.");
+                $"Mutation limits must be positive (VM steps at least {VmStepInterval}): got {MaxVmStepsPerMutation} steps per mutation, {MaxVmStepsPerQuery} per query, {MaxPagesPerMutation} pages per mutation, {MaxPagesPerStep} per step.");
         }
     }
 }

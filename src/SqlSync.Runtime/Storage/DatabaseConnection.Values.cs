@@ -45,6 +45,7 @@ internal sealed partial class DatabaseConnection
     /// <see cref="System.Text.Encoding.UTF8"/>, NUL-terminated, length -1 so the text ends at its first NUL,
     /// copied by SQLite), but encoded on the stack when short: no array per bound string.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // only the bytes encoded and the NUL after them are read
     private static unsafe int BindText(sqlite3_stmt statement, int index, string value)
     {
         const int StackChars = 256;

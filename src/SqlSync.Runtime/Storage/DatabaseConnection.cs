@@ -33,7 +33,7 @@ internal sealed partial class DatabaseConnection : IDisposable
     /// <paramref name="statementCacheCapacity"/> bounds the prepared-statement cache (0 turns it off).
     /// </summary>
     public static DatabaseConnection Open(string fileName, bool readOnly,
-        string? documentId = null, int statementCacheCapacity = StatementCache.DefaultCapacity)
+        string? documentId = null, int statementCacheCapacity = StatementCache.DefaultCapacity, TimeSpan? busyTimeout = null)
     {
         PageVfs.EnsureRegistered();
         int flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE) | raw.SQLITE_OPEN_URI | raw.SQLITE_OPEN_NOMUTEX;
@@ -52,7 +52,8 @@ internal sealed partial class DatabaseConnection : IDisposable
         }
 
         var connection = new DatabaseConnection(db, documentId, statementCacheCapacity);
-        raw.sqlite3_busy_timeout(db, 30_000);
+        // How long a lock waits for other connections (the writer's BEGIN for readers' read transactions).
+        raw.sqlite3_busy_timeout(db, (int)Math.Clamp((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds, 0, int.MaxValue));
         if (!readOnly)
         {
             // Durability comes from the journals: the rollback journal only needs to live in memory.

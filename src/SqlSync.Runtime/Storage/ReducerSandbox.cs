@@ -72,6 +72,9 @@ internal sealed class ReducerSandbox : IDisposable
     private string? _violation;
     private SqlSyncErrorCode _violationCode;
     private bool _violationIsPages;
+    private bool _inRead;
+    private bool _readOverBudget;
+    private long _readStepsLeft;
 
     public ReducerSandbox(sqlite3 db, PageStorage storage)
     {
@@ -92,7 +95,7 @@ internal sealed class ReducerSandbox : IDisposable
         {
             raw.sqlite3_commit_hook(db, CommitHook, null);
         }
-        _begin = PrepareEngine("BEGIN");
+        _begin = PrepareEngine("BEGIN EXCLUSIVE"); // every lock up front: see DocumentDatabase.BeginWrite
         _commit = PrepareEngine("COMMIT");
         _rollback = PrepareEngine("ROLLBACK");
         _savepoint = PrepareEngine("SAVEPOINT sqlsync_mutation");
@@ -116,6 +119,29 @@ internal sealed class ReducerSandbox : IDisposable
     /// <summary><see cref="SqlSyncErrorCode.MutationRefused"/> or <see cref="SqlSyncErrorCode.MutationOverBudget"/>.</summary>
     public SqlSyncErrorCode ViolationCode => _violationCode;
 
+    /// <summary>
+    /// Starts a read through the document's query API with its step budget; false (and no budget of its
+    /// own) inside a reducer, whose budget counts the read's steps already.
+    /// </summary>
+    public bool BeginRead(long maxVmSteps)
+    {
+        if (_inReducer || _inRead)
+        {
+            return false;
+        }
+
+        _inRead = true;
+        _readOverBudget = false;
+        _readStepsLeft = maxVmSteps;
+        return true;
+    }
+
+    /// <summary>True when the read begun with <see cref="BeginRead"/> was stopped by its budget.</summary>
+    public bool ReadOverBudget => _inRead && _readOverBudget;
+
+    /// <summary>Ends a read begun with <see cref="BeginRead"/>.</summary>
+    public void EndRead() => _inRead = false;
+
     /// <summary>Starts a reducer's run with its budgets.</summary>
     public void Enter(long maxVmSteps, int maxPages)
     {
@@ -137,7 +163,15 @@ internal sealed class ReducerSandbox : IDisposable
     {
         if (flush && _violation is null && _hooks.HasFlag(SandboxHooks.PageCheck))
         {
-            FlushCache();
+            // The flush costs as much as a few statements; it is needed only when the mutation may be near its
+            // budget. The pages it would add are among the pages SQLite caches, so pages written so far plus
+            // pages cached bound the exact count from above: within the budget, the exact count is too, and
+            // the verdict is the same as with the flush on every machine.
+            if (_storage.PendingPageCount - _pagesAtEnter + CachedPagesAtMost() > _maxPages)
+            {
+                FlushCache();
+            }
+
             CheckPages();
         }
 
@@ -149,6 +183,14 @@ internal sealed class ReducerSandbox : IDisposable
     /// <remarks>The result is not checked: a flush that fails leaves the pages in SQLite's cache, to be written
     /// (and counted against the step's budget) at COMMIT, whose failure the caller does see.</remarks>
     public void FlushCache() => _ = Vfs.SqliteVfsInterop.CacheFlush(_db.DangerousGetHandle());
+
+    /// <summary>An upper bound on the pages in the connection's page caches (heap bytes they use over the page size).</summary>
+    private unsafe long CachedPagesAtMost()
+    {
+        int used = 0, highwater = 0;
+        int rc = Vfs.SqliteVfsInterop.DbStatus(_db.DangerousGetHandle(), Vfs.SqliteVfsInterop.SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0);
+        return rc == raw.SQLITE_OK ? used / StorageFormat.PageSize : long.MaxValue / 2; // unknown: flush
+    }
 
     public void Begin() => RunEngine(_begin, "BEGIN");
 
@@ -359,7 +401,7 @@ internal sealed class ReducerSandbox : IDisposable
     {
         if (!_inReducer)
         {
-            return 0;
+            return _inRead ? ReadProgress() : 0;
         }
 
         if (_violation is not null)
@@ -375,6 +417,18 @@ internal sealed class ReducerSandbox : IDisposable
         }
 
         return CheckPages() ? 0 : 1;
+    }
+
+    private int ReadProgress()
+    {
+        _readStepsLeft -= Documents.MutationLimits.VmStepInterval;
+        if (_readStepsLeft < 0)
+        {
+            _readOverBudget = true;
+            return 1;
+        }
+
+        return 0;
     }
 
     private bool CheckPages()

@@ -9,7 +9,7 @@ internal enum SandboxHooks
     Authorizer = 1,
     /// <summary>The progress handler (VM-step and page budgets while a statement runs).</summary>
     ProgressHandler = 2,
-    /// <summary>The flush of dirty pages after each reducer, so its page count is exact.</summary>
+    /// <summary>The exact page count after each local reducer (a bound, and a flush of dirty pages near the budget).</summary>
     PageCheck = 4,
     /// <summary>The commit hook (nothing commits inside a reducer).</summary>
     CommitHook = 8,

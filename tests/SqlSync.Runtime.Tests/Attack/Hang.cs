@@ -11,4 +11,11 @@ internal static class Hang
         Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s (hang)");
         task.GetAwaiter().GetResult();
     }
+
+    public static T Bounded<T>(Func<T> action, int seconds = 30)
+    {
+        var task = Task.Run(action);
+        Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s (hang)");
+        return task.GetAwaiter().GetResult();
+    }
 }

@@ -120,6 +120,17 @@ internal static unsafe partial class SqliteVfsInterop
     [LibraryImport(Library, EntryPoint = "sqlite3_db_cacheflush")]
     public static partial int CacheFlush(IntPtr db);
 
+    /// <summary>
+    /// A connection's status counter (<c>sqlite3_db_status</c>), e.g. <see cref="SQLITE_DBSTATUS_CACHE_USED"/>:
+    /// it sums counters and takes no lock a callback could hold, so no GC transition is needed.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_db_status")]
+    [SuppressGCTransition]
+    public static partial int DbStatus(IntPtr db, int operation, int* current, int* highwater, int reset);
+
+    /// <summary>Heap bytes of every page cache of the connection: at least a page size per cached page.</summary>
+    public const int SQLITE_DBSTATUS_CACHE_USED = 1;
+
     // The hot path of every statement run (DatabaseConnection.RunStatement, the sandbox's BEGIN/COMMIT)
     // calls these on raw handles: through SQLitePCLRaw each call costs an interface dispatch and a
     // SafeHandle AddRef/Release, a measurable share of a one-row transaction. The callers own the handles

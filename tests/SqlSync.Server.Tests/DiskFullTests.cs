@@ -71,7 +71,7 @@ public sealed partial class DiskFullTests : ServerTestBase
             Volatile.Write(ref full, Everything);
             await using (RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri))
             {
-                await raw.SendAsync(new OpenDocumentMessage("full", TimelineId.New(), LsnRange.Empty));
+                await raw.SendAsync(new OpenDocumentMessage("full", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())));
                 await raw.ExpectAsync<DocumentOpenedMessage>();
                 await raw.SendAsync(new TimelineEntriesMessage("full", RawSyncSocket.AddEntries(Lsn.Zero, 3, "raw")));
                 ErrorMessage refused = await raw.ExpectAsync<ErrorMessage>();

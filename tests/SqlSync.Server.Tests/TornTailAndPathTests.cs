@@ -69,7 +69,7 @@ public sealed class TornTailAndPathTests : ServerTestBase
 
         await using var restarted = await TestServer.StartAsync(ServerDirectory);
         await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(restarted.SyncUri);
-        await raw.SendAsync(new OpenDocumentMessage("bad", TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage("bad", TimelineId.New(), LsnRange.Empty, TimelineSecrets.For(TimelineId.New())));
         ErrorMessage error = await raw.ExpectAsync<ErrorMessage>();
         Assert.Equal("bad", error.DocumentId);
         Assert.Contains("storage journal is corrupt", error.Message, StringComparison.Ordinal);

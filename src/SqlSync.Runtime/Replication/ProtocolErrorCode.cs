@@ -28,4 +28,15 @@ public enum ProtocolErrorCode : ushort
     /// stuck). The link stays open; the document's storage waits until the step ends or the server restarts.
     /// </summary>
     DocumentStuck = 11,
+    /// <summary>
+    /// Not fatal: this document failed on the server (it could not be opened, e.g. a corrupt journal, or its
+    /// id differs only in case from an existing document's) or was refused on its own. The link stays open
+    /// and its other documents keep syncing; the client may open the document again on a later connection.
+    /// </summary>
+    DocumentFailed = 12,
+    /// <summary>
+    /// Not fatal: the server holds its maximum of open documents and every one is in use, so this document
+    /// cannot be opened now. The link stays open; the client may open it again on a later connection.
+    /// </summary>
+    TooManyDocuments = 13,
 }

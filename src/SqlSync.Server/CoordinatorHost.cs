@@ -130,7 +130,14 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
     /// nothing held and throws a <see cref="SqlSyncErrorCode.Protocol"/> exception with a per-document code
     /// (<see cref="ProtocolErrorCode.DocumentFailed"/> or <see cref="ProtocolErrorCode.TooManyDocuments"/>).
     /// </summary>
-    public async ValueTask<DocumentLease> AcquireAsync(string documentId, CancellationToken cancellationToken)
+    public async ValueTask<DocumentLease> AcquireAsync(string documentId, CancellationToken cancellationToken) =>
+        (await AcquireAsync(documentId, wait: true, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// <see cref="AcquireAsync(string, CancellationToken)"/>; without <paramref name="wait"/>, null at once when
+    /// the gate is held (a step runs, or another connection calls into the document). The open is awaited.
+    /// </summary>
+    public async ValueTask<DocumentLease?> AcquireAsync(string documentId, bool wait, CancellationToken cancellationToken)
     {
         HostedDocument hosted = Reserve(documentId);
         try
@@ -144,7 +151,15 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
                 throw OpenFailed(documentId, ex);
             }
 
-            await hosted.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (wait)
+            {
+                await hosted.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (!hosted.Gate.Wait(0, CancellationToken.None))
+            {
+                Unreserve(hosted);
+                return null;
+            }
         }
         catch
         {
@@ -194,7 +209,7 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             Task drained;
             using (DocumentLease lease = await AcquireAsync(documentId, cancellationToken).ConfigureAwait(false))
             {
-                if (lease.Document.QueuedMutationCount <= _options.MaxQueuedMutations || lease.Stepper.Fault is not null)
+                if (HasCapacity(lease))
                 {
                     return;
                 }
@@ -206,6 +221,10 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
             await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>True when the document of <paramref name="lease"/> may take more uploads now (see <see cref="WaitForCapacityAsync"/>).</summary>
+    public bool HasCapacity(DocumentLease lease) =>
+        lease.Document.QueuedMutationCount <= _options.MaxQueuedMutations || lease.Stepper.Fault is not null;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SqlSync.Replication;
@@ -32,9 +31,7 @@ internal sealed class SyncConnection : IDisposable
 
     /// <summary>The documents this link has open, each holding the host's reference that keeps it open.</summary>
     private readonly Dictionary<string, HostedDocument> _retained = new(StringComparer.Ordinal);
-    /// <summary>Ends the connection (cancels its token source, owned by <see cref="RunAsync"/>).</summary>
-    private Func<Task> _abort = static () => Task.CompletedTask;
-    private Exception? _laneFailure;
+    private int _laneFailed;
 
     public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
     {
@@ -51,17 +48,9 @@ internal sealed class SyncConnection : IDisposable
         _stuckToken = cancel.Token;
         _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
-        _abort = cancel.CancelAsync;
         try
         {
-            try
-            {
-                await ReceiveAsync(cancel.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (Volatile.Read(ref _laneFailure) is Exception failure)
-            {
-                ExceptionDispatchInfo.Throw(failure); // a lane's protocol error closes the link like the receive loop's
-            }
+            await ReceiveAsync(cancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -132,7 +121,10 @@ internal sealed class SyncConnection : IDisposable
         }
     }
 
-    /// <summary>Queues a message on its document's lane, starting the lane on the document's first message.</summary>
+    /// <summary>
+    /// Applies a message at once when its document is free and nothing of it is queued (so replies keep the order
+    /// of the messages), else queues it on the document's lane, starting the lane on the document's first message.
+    /// </summary>
     private async Task DispatchAsync(string documentId, SyncMessage message, CancellationToken cancellationToken)
     {
         if (!_lanes.TryGetValue(documentId, out DocumentLane? lane))
@@ -150,10 +142,16 @@ internal sealed class SyncConnection : IDisposable
             lane.Worker = Task.Run(() => RunLaneAsync(documentId, lane, cancellationToken), CancellationToken.None);
         }
 
+        if (Volatile.Read(ref lane.Queued) == 0 && await ApplyAsync(documentId, lane, message, wait: false, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref lane.Queued);
         await lane.Messages.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Applies one document's messages in order; a null message asks for a poll of its storage.</summary>
+    /// <summary>Applies one document's queued messages in order; a null message asks for a poll of its storage.</summary>
     private async Task RunLaneAsync(string documentId, DocumentLane lane, CancellationToken cancellationToken)
     {
         try
@@ -164,48 +162,77 @@ internal sealed class SyncConnection : IDisposable
                 {
                     Interlocked.Exchange(ref lane.PollPending, 0);
                 }
-                else if (message is OpenDocumentMessage)
-                {
-                    lane.Failed = false; // the client opens it again: try again
-                }
-                else if (lane.Failed)
-                {
-                    continue; // the client was told; it stops sending for the document until it opens it again
-                }
 
-                await ApplyAsync(documentId, lane, message, cancellationToken).ConfigureAwait(false);
+                await ApplyAsync(documentId, lane, message, wait: true, cancellationToken).ConfigureAwait(false);
+                if (message is not null)
+                {
+                    Interlocked.Decrement(ref lane.Queued);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not WebSocketException)
         {
-            if (Interlocked.CompareExchange(ref _laneFailure, ex, null) is null)
+            // Closes the link like an error in the receive loop; the receive loop then sees the close and ends.
+            if (Interlocked.Exchange(ref _laneFailed, 1) == 0)
             {
-                await _abort().ConfigureAwait(false);
+                if (ex is SqlSyncException { Code: SqlSyncErrorCode.Protocol })
+                {
+                    _host.Metrics.ProtocolErrors.Add(1);
+                    _logger.LogWarning("Link {LinkId} ({Client}) closed for a protocol error: {Error}", _link.Id, _link.ClientName, ex.Message);
+                }
+                else
+                {
+                    _logger.LogError(ex, "Link {LinkId} ({Client}) failed.", _link.Id, _link.ClientName);
+                }
+
+                await SendErrorAndCloseAsync(ex).ConfigureAwait(false);
             }
+        }
+        catch (WebSocketException)
+        {
+            // The connection is lost: the receive loop sees it too.
         }
     }
 
-    private async Task ApplyAsync(string documentId, DocumentLane lane, SyncMessage? message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a message (null: polls) under the document's gate and sends the replies. Without
+    /// <paramref name="wait"/> returns false, having done nothing, when the gate is held or the document is over
+    /// its queue limit; the caller then queues the message on the lane, which waits.
+    /// </summary>
+    private async Task<bool> ApplyAsync(string documentId, DocumentLane lane, SyncMessage? message, bool wait, CancellationToken cancellationToken)
     {
-        if (message is null ? !_link.HasDocument(documentId) : message is not OpenDocumentMessage && !_link.HasDocument(documentId))
+        if (message is OpenDocumentMessage)
         {
-            // Not open on this link: a poll has nothing to do, and the link refuses anything else before a document is touched.
-            await SendAsync(message is null ? Array.Empty<SyncMessage>() : _link.Apply(message), cancellationToken).ConfigureAwait(false);
-            return;
+            lane.Failed = false; // the client opens it again: try again
+        }
+        else if (message is null ? !_link.HasDocument(documentId) : lane.Failed)
+        {
+            return true; // a failed document's messages are dropped: the client was told and opens it again later
+        }
+        else if (message is not null && !_link.HasDocument(documentId))
+        {
+            // Not open on this link: the link refuses it before any document is touched.
+            await SendAsync(_link.Apply(message), cancellationToken).ConfigureAwait(false);
+            return true;
         }
 
         IReadOnlyList<SyncMessage> replies;
         try
         {
-            if (message is TimelineEntriesMessage)
+            if (wait && message is TimelineEntriesMessage)
             {
                 await _host.WaitForCapacityAsync(documentId, cancellationToken).ConfigureAwait(false);
             }
 
-            using DocumentLease lease = await _host.AcquireAsync(documentId, cancellationToken).ConfigureAwait(false);
+            using DocumentLease? lease = await _host.AcquireAsync(documentId, wait, cancellationToken).ConfigureAwait(false);
+            if (lease is null || !wait && message is TimelineEntriesMessage && !_host.HasCapacity(lease))
+            {
+                return false;
+            }
+
             switch (message)
             {
                 case null:
@@ -215,9 +242,6 @@ internal sealed class SyncConnection : IDisposable
                     replies = _link.Apply(message);
                     Retain(documentId, lease);
                     break;
-                case TimelineEntriesMessage:
-                    replies = _link.Apply(message).Concat(_link.Poll(documentId)).ToList(); // a poll may have waited behind it
-                    break;
                 default:
                     replies = _link.Apply(message);
                     break;
@@ -226,7 +250,7 @@ internal sealed class SyncConnection : IDisposable
         catch (SqlSyncException ex) when (ex.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code && SyncProtocol.IsDocumentError(code))
         {
             await FailDocumentAsync(documentId, lane, ex, cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not SqlSyncException { Code: SqlSyncErrorCode.Protocol or SqlSyncErrorCode.DocumentClosed })
         {
@@ -235,10 +259,11 @@ internal sealed class SyncConnection : IDisposable
             string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
             SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server failed serving it ({code}); other documents are served");
             await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         await SendAsync(replies, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Refuses one document on this link with a per-document error frame; the link stays open.</summary>
@@ -356,6 +381,9 @@ internal sealed class SyncConnection : IDisposable
 
         /// <summary>1 while a poll is queued.</summary>
         public int PollPending;
+
+        /// <summary>Messages queued and not yet applied (polls aside): while any are, new ones queue behind them.</summary>
+        public int Queued;
 
         /// <summary>The document failed on this link; its messages are dropped until the client opens it again.</summary>
         public bool Failed { get; set; }

@@ -247,9 +247,10 @@ public sealed class ServerLink
                 $"the client holds storage {open.StorageRange}, beyond the server's {document.StorageRange}", open.DocumentId);
         }
 
-        var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange);
+        LsnRange timeline = document.GetTimelineRange(open.Timeline);
+        var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange) { TimelineNext = timeline.Next };
         _documents[open.DocumentId] = link;
-        var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
+        var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, timeline) };
         AddStorage(link, replies);
         return replies;
     }
@@ -258,9 +259,14 @@ public sealed class ServerLink
     {
         if (!_assembler.InProgress)
         {
-            // Checked at the first part, so that a link that may not upload is refused before the server holds any
-            // of the entry. The gap is checked when the entry is applied: that needs the document, which may be busy.
-            CheckMayUpload(part.DocumentId);
+            // Checked at the first part, so that a link that may not upload, or whose entry leaves a gap after what
+            // this link last saw, is refused before the server holds any of the entry (checked again when applied).
+            ServerDocumentLink link = CheckMayUpload(part.DocumentId);
+            if (part.Lsn > link.TimelineNext)
+            {
+                throw Error(ProtocolErrorCode.LsnOutOfRange,
+                    $"timeline entries from {part.Lsn} leave a gap after {link.TimelineNext}", part.DocumentId);
+            }
         }
 
         byte[]? entry = _assembler.Add(part);
@@ -274,6 +280,7 @@ public sealed class ServerLink
         // Queue first and let the host schedule a step, then make the entries durable for the acknowledgement:
         // when a step came first its storage entry already made them durable (one fsync, not two).
         LsnRange after = link.Document.AppendTimeline(link.Timeline, entries);
+        link.TimelineNext = after.Next;
         if (after.Next > held.Next)
         {
             _server.Documents.OnTimelineReceived(documentId);

@@ -95,6 +95,15 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         }
     }
 
+    /// <summary>True when <paramref name="documentId"/> is open now (closed ones reopen on their next open).</summary>
+    public bool IsOpen(string documentId)
+    {
+        lock (_lifecycle)
+        {
+            return _documents.TryGetValue(documentId, out HostedDocument? hosted) && hosted.DocumentId == documentId && hosted.Opening.IsCompletedSuccessfully;
+        }
+    }
+
     /// <summary>
     /// The open coordinator of <paramref name="documentId"/>. Links call it holding a lease, when the document is
     /// open; anyone else (tests, tools) gets it opened, but may find it closed later if it stays idle.

@@ -104,6 +104,9 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
         }
     }
 
+    /// <summary>How many callers wait on the gate of <paramref name="documentId"/> now (for tests and diagnostics).</summary>
+    public int WaitingOn(string documentId) => Find(documentId) is HostedDocument hosted ? Volatile.Read(ref hosted.Waiting) : 0;
+
     /// <summary>
     /// The open coordinator of <paramref name="documentId"/>. Links call it holding a lease, when the document is
     /// open; anyone else (tests, tools) gets it opened, but may find it closed later if it stays idle.
@@ -162,7 +165,15 @@ internal sealed class CoordinatorHost : ICoordinatorProvider, IHostedService, IA
 
             if (wait)
             {
-                await hosted.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref hosted.Waiting);
+                try
+                {
+                    await hosted.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref hosted.Waiting);
+                }
             }
             else if (!hosted.Gate.Wait(0, CancellationToken.None))
             {

@@ -36,6 +36,9 @@ internal sealed class HostedDocument
     /// <summary>Links that have the document open plus leases held or awaited; guarded by the host's lock.</summary>
     public int Users { get; set; }
 
+    /// <summary>Callers waiting on <see cref="Gate"/> now.</summary>
+    public int Waiting;
+
     /// <summary>When the last user let go (a Stopwatch timestamp); guarded by the host's lock.</summary>
     public long LastUsed { get; set; }
 }

@@ -13,6 +13,7 @@ namespace SqlSync.Server.Tests;
 /// connection's other documents sync (issue 13, case 4), and a slow step costs nobody a thread, so unrelated
 /// documents and plain HTTP requests are served while it runs (case 7).
 /// </summary>
+[Collection(RunAlone.Name)] // counts the process's threads
 public sealed class DocumentIsolationTests : ServerTestBase
 {
     [Fact]
@@ -101,7 +102,8 @@ public sealed class DocumentIsolationTests : ServerTestBase
         var waiting = new List<RawSyncSocket>();
         try
         {
-            // One client starts the slow step; 60 more open the document and upload while it runs.
+            // One client starts the slow step; 60 more open the document while it runs. They wait without a thread.
+            int threads = 0;
             for (int i = 0; i <= 60; i++)
             {
                 RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
@@ -112,8 +114,12 @@ public sealed class DocumentIsolationTests : ServerTestBase
                     await raw.ExpectAsync<DocumentOpenedMessage>();
                     await raw.SendAsync(new TimelineEntriesMessage("slow", RawSyncSocket.AddEntries(Lsn.Zero, 1, "slow")));
                     await Eventually.TrueAsync(() => slow.Running, "the slow step runs");
+                    threads = ThreadPool.ThreadCount;
                 }
             }
+
+            await Eventually.TrueAsync(() => server.Host.WaitingOn("slow") == 60, "60 clients wait on the slow document");
+            Assert.True(ThreadPool.ThreadCount < threads + 30, $"waiting clients hold no thread: {ThreadPool.ThreadCount} threads, {threads} before they came");
 
             // While it runs: an unrelated document syncs, and a plain HTTP request is answered.
             using LocalDocument other = Client("other", "other");
@@ -153,9 +159,9 @@ public sealed class DocumentIsolationTests : ServerTestBase
             using LocalDocument stuck = Client("c", "stuck");
             using LocalDocument free = Client("c", "free");
             free.Mutate(new CounterMutations.CreateSchemaMutation());
-            await using SqlSyncClient client = Connect(server, free);
+            await using SqlSyncClient client = Connect(server, stuck); // first, so its uploads go out first
+            client.Add(free);
             await ConvergedAsync(free, server.Document("free"), "free, before");
-            client.Add(stuck);
             stuck.Mutate(new CounterMutations.CreateSchemaMutation());
             await Eventually.TrueAsync(() => slow.Running, "the stuck document's step runs");
             stuck.Mutate(new CounterMutations.AddMutation("s", 1)); // queued behind the stuck step

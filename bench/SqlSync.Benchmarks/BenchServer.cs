@@ -26,7 +26,10 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public Uri SyncUri { get; }
 
-    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend)
+    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend) => await StartAsync(fsyncOnAppend, null);
+
+    /// <summary><see cref="StartAsync(bool)"/> with more server options set by <paramref name="configure"/>.</summary>
+    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend, Action<SqlSyncServerOptions>? configure)
     {
         var root = new TempRoot("net-server");
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -39,6 +42,7 @@ internal sealed class BenchServer : IAsyncDisposable
             options.DataDirectory = root.Path;
             options.FsyncOnAppend = fsyncOnAppend;
             options.UseReducer(BenchMutations.Reducer);
+            configure?.Invoke(options);
         });
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");

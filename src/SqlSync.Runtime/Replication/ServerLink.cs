@@ -19,8 +19,8 @@ public sealed class ServerLink
     private readonly object _sync = new();
     private readonly ReplicationServer _server;
     private readonly LinkIdentity _identity;
-    // Concurrent so that HasDocument needs no lock: it is called from step notifications, which may run on
-    // another link's thread while that link holds its own lock (a step run inline by an upload).
+    // Concurrent so that HasDocument needs no lock: it is called from step notifications, which run on a
+    // stepper's thread while other links may hold their own locks.
     private readonly ConcurrentDictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
     private readonly EntryAssembler _assembler;
 

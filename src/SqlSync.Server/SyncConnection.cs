@@ -33,6 +33,9 @@ internal sealed class SyncConnection : IDisposable
     private readonly Dictionary<string, HostedDocument> _retained = new(StringComparer.Ordinal);
     private int _laneFailed;
 
+    /// <summary>Set (under the send lock) once the closing error frame is sent; read there too.</summary>
+    private bool _ending;
+
     public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
     {
         _socket = socket;
@@ -325,7 +328,7 @@ internal sealed class SyncConnection : IDisposable
         }
     }
 
-    private async Task SendAsync(IReadOnlyList<SyncMessage> messages, CancellationToken cancellationToken)
+    private async Task SendAsync(IReadOnlyList<SyncMessage> messages, CancellationToken cancellationToken, bool last = false)
     {
         if (messages.Count == 0)
         {
@@ -335,6 +338,12 @@ internal sealed class SyncConnection : IDisposable
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_ending)
+            {
+                return; // the error frame that closes the link went out: nothing follows it
+            }
+
+            _ending = last;
             foreach (SyncMessage message in messages)
             {
                 int bytes = await WebSocketFrames.SendAsync(_socket, message, cancellationToken).ConfigureAwait(false);
@@ -352,7 +361,7 @@ internal sealed class SyncConnection : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, timeout.Token).ConfigureAwait(false);
+            await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, timeout.Token, last: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {

@@ -26,7 +26,10 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public Uri SyncUri { get; }
 
-    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend)
+    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend) => await StartAsync(fsyncOnAppend, null);
+
+    /// <summary><see cref="StartAsync(bool)"/> with more server options set by <paramref name="configure"/>.</summary>
+    public static async Task<BenchServer> StartAsync(bool fsyncOnAppend, Action<SqlSyncServerOptions>? configure)
     {
         var root = new TempRoot("net-server");
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -43,6 +46,7 @@ internal sealed class BenchServer : IAsyncDisposable
             options.MaxDocumentsCreatedPerHour = null;
             options.MaxTimelinesClaimedPerHour = null;
             options.MaxUploadBytesPerMinute = null;
+            configure?.Invoke(options);
         });
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");

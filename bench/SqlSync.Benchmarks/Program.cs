@@ -7,6 +7,8 @@ using SqlSync.Benchmarks;
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
+//        ... -- hostile [--quick]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
+//        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
@@ -42,6 +44,11 @@ if (positional.Length == 1 && positional[0] == "network")
 {
     bool[] fsyncModes = fsyncValue switch { "on" => [true], "off" => [false], _ => [true, false] };
     return await NetworkProgram.RunAsync(args, quick, write, output, only, fsyncModes);
+}
+
+if (positional.Length == 1 && positional[0] == "hostile")
+{
+    return await HostileBench.RunAsync(quick, Console.WriteLine);
 }
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")

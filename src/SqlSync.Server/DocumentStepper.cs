@@ -7,7 +7,9 @@ namespace SqlSync.Server;
 
 /// <summary>
 /// Applies one document's received mutations on a background task, a batch per step, and tells the
-/// connections when its storage grew. One stepper per document, so steps never run concurrently.
+/// connections when its storage grew. One stepper per document, so steps never run concurrently. A step
+/// holds the document's gate (the host's <see cref="SemaphoreSlim"/> that connections await before they
+/// call into the document), so a connection waits for a step asynchronously, never on a thread.
 /// </summary>
 internal sealed class DocumentStepper : IAsyncDisposable
 {
@@ -20,24 +22,20 @@ internal sealed class DocumentStepper : IAsyncDisposable
     private readonly Task _loop;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Held while a step runs, by the background loop or by a caller of <see cref="StepNowOrSignal"/>.</summary>
-    private readonly object _stepGate = new();
+    /// <summary>The document's gate, held while a step runs.</summary>
+    private readonly SemaphoreSlim _gate;
 
     /// <summary>How soon a step that found the document busy (a reader's read transaction) is tried again.</summary>
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
-
-    // Stopwatch timestamps and the last step's duration in Stopwatch ticks: what StepNowOrSignal judges load by.
-    private long _lastStepEnded;
-    private long _lastStepTicks;
-    private long _lastArrival;
 
     /// <summary>When the running step started (a Stopwatch timestamp), 0 between steps; read by the watchdog.</summary>
     private long _stepStarted;
     private int _stuck;
 
-    public DocumentStepper(CoordinatorDocument document, int batchSize, SqlSyncMetrics metrics, ILogger logger)
+    public DocumentStepper(CoordinatorDocument document, SemaphoreSlim gate, int batchSize, SqlSyncMetrics metrics, ILogger logger)
     {
         _document = document;
+        _gate = gate;
         _batchSize = batchSize;
         _metrics = metrics;
         _logger = logger;
@@ -81,59 +79,8 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
     public void Signal() => _wake.Writer.TryWrite(true);
 
-    /// <summary>
-    /// Steps once on the calling thread when the document is lightly loaded (an upload is applied without a
-    /// thread hop, and the step's storage entry makes it durable); otherwise, or when more is queued, wakes
-    /// the background loop. Lightly loaded: the previous upload came at least two step-times ago and no step
-    /// ran since. Under load uploads come closer together, and leaving them to the loop lets them gather into
-    /// one step (one storage entry for every client to download) instead of a small step per upload.
-    /// </summary>
-    public void StepNowOrSignal()
-    {
-        long now = Stopwatch.GetTimestamp();
-        long previousArrival = Interlocked.Exchange(ref _lastArrival, now);
-        long stepTicks = Interlocked.Read(ref _lastStepTicks);
-        bool idle = now - previousArrival >= 2 * stepTicks && now - Interlocked.Read(ref _lastStepEnded) >= stepTicks;
-        if (idle && Fault is null && !_stop.IsCancellationRequested && Monitor.TryEnter(_stepGate))
-        {
-            try
-            {
-                if (_stop.IsCancellationRequested)
-                {
-                    return; // stopping: the document is about to close
-                }
-
-                StepOnce();
-            }
-            catch (Exception ex)
-            {
-                Failed(ex);
-                return;
-            }
-            finally
-            {
-                Monitor.Exit(_stepGate);
-            }
-
-            if (_document.QueuedMutationCount == 0)
-            {
-                return;
-            }
-        }
-
-        Signal();
-    }
-
-    /// <summary>Waits until the queue is at most <paramref name="maxQueued"/> (backpressure on uploads).</summary>
-    public async Task WaitForCapacityAsync(int maxQueued, CancellationToken cancellationToken)
-    {
-        while (_document.QueuedMutationCount > maxQueued && Fault is null && !_document.IsPaused)
-        {
-            Task drained = Volatile.Read(ref _drained).Task;
-            Signal();
-            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Completes when the loop next finds the queue empty (or the document failed).</summary>
+    public Task Drained => Volatile.Read(ref _drained).Task;
 
     /// <summary>Finishes the step in progress, then stops.</summary>
     public async ValueTask DisposeAsync()
@@ -141,11 +88,6 @@ internal sealed class DocumentStepper : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _wake.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        lock (_stepGate)
-        {
-            // Waits for a step a connection runs (StepNowOrSignal) to finish; none starts after the cancel.
-        }
-
         _stop.Dispose();
     }
 
@@ -159,9 +101,14 @@ internal sealed class DocumentStepper : IAsyncDisposable
                 while (!_stop.IsCancellationRequested && Fault is null)
                 {
                     int applied;
-                    lock (_stepGate)
+                    await _gate.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    try
                     {
                         applied = StepOnce();
+                    }
+                    finally
+                    {
+                        _gate.Release();
                     }
 
                     if (applied == 0)
@@ -186,7 +133,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
     }
 
-    /// <summary>One step of up to a batch; call holding the step gate. Returns how many mutations it applied.</summary>
+    /// <summary>One step of up to a batch; call holding the gate. Returns how many mutations it applied.</summary>
     private int StepOnce()
     {
         long start = Stopwatch.GetTimestamp();
@@ -215,9 +162,6 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
         if (applied > 0)
         {
-            long end = Stopwatch.GetTimestamp();
-            Interlocked.Exchange(ref _lastStepTicks, end - start);
-            Interlocked.Exchange(ref _lastStepEnded, end);
             _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
             StorageChanged?.Invoke(_document.DocumentId);
         }

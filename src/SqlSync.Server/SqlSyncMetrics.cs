@@ -22,6 +22,10 @@ internal sealed class SqlSyncMetrics : IDisposable
         _meter.CreateObservableGauge("sqlsync.document.stuck", stuckDocuments, "{document}",
             "Per document: 1 while a step has run longer than StuckStepThreshold (a reducer may be stuck), else 0.");
         StuckSteps = _meter.CreateCounter<long>("sqlsync.document.stuck_steps", "{step}", "Steps that ran longer than StuckStepThreshold.");
+        OpenDocuments = _meter.CreateUpDownCounter<long>("sqlsync.documents.open", "{document}", "Documents open now.");
+        DocumentsOpened = _meter.CreateCounter<long>("sqlsync.documents.opened", "{document}", "Documents opened (a reopen after close counts again).");
+        DocumentsClosed = _meter.CreateCounter<long>("sqlsync.documents.closed", "{document}", "Documents closed: idle, to make room under MaxOpenDocuments, or at stop.");
+        DocumentsRefused = _meter.CreateCounter<long>("sqlsync.documents.refused", "{open}", "Opens refused because MaxOpenDocuments documents were open and all in use.");
     }
 
     public Counter<long> MutationsApplied { get; }
@@ -35,6 +39,14 @@ internal sealed class SqlSyncMetrics : IDisposable
     public Counter<long> ProtocolErrors { get; }
 
     public Counter<long> StuckSteps { get; }
+
+    public UpDownCounter<long> OpenDocuments { get; }
+
+    public Counter<long> DocumentsOpened { get; }
+
+    public Counter<long> DocumentsClosed { get; }
+
+    public Counter<long> DocumentsRefused { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -70,6 +70,20 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public TimeSpan StuckStepThreshold { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a document stays open with no connected link having it open and no queued mutations (default
+    /// 2 minutes); then it is closed (its files and memory let go) and reopened on the next open, which clients
+    /// do not notice. <see cref="Timeout.InfiniteTimeSpan"/> keeps documents open until the server stops.
+    /// </summary>
+    public TimeSpan DocumentIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The most documents open at once (default 1,000; each holds a few files and some memory). Opening one more
+    /// closes the least recently used document nobody uses; when every open document is in use the open is
+    /// refused for that document alone (<c>TooManyDocuments</c>, the connection stays).
+    /// </summary>
+    public int MaxOpenDocuments { get; set; } = 1_000;
+
     /// <summary>The budgets of each mutation and step on every document.</summary>
     public SqlSync.Documents.MutationLimits Limits { get; set; } = SqlSync.Documents.MutationLimits.Default;
 

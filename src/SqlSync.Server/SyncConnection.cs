@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -8,19 +9,32 @@ using SqlSync.Transport;
 namespace SqlSync.Server;
 
 /// <summary>
-/// Serves one WebSocket: a receive loop that hands frames to the link and sends the replies, and a push
-/// loop that sends storage when a document this link has open grows. A protocol error closes only this
-/// connection, with an error frame and a log line.
+/// Serves one WebSocket: a receive loop that checks each frame in arrival order (<see cref="ServerLink.Accept"/>)
+/// and hands what is for a document to that document's lane, a task per document that awaits the document's
+/// gate, applies the message and sends the replies; the lane also pushes storage when its document grows. A busy
+/// or stuck document so holds up only its own lane, and no thread. A protocol error closes only this
+/// connection, with an error frame and a log line; a document that fails or is refused is reported with a
+/// per-document error frame and the connection's other documents keep syncing.
 /// </summary>
 internal sealed class SyncConnection : IDisposable
 {
+    /// <summary>Messages queued per document; a client that keeps sending to a busy document waits here.</summary>
+    private const int LaneCapacity = 64;
+
     private readonly WebSocket _socket;
     private readonly ServerLink _link;
     private readonly CoordinatorHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private CancellationToken _stuckToken;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentDictionary<string, DocumentLane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>The documents this link has open, each holding the host's reference that keeps it open.</summary>
+    private readonly Dictionary<string, HostedDocument> _retained = new(StringComparer.Ordinal);
+    private int _laneFailed;
+
+    /// <summary>Set (under the send lock) once the closing error frame is sent; read there too.</summary>
+    private bool _ending;
 
     public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
     {
@@ -37,7 +51,6 @@ internal sealed class SyncConnection : IDisposable
         _stuckToken = cancel.Token;
         _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
-        Task push = Task.Run(() => PushAsync(cancel.Token), CancellationToken.None);
         try
         {
             await ReceiveAsync(cancel.Token).ConfigureAwait(false);
@@ -70,12 +83,20 @@ internal sealed class SyncConnection : IDisposable
             _host.StorageChanged -= OnStorageChanged;
             _host.DocumentStuck -= OnDocumentStuck;
             _host.Metrics.Connections.Add(-1);
-            try
+            foreach (DocumentLane lane in _lanes.Values)
             {
-                await push.ConfigureAwait(false);
+                lane.Messages.Writer.TryComplete();
+                await lane.Worker.ConfigureAwait(false); // lanes catch their own exceptions
             }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+
+            lock (_retained)
             {
+                foreach (HostedDocument hosted in _retained.Values)
+                {
+                    _host.Release(hosted);
+                }
+
+                _retained.Clear();
             }
         }
     }
@@ -94,36 +115,195 @@ internal sealed class SyncConnection : IDisposable
             }
 
             _host.Metrics.BytesReceived.Add(bytes);
-            // Back-pressure before entries are appended: a whole entries message, or the last part of a large entry.
-            string? uploadTo = message switch
+            SyncMessage? work = _link.Accept(message, out IReadOnlyList<SyncMessage> replies);
+            await SendAsync(replies, cancellationToken).ConfigureAwait(false);
+            if (work is not null)
             {
-                TimelineEntriesMessage entries => entries.DocumentId,
-                TimelineEntryPartMessage { IsLast: true } part => part.DocumentId,
-                _ => null,
-            };
-            if (uploadTo is not null && _link.HasDocument(uploadTo))
-            {
-                await _host.WaitForCapacityAsync(uploadTo, cancellationToken).ConfigureAwait(false);
+                await DispatchAsync(ServerLink.DocumentOf(work), work, cancellationToken).ConfigureAwait(false);
             }
-
-            await SendAsync(_link.Handle(message), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task PushAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a message at once when its document is free and nothing of it is queued (so replies keep the order
+    /// of the messages), else queues it on the document's lane, starting the lane on the document's first message.
+    /// </summary>
+    private async Task DispatchAsync(string documentId, SyncMessage message, CancellationToken cancellationToken)
     {
-        while (await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        if (!_lanes.TryGetValue(documentId, out DocumentLane? lane))
         {
-            _wake.Reader.TryRead(out _);
-            await SendAsync(_link.Poll(), cancellationToken).ConfigureAwait(false);
+            if (_lanes.Count >= _host.Options.MaxOpenDocuments)
+            {
+                // More documents on one connection than the server may hold open: refused one by one, the link stays.
+                await SendAsync(new SyncMessage[] { new ErrorMessage(ProtocolErrorCode.TooManyDocuments, documentId,
+                    $"document '{documentId}': this connection has the server's maximum of {_host.Options.MaxOpenDocuments} documents") }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            lane = new DocumentLane();
+            _lanes[documentId] = lane; // only this loop adds lanes
+            lane.Worker = Task.Run(() => RunLaneAsync(documentId, lane, cancellationToken), CancellationToken.None);
+        }
+
+        if (Volatile.Read(ref lane.Queued) == 0 && await ApplyAsync(documentId, lane, message, wait: false, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref lane.Queued);
+        await lane.Messages.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies one document's queued messages in order; a null message asks for a poll of its storage.</summary>
+    private async Task RunLaneAsync(string documentId, DocumentLane lane, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (SyncMessage? message in lane.Messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (message is null)
+                {
+                    Interlocked.Exchange(ref lane.PollPending, 0);
+                }
+
+                await ApplyAsync(documentId, lane, message, wait: true, cancellationToken).ConfigureAwait(false);
+                if (message is not null)
+                {
+                    Interlocked.Decrement(ref lane.Queued);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not WebSocketException)
+        {
+            // Closes the link like an error in the receive loop; the receive loop then sees the close and ends.
+            if (Interlocked.Exchange(ref _laneFailed, 1) == 0)
+            {
+                if (ex is SqlSyncException { Code: SqlSyncErrorCode.Protocol })
+                {
+                    _host.Metrics.ProtocolErrors.Add(1);
+                    _logger.LogWarning("Link {LinkId} ({Client}) closed for a protocol error: {Error}", _link.Id, _link.ClientName, ex.Message);
+                }
+                else
+                {
+                    _logger.LogError(ex, "Link {LinkId} ({Client}) failed.", _link.Id, _link.ClientName);
+                }
+
+                await SendErrorAndCloseAsync(ex).ConfigureAwait(false);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The connection is lost: the receive loop sees it too.
+        }
+    }
+
+    /// <summary>
+    /// Applies a message (null: polls) under the document's gate and sends the replies. Without
+    /// <paramref name="wait"/> returns false, having done nothing, when the gate is held or the document is over
+    /// its queue limit; the caller then queues the message on the lane, which waits.
+    /// </summary>
+    private async Task<bool> ApplyAsync(string documentId, DocumentLane lane, SyncMessage? message, bool wait, CancellationToken cancellationToken)
+    {
+        if (message is OpenDocumentMessage)
+        {
+            lane.Failed = false; // the client opens it again: try again
+        }
+        else if (message is null ? !_link.HasDocument(documentId) : lane.Failed)
+        {
+            return true; // a failed document's messages are dropped: the client was told and opens it again later
+        }
+        else if (message is not null && !_link.HasDocument(documentId))
+        {
+            // Not open on this link: the link refuses it before any document is touched.
+            await SendAsync(_link.Apply(message), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        IReadOnlyList<SyncMessage> replies;
+        try
+        {
+            if (wait && message is TimelineEntriesMessage)
+            {
+                await _host.WaitForCapacityAsync(documentId, cancellationToken).ConfigureAwait(false);
+            }
+
+            using DocumentLease? lease = await _host.AcquireAsync(documentId, wait, cancellationToken).ConfigureAwait(false);
+            if (lease is null || !wait && message is TimelineEntriesMessage && !_host.HasCapacity(lease))
+            {
+                return false;
+            }
+
+            switch (message)
+            {
+                case null:
+                    replies = _link.Poll(documentId);
+                    break;
+                case OpenDocumentMessage:
+                    replies = _link.Apply(message);
+                    Retain(documentId, lease);
+                    break;
+                default:
+                    replies = _link.Apply(message);
+                    break;
+            }
+        }
+        catch (SqlSyncException ex) when (ex.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code && SyncProtocol.IsDocumentError(code))
+        {
+            await FailDocumentAsync(documentId, lane, ex, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not SqlSyncException { Code: SqlSyncErrorCode.Protocol or SqlSyncErrorCode.DocumentClosed })
+        {
+            // The document failed while serving this link (an I/O error, say): it alone is refused.
+            _logger.LogError(ex, "Link {LinkId} ({Client}): document {DocumentId} failed.", _link.Id, _link.ClientName, documentId);
+            string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
+            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server failed serving it ({code}); other documents are served");
+            await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        await SendAsync(replies, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Refuses one document on this link with a per-document error frame; the link stays open.</summary>
+    private async Task FailDocumentAsync(string documentId, DocumentLane lane, SqlSyncException error, CancellationToken cancellationToken)
+    {
+        lane.Failed = true;
+        _link.Forget(documentId);
+        lock (_retained)
+        {
+            if (_retained.Remove(documentId, out HostedDocument? hosted))
+            {
+                _host.Release(hosted);
+            }
+        }
+
+        _logger.LogWarning("Link {LinkId} ({Client}): document {DocumentId} refused on its own: {Error}", _link.Id, _link.ClientName, documentId, error.Message);
+        await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Retain(string documentId, DocumentLease lease)
+    {
+        lock (_retained)
+        {
+            if (!_retained.ContainsKey(documentId))
+            {
+                _retained[documentId] = _host.Retain(lease);
+            }
         }
     }
 
     private void OnStorageChanged(string documentId)
     {
-        if (_link.HasDocument(documentId))
+        // One poll queued at a time; when the lane is full it has messages to apply, and applying them polls too.
+        if (_link.HasDocument(documentId) && _lanes.TryGetValue(documentId, out DocumentLane? lane)
+            && Interlocked.Exchange(ref lane.PollPending, 1) == 0 && !lane.Messages.Writer.TryWrite(null))
         {
-            _wake.Writer.TryWrite(true);
+            Interlocked.Exchange(ref lane.PollPending, 0);
         }
     }
 
@@ -148,7 +328,7 @@ internal sealed class SyncConnection : IDisposable
         }
     }
 
-    private async Task SendAsync(IReadOnlyList<SyncMessage> messages, CancellationToken cancellationToken)
+    private async Task SendAsync(IReadOnlyList<SyncMessage> messages, CancellationToken cancellationToken, bool last = false)
     {
         if (messages.Count == 0)
         {
@@ -158,6 +338,12 @@ internal sealed class SyncConnection : IDisposable
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_ending)
+            {
+                return; // the error frame that closes the link went out: nothing follows it
+            }
+
+            _ending = last;
             foreach (SyncMessage message in messages)
             {
                 int bytes = await WebSocketFrames.SendAsync(_socket, message, cancellationToken).ConfigureAwait(false);
@@ -175,7 +361,7 @@ internal sealed class SyncConnection : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, timeout.Token).ConfigureAwait(false);
+            await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, timeout.Token, last: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -187,6 +373,28 @@ internal sealed class SyncConnection : IDisposable
     private Task CloseAsync(WebSocketCloseStatus status, string description) =>
         WebSocketFrames.CloseQuietlyAsync(_socket, status, description);
 
-    /// <summary>Frees the send lock; call after <see cref="RunAsync"/> has returned (its push loop is done by then).</summary>
+    /// <summary>Frees the send lock; call after <see cref="RunAsync"/> has returned (its lanes are done by then).</summary>
     public void Dispose() => _sendLock.Dispose();
+
+    /// <summary>One document's queue of messages on this connection and the task that applies them.</summary>
+    private sealed class DocumentLane
+    {
+        public Channel<SyncMessage?> Messages { get; } = Channel.CreateBounded<SyncMessage?>(new BoundedChannelOptions(LaneCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        public Task Worker { get; set; } = Task.CompletedTask;
+
+        /// <summary>1 while a poll is queued.</summary>
+        public int PollPending;
+
+        /// <summary>Messages queued and not yet applied (polls aside): while any are, new ones queue behind them.</summary>
+        public int Queued;
+
+        /// <summary>The document failed on this link; its messages are dropped until the client opens it again.</summary>
+        public bool Failed { get; set; }
+    }
 }

@@ -20,6 +20,12 @@ internal sealed class ClientDocumentLink
     /// <summary>The server's last report that this document is stuck, until its storage moves again.</summary>
     public string? StuckReport { get; set; }
 
+    /// <summary>
+    /// The server's report that this document failed or was refused on its own (a per-document error), until it
+    /// is opened again on a later link.
+    /// </summary>
+    public string? FailedReport { get; set; }
+
     public DocumentAccess Access { get; set; }
 
     /// <summary>The range of this client's timeline the server reported last.</summary>

@@ -15,9 +15,9 @@ public interface ICoordinatorProvider
     bool Exists(string documentId) => true;
 
     /// <summary>
-    /// Called after a link queued new timeline entries for <paramref name="documentId"/>: schedule a step, or
-    /// run one now on the calling thread. Called before the entries are durable (the link syncs them after,
-    /// unless the step applied them: its storage entry makes them durable).
+    /// Called after a link queued new timeline entries for <paramref name="documentId"/>: schedule a step (the
+    /// server's host never runs one on the calling thread, a request thread). Called before the entries are
+    /// durable (the link syncs them after, unless a step applied them first: its storage entry makes them durable).
     /// </summary>
     void OnTimelineReceived(string documentId);
 }

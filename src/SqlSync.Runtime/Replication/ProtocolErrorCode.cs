@@ -39,4 +39,15 @@ public enum ProtocolErrorCode : ushort
     /// resumes by itself when the server's disk has room.
     /// </summary>
     StorageUnavailable = 13,
+    /// <summary>
+    /// Not fatal: this document failed on the server (it could not be opened, e.g. a corrupt journal, or its
+    /// id differs only in case from an existing document's) or was refused on its own. The link stays open
+    /// and its other documents keep syncing; the client may open the document again on a later connection.
+    /// </summary>
+    DocumentFailed = 14,
+    /// <summary>
+    /// Not fatal: the server holds its maximum of open documents and every one is in use, so this document
+    /// cannot be opened now. The link stays open; the client may open it again on a later connection.
+    /// </summary>
+    TooManyDocuments = 15,
 }

@@ -90,6 +90,14 @@ public sealed class ReplicationClient
     public string? GetStuckReport(string documentId) =>
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.StuckReport : null;
 
+    /// <summary>
+    /// The server's report that <paramref name="documentId"/> failed or was refused on its own (it could not be
+    /// opened, e.g. a corrupt journal on the server, or the server has too many documents open), or null; cleared
+    /// when the document opens again on a later link. The link's other documents keep syncing meanwhile.
+    /// </summary>
+    public string? GetDocumentError(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.FailedReport : null;
+
     /// <summary>The access the server granted for <paramref name="documentId"/> on this link, if it is open.</summary>
     public DocumentAccess? GetAccess(string documentId) =>
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened ? link.Access : null;
@@ -112,6 +120,14 @@ public sealed class ReplicationClient
         {
             case ErrorMessage { Code: ProtocolErrorCode.DocumentStuck } stuck when _documents.TryGetValue(stuck.DocumentId, out ClientDocumentLink? stuckLink):
                 stuckLink.StuckReport = stuck.Message; // a status, not a failure: the link stays open
+                break;
+
+            case ErrorMessage { Code: ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments } failed
+                when _documents.TryGetValue(failed.DocumentId, out ClientDocumentLink? failedLink) && failedLink.OpenSent:
+                // This document alone is refused: it stays closed on this link (opened again on the next one).
+                failedLink.FailedReport = failed.Message;
+                failedLink.Opened = false;
+                failedLink.UploadInFlight = false;
                 break;
 
             case ErrorMessage error:
@@ -138,6 +154,7 @@ public sealed class ReplicationClient
             {
                 ClientDocumentLink link = Find(opened.DocumentId);
                 link.Opened = true;
+                link.FailedReport = null;
                 link.Access = opened.Access;
                 link.ServerTimeline = opened.TimelineRange;
                 AddUpload(link, replies);

@@ -1,3 +1,5 @@
+using SqlSync.Documents;
+
 namespace SqlSync.Replication;
 
 /// <summary>
@@ -22,6 +24,13 @@ public sealed class ReplicationServer
 
     /// <summary>Storage messages read and encoded once for every link that needs them.</summary>
     internal StorageMessageCache StorageMessages { get; } = new();
+
+    /// <summary>The host closed <paramref name="document"/>: lets go of what the links shared of it.</summary>
+    public void DocumentClosed(CoordinatorDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        StorageMessages.Forget(document);
+    }
 
     /// <summary>A new link for a connection from <paramref name="identity"/>.</summary>
     public ServerLink CreateLink(LinkIdentity identity)

@@ -26,4 +26,10 @@ internal sealed class ServerDocumentLink
     public LsnRange ClientStorage { get; set; }
 
     public bool StorageInFlight { get; set; }
+
+    /// <summary>
+    /// Where the timeline ended when this link last saw it (its open, its last upload): a first part past it
+    /// leaves a gap, refused without touching the document (which may be busy).
+    /// </summary>
+    public Lsn TimelineNext { get; set; }
 }

@@ -8,20 +8,25 @@ namespace SqlSync.Replication;
 
 /// <summary>
 /// One connection as the server engine sees it: <see cref="Handle"/> turns a client message into replies,
-/// <see cref="Poll"/> yields storage entries the client lacks (one message in flight per document until it
+/// <see cref="Poll()"/> yields storage entries the client lacks (one message in flight per document until it
 /// acknowledges). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
 /// exception before anything reaches a journal; the transport answers with an error frame and closes.
-/// Thread-safe: the receive and send loops of a connection may call it concurrently.
+/// Thread-safe. A host that must not wait on a busy document splits <see cref="Handle"/> into
+/// <see cref="Accept"/> (in arrival order, no document touched) and <see cref="Apply"/> (per document,
+/// under that document's gate); lock order: document gate, then this link, then the document.
 /// </summary>
 public sealed class ServerLink
 {
     private readonly object _sync = new();
     private readonly ReplicationServer _server;
     private readonly LinkIdentity _identity;
-    // Concurrent so that HasDocument needs no lock: it is called from step notifications, which may run on
-    // another link's thread while that link holds its own lock (a step run inline by an upload).
+    // Concurrent so that HasDocument needs no lock: it is called from step notifications, which run on a
+    // stepper's thread while other links may hold their own locks.
     private readonly ConcurrentDictionary<string, ServerDocumentLink> _documents = new(StringComparer.Ordinal);
     private readonly EntryAssembler _assembler;
+
+    /// <summary>The access <see cref="Accept"/> granted to opens not yet applied.</summary>
+    private readonly Dictionary<string, DocumentAccess> _openAccess = new(StringComparer.Ordinal);
 
     /// <summary>Per open read-write document whose timeline this link has not claimed yet, the secret it opened with.</summary>
     private readonly Dictionary<string, TimelineSecret> _unclaimed = new(StringComparer.Ordinal);
@@ -48,10 +53,26 @@ public sealed class ServerLink
     /// <summary>True when <paramref name="documentId"/> is open on this link (without copying the list; takes no lock).</summary>
     public bool HasDocument(string documentId) => _documents.ContainsKey(documentId);
 
-    /// <summary>Handles one client message and returns the replies.</summary>
+    /// <summary>Handles one client message and returns the replies: <see cref="Accept"/>, then <see cref="Apply"/>.</summary>
     public IReadOnlyList<SyncMessage> Handle(SyncMessage message)
     {
+        lock (_sync)
+        {
+            SyncMessage? work = Accept(message, out IReadOnlyList<SyncMessage> replies);
+            return work is null ? replies : Apply(work);
+        }
+    }
+
+    /// <summary>
+    /// The first half of handling a message, in the order messages arrive and without touching any document
+    /// (so it never waits on a busy one): checks the link's state, answers hello and gathers the parts of a
+    /// large entry. Returns the message that remains for its document's <see cref="Apply"/> (an assembled entry
+    /// becomes a <see cref="TimelineEntriesMessage"/>), or null with the replies when nothing remains.
+    /// </summary>
+    public SyncMessage? Accept(SyncMessage message, out IReadOnlyList<SyncMessage> replies)
+    {
         ArgumentNullException.ThrowIfNull(message);
+        replies = Array.Empty<SyncMessage>();
         lock (_sync)
         {
             if (!_welcomed && message is not HelloMessage)
@@ -67,22 +88,68 @@ public sealed class ServerLink
             switch (message)
             {
                 case HelloMessage hello:
-                    return Hello(hello);
+                    replies = Hello(hello);
+                    return null;
                 case OpenDocumentMessage open:
-                    return Open(open);
+                    _openAccess[open.DocumentId] = CheckOpen(open);
+                    return message;
                 case TimelineEntriesMessage entries:
                     ChargeUpload(entries.DocumentId, entries.Entries.ByteCount);
-                    return ReceiveTimeline(entries.DocumentId, entries.Entries);
+                    return message;
+                case StorageAckMessage:
+                    return message;
                 case TimelineEntryPartMessage part:
                     ChargeUpload(part.DocumentId, part.Bytes.Length);
-                    return ReceiveTimelinePart(part);
-                case StorageAckMessage ack:
-                    return StorageAck(ack);
+                    return AcceptTimelinePart(part);
                 case ErrorMessage error:
                     throw Error(error.Code, $"the client closed the link: {error.Message}");
                 default:
                     throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from a client");
             }
+        }
+    }
+
+    /// <summary>
+    /// The second half: applies a message <see cref="Accept"/> returned to its document and returns the replies.
+    /// A host calls it holding the document's gate, one message of a document at a time and in order; messages
+    /// of different documents may be applied concurrently.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> Apply(SyncMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_sync)
+        {
+            switch (message)
+            {
+                case OpenDocumentMessage open:
+                    return Open(open);
+                case TimelineEntriesMessage entries:
+                    return ReceiveTimeline(entries.DocumentId, entries.Entries);
+                case StorageAckMessage ack:
+                    return StorageAck(ack);
+                default:
+                    throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not applied to a document");
+            }
+        }
+    }
+
+    /// <summary>The document a message that <see cref="Accept"/> returned is applied to.</summary>
+    public static string DocumentOf(SyncMessage message) => message switch
+    {
+        OpenDocumentMessage open => open.DocumentId,
+        TimelineEntriesMessage entries => entries.DocumentId,
+        StorageAckMessage ack => ack.DocumentId,
+        _ => throw new ArgumentException($"{message?.Type} is not applied to a document", nameof(message)),
+    };
+
+    /// <summary>Stops serving <paramref name="documentId"/> on this link (it failed on its own); true when it was open.</summary>
+    public bool Forget(string documentId)
+    {
+        lock (_sync)
+        {
+            _openAccess.Remove(documentId);
+            _unclaimed.Remove(documentId);
+            return _documents.TryRemove(documentId, out _);
         }
     }
 
@@ -93,6 +160,24 @@ public sealed class ServerLink
         {
             var messages = new List<SyncMessage>();
             foreach ((_, ServerDocumentLink link) in _documents) // enumerating takes no lock; .Values would copy
+            {
+                AddStorage(link, messages);
+            }
+
+            return messages;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Poll()"/> for one document: what a host calls, holding that document's gate, when its storage
+    /// grew, so a busy document never holds up the others.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> Poll(string documentId)
+    {
+        lock (_sync)
+        {
+            var messages = new List<SyncMessage>();
+            if (_documents.TryGetValue(documentId, out ServerDocumentLink? link))
             {
                 AddStorage(link, messages);
             }
@@ -125,7 +210,8 @@ public sealed class ServerLink
         return new SyncMessage[] { new WelcomeMessage(SyncProtocol.Version, _server.Options.MaxFrameBytes) };
     }
 
-    private IReadOnlyList<SyncMessage> Open(OpenDocumentMessage open)
+    /// <summary>What an open is checked for before the host opens (or creates) the document: the id, access, existence.</summary>
+    private DocumentAccess CheckOpen(OpenDocumentMessage open)
     {
         try
         {
@@ -157,6 +243,16 @@ public sealed class ServerLink
                 $"this principal created its quota of {quota.Limits.DocumentsCreatedPerHour} documents this hour; retry later", open.DocumentId);
         }
 
+        return access;
+    }
+
+    private IReadOnlyList<SyncMessage> Open(OpenDocumentMessage open)
+    {
+        if (!_openAccess.Remove(open.DocumentId, out DocumentAccess access))
+        {
+            access = CheckOpen(open);
+        }
+
         CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
         CheckOwnership(document, open.DocumentId, open.Timeline, open.Secret, claim: false);
         if (open.StorageRange.Next > document.StorageRange.Next)
@@ -165,7 +261,8 @@ public sealed class ServerLink
                 $"the client holds storage {open.StorageRange}, beyond the server's {document.StorageRange}", open.DocumentId);
         }
 
-        var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange);
+        LsnRange timeline = document.GetTimelineRange(open.Timeline);
+        var link = new ServerDocumentLink(document, open.Timeline, access, open.StorageRange) { TimelineNext = timeline.Next };
         _documents[open.DocumentId] = link;
         if (access == DocumentAccess.ReadWrite)
         {
@@ -175,7 +272,8 @@ public sealed class ServerLink
         {
             _unclaimed.Remove(open.DocumentId);
         }
-        var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, document.GetTimelineRange(open.Timeline)) };
+
+        var replies = new List<SyncMessage> { new DocumentOpenedMessage(open.DocumentId, access, timeline) };
         AddStorage(link, replies);
         return replies;
     }
@@ -213,32 +311,36 @@ public sealed class ServerLink
         }
     }
 
-    private IReadOnlyList<SyncMessage> ReceiveTimelinePart(TimelineEntryPartMessage part)
+    private TimelineEntriesMessage? AcceptTimelinePart(TimelineEntryPartMessage part)
     {
         if (!_assembler.InProgress)
         {
-            // Checked at the first part, so that a link that may not upload, or whose entry leaves a gap, is refused
-            // before the server holds any of the entry.
-            CheckTimelineUpload(part.DocumentId, part.Lsn);
+            // Checked at the first part, so that a link that may not upload, or whose entry leaves a gap after what
+            // this link last saw, is refused before the server holds any of the entry (checked again when applied).
+            ServerDocumentLink link = CheckMayUpload(part.DocumentId);
+            if (part.Lsn > link.TimelineNext)
+            {
+                throw Error(ProtocolErrorCode.LsnOutOfRange,
+                    $"timeline entries from {part.Lsn} leave a gap after {link.TimelineNext}", part.DocumentId);
+            }
         }
 
         byte[]? entry = _assembler.Add(part);
-        return entry is null ? Array.Empty<SyncMessage>() : ReceiveTimeline(part.DocumentId, EntryAssembler.AsPartial(part.Lsn, entry));
+        return entry is null ? null : new TimelineEntriesMessage(part.DocumentId, EntryAssembler.AsPartial(part.Lsn, entry));
     }
 
     private IReadOnlyList<SyncMessage> ReceiveTimeline(string documentId, JournalPartial entries)
     {
         (ServerDocumentLink link, LsnRange held) = CheckTimelineUpload(documentId, entries.Range.First);
-
         if (_unclaimed.Remove(documentId, out TimelineSecret secret))
         {
             CheckOwnership(link.Document, documentId, link.Timeline, secret, claim: true);
         }
 
-        // Queue first and let the host step (perhaps at once, on this thread), then make the entries durable
-        // for the acknowledgement: when the step came first its storage entry already made them durable, so
-        // the common upload costs one fsync (the step's), not two in a row.
+        // Queue first and let the host schedule a step, then make the entries durable for the acknowledgement:
+        // when a step came first its storage entry already made them durable (one fsync, not two).
         LsnRange after = link.Document.AppendTimeline(link.Timeline, entries);
+        link.TimelineNext = after.Next;
         if (after.Next > held.Next)
         {
             _server.Documents.OnTimelineReceived(documentId);
@@ -251,12 +353,7 @@ public sealed class ServerLink
     /// <summary>The link may upload to <paramref name="documentId"/>, and entries from <paramref name="first"/> leave no gap.</summary>
     private (ServerDocumentLink Link, LsnRange Held) CheckTimelineUpload(string documentId, Lsn first)
     {
-        ServerDocumentLink link = Find(documentId);
-        if (link.Access != DocumentAccess.ReadWrite)
-        {
-            throw Error(ProtocolErrorCode.AccessDenied, "the link may only read this document", documentId);
-        }
-
+        ServerDocumentLink link = CheckMayUpload(documentId);
         LsnRange held = link.Document.GetTimelineRange(link.Timeline);
         if (first > held.Next)
         {
@@ -265,6 +362,17 @@ public sealed class ServerLink
         }
 
         return (link, held);
+    }
+
+    private ServerDocumentLink CheckMayUpload(string documentId)
+    {
+        ServerDocumentLink link = Find(documentId);
+        if (link.Access != DocumentAccess.ReadWrite)
+        {
+            throw Error(ProtocolErrorCode.AccessDenied, "the link may only read this document", documentId);
+        }
+
+        return link;
     }
 
     private IReadOnlyList<SyncMessage> StorageAck(StorageAckMessage ack)

@@ -63,6 +63,9 @@ internal sealed class StorageMessageCache
         }
     }
 
+    /// <summary>Drops the messages of a closed document at once (they would otherwise wait for a collection).</summary>
+    public void Forget(CoordinatorDocument document) => _documents.Remove(document);
+
     private sealed class DocumentMessages
     {
         public List<CachedMessage> List { get; } = new();

@@ -28,4 +28,12 @@ public static class SyncProtocol
 
     /// <summary>The first two bytes of every frame: ASCII "SY".</summary>
     public const ushort Magic = 0x5953;
+
+    /// <summary>
+    /// True for the error codes a server sends about one document without closing the link
+    /// (<see cref="ProtocolErrorCode.DocumentStuck"/>, <see cref="ProtocolErrorCode.DocumentFailed"/>,
+    /// <see cref="ProtocolErrorCode.TooManyDocuments"/>): the link's other documents keep syncing.
+    /// </summary>
+    public static bool IsDocumentError(ProtocolErrorCode code) =>
+        code is ProtocolErrorCode.DocumentStuck or ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments;
 }

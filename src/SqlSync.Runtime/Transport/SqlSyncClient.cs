@@ -110,6 +110,21 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The server's report that <paramref name="document"/> failed or was refused on its own (it could not be
+    /// opened there, or the server has too many documents open), or null. The connection stays and its other
+    /// documents keep syncing; the document is opened again at the next connection. <see cref="LastError"/> names
+    /// it too.
+    /// </summary>
+    public string? GetDocumentError(LocalDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        lock (_engineLock)
+        {
+            return _engine.GetDocumentError(document.DocumentId);
+        }
+    }
+
     /// <summary>Status changes as they happen, starting with the current status.</summary>
     public async IAsyncEnumerable<SyncConnectionStatus> WatchStatusAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -345,7 +360,13 @@ public sealed class SqlSyncClient : IAsyncDisposable
         {
             if (!_engine.TryTakeStorage(message, out document, out entries))
             {
-                return _engine.Handle(message);
+                IReadOnlyList<SyncMessage> replies = _engine.Handle(message);
+                if (message is ErrorMessage { Code: ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments } failed)
+                {
+                    LastError = new SqlSyncException(SqlSyncErrorCode.Protocol, $"Document '{failed.DocumentId}' failed on the server: {failed.Message}");
+                }
+
+                return replies;
             }
         }
 
@@ -368,7 +389,8 @@ public sealed class SqlSyncClient : IAsyncDisposable
             // Decided and recorded under the engine lock, so a transition never overtakes a newer one.
             if (_engine.IsConnected)
             {
-                bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId) || IsReadOnly(d));
+                // A read-only document, or one the server refused on its own, does not hold the others' status back (LastError names it).
+                bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId) || IsReadOnly(d) || _engine.GetDocumentError(d.DocumentId) is not null);
                 Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
             }
         }

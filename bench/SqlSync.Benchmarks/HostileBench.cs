@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Mutations;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+using SqlSync.Transport;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// The server under issue 13's load (docs/benchmarks.md, "Hostile load"): its RSS and open files after
+/// 10,000 documents were each touched once and released, before and after idle close; and the round trip of
+/// an unrelated document (and of a plain HTTP request) while another document runs a slow step with 40
+/// clients waiting on it.
+/// </summary>
+internal static class HostileBench
+{
+    public static async Task<int> RunAsync(bool quick, Action<string> print)
+    {
+#if DEBUG
+        print("warning: Debug build; figures are meaningless. Run with -c Release.");
+#endif
+        print($"load average before: {MachineInfo.LoadAverage()}");
+        await ManyDocumentsAsync(quick ? 1_000 : 10_000, print);
+        await SlowStepAsync(quick ? 100 : 1_000, print);
+        print($"load average after: {MachineInfo.LoadAverage()}");
+        return 0;
+    }
+
+    private static async Task ManyDocumentsAsync(int documents, Action<string> print)
+    {
+        long open = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name == "sqlsync.documents.open")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref open, value));
+        listener.Start();
+
+        TimeSpan idle = TimeSpan.FromSeconds(2);
+        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options => options.DocumentIdleTimeout = idle);
+        (long rssStart, int filesStart) = (RssBytes(), OpenFiles());
+        var clock = Stopwatch.StartNew();
+        long peakRss = 0;
+        int peakFiles = 0, peakOpen = 0;
+        const int PerConnection = 100;
+        for (int batch = 0; batch < documents / PerConnection; batch++)
+        {
+            using var socket = new ClientWebSocket();
+            await socket.ConnectAsync(server.SyncUri, CancellationToken.None);
+            await WebSocketFrames.SendAsync(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "bench"), CancellationToken.None);
+            await ReceiveAsync<WelcomeMessage>(socket);
+            for (int i = 0; i < PerConnection; i++)
+            {
+                await WebSocketFrames.SendAsync(socket, new OpenDocumentMessage($"doc-{batch}-{i}", TimelineId.New(), LsnRange.Empty), CancellationToken.None);
+            }
+
+            for (int i = 0; i < PerConnection; i++)
+            {
+                await ReceiveAsync<DocumentOpenedMessage>(socket);
+            }
+
+            peakRss = Math.Max(peakRss, RssBytes());
+            peakFiles = Math.Max(peakFiles, OpenFiles());
+            peakOpen = Math.Max(peakOpen, (int)Interlocked.Read(ref open));
+            await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "done");
+        }
+
+        TimeSpan touched = clock.Elapsed;
+        while (Interlocked.Read(ref open) > 0 && clock.Elapsed < touched + TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(100);
+        }
+
+        TimeSpan closed = clock.Elapsed - touched;
+        (long rssClosed, int filesClosed) = (RssBytes(), OpenFiles());
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long rssCollected = RssBytes();
+        print($"documents touched once: {documents} in {touched.TotalSeconds:0.0} s ({PerConnection} per connection), idle timeout {idle.TotalSeconds:0} s, MaxOpenDocuments 1000 (default)");
+        print($"  at start:           RSS {Mib(rssStart)}, {filesStart} open files");
+        print($"  peak while touched: RSS {Mib(peakRss)}, {peakFiles} open files, {peakOpen} documents open");
+        print($"  after idle close:   RSS {Mib(rssClosed)} ({Mib(rssCollected)} after a full GC), {filesClosed} open files, {Interlocked.Read(ref open)} documents open; closing took {closed.TotalSeconds:0.0} s");
+    }
+
+    private static async Task SlowStepAsync(int roundTrips, Action<string> print)
+    {
+        using var release = new ManualResetEventSlim();
+        var slow = new SlowReducer(release);
+        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false,
+            options => options.ReducerFor = id => id == "slow" ? slow : BenchMutations.Reducer);
+
+        // Baseline first, then with a step that runs until released and 40 clients waiting on its document.
+        (double P50, double P99, double Max) quiet = await RoundTripsAsync(server.SyncUri, roundTrips);
+        (double P50, double P99, double Max) quietHttp = await HttpAsync(server.SyncUri, roundTrips);
+        var waiting = new List<BenchPeer>();
+        using LocalDocument slowDocument = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "slow", Reducer = BenchMutations.Reducer });
+        await using var slowClient = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "slow" });
+        try
+        {
+            slowDocument.Mutate(new BenchMutations.CreateTable());
+            slowClient.Add(slowDocument);
+            slowClient.Start();
+            while (!slow.Running)
+            {
+                await Task.Delay(10);
+            }
+
+            var waiters = new List<(LocalDocument, SqlSyncClient)>();
+            for (int i = 0; i < 40; i++)
+            {
+                var document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "slow", Reducer = BenchMutations.Reducer });
+                document.Mutate(new BenchMutations.CreateTable());
+                var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = $"waiter-{i}" });
+                client.Add(document);
+                client.Start();
+                waiters.Add((document, client));
+            }
+
+            (double P50, double P99, double Max) busy = await RoundTripsAsync(server.SyncUri, roundTrips);
+            (double P50, double P99, double Max) busyHttp = await HttpAsync(server.SyncUri, roundTrips);
+            bool stillRunning = slow.Running;
+            release.Set();
+            foreach ((LocalDocument document, SqlSyncClient client) in waiters)
+            {
+                await client.DisposeAsync();
+                document.Dispose();
+            }
+
+            print($"unrelated document, {roundTrips} round trips (mutate until the server's storage is back), ms:");
+            print($"  quiet server:                          p50 {quiet.P50:0.00}, p99 {quiet.P99:0.00}, max {quiet.Max:0.00}");
+            print($"  beside a slow step with 40 waiting:    p50 {busy.P50:0.00}, p99 {busy.P99:0.00}, max {busy.Max:0.00}{(stillRunning ? "" : " (the slow step ended before the run did)")}");
+            print($"plain HTTP GET of the endpoint, {roundTrips} requests, ms:");
+            print($"  quiet server:                          p50 {quietHttp.P50:0.00}, p99 {quietHttp.P99:0.00}, max {quietHttp.Max:0.00}");
+            print($"  beside a slow step with 40 waiting:    p50 {busyHttp.P50:0.00}, p99 {busyHttp.P99:0.00}, max {busyHttp.Max:0.00}");
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    private static async Task<(double P50, double P99, double Max)> RoundTripsAsync(Uri server, int count)
+    {
+        using var document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "other-" + Guid.NewGuid().ToString("N")[..8], Reducer = BenchMutations.Reducer });
+        document.Mutate(new BenchMutations.CreateTable());
+        await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server, ClientName = "other" });
+        client.Add(document);
+        client.Start();
+        await UntilAsync(() => document.PendingMutationCount == 0);
+        var samples = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            document.Mutate(new BenchMutations.InsertRow(i, BenchMutations.RowText));
+            await UntilAsync(() => document.PendingMutationCount == 0);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        return Summary(samples);
+    }
+
+    private static async Task<(double P50, double P99, double Max)> HttpAsync(Uri server, int count)
+    {
+        using var http = new HttpClient();
+        var uri = new UriBuilder(server) { Scheme = "http" }.Uri;
+        var samples = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            using HttpResponseMessage response = await http.GetAsync(uri);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        return Summary(samples);
+    }
+
+    /// <summary>Spins (yielding) until <paramref name="condition"/>: a delay's 1 ms+ granularity would swamp the figures.</summary>
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException("The round trip did not complete in 60 s.");
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    private static (double P50, double P99, double Max) Summary(double[] samples)
+    {
+        Array.Sort(samples);
+        return (samples[samples.Length / 2], samples[Math.Min(samples.Length - 1, (int)Math.Ceiling(samples.Length * 0.99) - 1)], samples[^1]);
+    }
+
+    private static async Task<T> ReceiveAsync<T>(WebSocket socket)
+        where T : SyncMessage
+    {
+        while (true)
+        {
+            (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
+            switch (message)
+            {
+                case T wanted:
+                    return wanted;
+                case null or ErrorMessage:
+                    throw new InvalidOperationException($"The server answered {message?.ToString() ?? "with a close"} while {typeof(T).Name} was expected.");
+            }
+        }
+    }
+
+    private static long RssBytes()
+    {
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static int OpenFiles() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+
+    private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024):0} MiB";
+
+    /// <summary>Runs the bench reducer, but the first mutation of its document holds its step until released (at most 60 s).</summary>
+    private sealed class SlowReducer(ManualResetEventSlim release) : IMutationReducer
+    {
+        private int _running;
+
+        public bool Running => Volatile.Read(ref _running) == 1 && !release.IsSet;
+
+        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
+        {
+            if (Interlocked.Exchange(ref _running, 1) == 0)
+            {
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+
+            BenchMutations.Reducer.Apply(context, mutation);
+        }
+    }
+}

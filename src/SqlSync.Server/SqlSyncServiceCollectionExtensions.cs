@@ -19,6 +19,7 @@ public static class SqlSyncServiceCollectionExtensions
         services.Configure(configure);
         services.AddMetrics();
         services.TryAddSingleton<CoordinatorHost>();
+        services.TryAddSingleton<ConnectionLimits>();
         services.AddHostedService(provider => provider.GetRequiredService<CoordinatorHost>());
         return services;
     }

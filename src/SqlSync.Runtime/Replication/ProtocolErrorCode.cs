@@ -28,4 +28,9 @@ public enum ProtocolErrorCode : ushort
     /// stuck). The link stays open; the document's storage waits until the step ends or the server restarts.
     /// </summary>
     DocumentStuck = 11,
+    /// <summary>
+    /// The server holds as much as it will for messages still arriving (its receive budget, shared by all connections);
+    /// the client reconnects with backoff.
+    /// </summary>
+    ServerBusy = 12,
 }

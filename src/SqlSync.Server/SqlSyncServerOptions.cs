@@ -73,14 +73,15 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the server pings an idle WebSocket (default 15 s); see <see cref="KeepAliveTimeout"/>.</summary>
-    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How often the server pings an idle WebSocket (default 30 s); see <see cref="KeepAliveTimeout"/>.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long the server waits for the pong of a ping (default 30 s) before it drops the connection: a peer that is gone,
-    /// or does not read, is dropped even when the server has nothing to send. <see cref="Timeout.InfiniteTimeSpan"/> only pings.
+    /// How long the server waits for the pong of a ping (default 60 s) before it drops the connection: a peer that is gone,
+    /// or does not read, is dropped even when the server has nothing to send. Generous, because a client answers pings only
+    /// between messages (a long rebase delays the pong). <see cref="Timeout.InfiniteTimeSpan"/> only pings.
     /// </summary>
-    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Uses one reducer for every document.</summary>
     public SqlSyncServerOptions UseReducer(IMutationReducer reducer)

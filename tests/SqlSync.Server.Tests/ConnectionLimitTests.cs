@@ -202,6 +202,33 @@ public sealed class ConnectionLimitTests : ServerTestBase
         Assert.DoesNotContain(server.Logs.Lines, l => l.Level >= LogLevel.Warning);
     }
 
+    [Fact]
+    [Trait("Category", "Hostile")]
+    public async Task AWelcomedClientThatNeverReadsIsDroppedByTheKeepAliveEvenWithNothingToSend()
+    {
+        await using var server = await TestServer.StartAsync(ServerDirectory, options =>
+        {
+            options.KeepAliveInterval = TimeSpan.FromMilliseconds(200);
+            options.KeepAliveTimeout = TimeSpan.FromSeconds(1);
+        });
+        using var gauge = new ConnectionGauge(server);
+
+        // A client that waits with a receive pending (as a synced client does) answers the pings.
+        await using RawSyncSocket reader = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
+        Task<SyncMessage?> pending = reader.ReceiveAsync(TimeSpan.FromSeconds(30));
+
+        // Says hello and opens an empty document, then never reads again: it never answers a ping.
+        using HostileSocket sleeper = await HostileSocket.ConnectAsync(server.SyncUri);
+        await sleeper.SendAsync(RawSyncSocket.Hello("sleeper"));
+        await sleeper.SendAsync(new OpenDocumentMessage("counters", TimelineId.New(), LsnRange.Empty));
+        await Eventually.TrueAsync(() => gauge.Connections == 2, "the server counts both connections");
+
+        // The sleeper goes after a ping goes unanswered for a second; the reader, connected longer, stays.
+        await Eventually.TrueAsync(() => gauge.Connections == 1, "the server dropped the client that does not read");
+        Assert.False(pending.IsCompleted);
+        Assert.Equal(WebSocketState.Open, reader.State);
+    }
+
     private static int LastEntryBytes(CoordinatorDocument coordinator) =>
         coordinator.PrepareStorageSync(LsnRange.EmptyAt(coordinator.StorageRange.Last), 1)!.Entries[0].Length;
 

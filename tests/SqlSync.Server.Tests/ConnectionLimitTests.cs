@@ -215,7 +215,7 @@ public sealed class ConnectionLimitTests : ServerTestBase
 
         // A client that waits with a receive pending (as a synced client does) answers the pings.
         await using RawSyncSocket reader = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
-        Task<SyncMessage?> pending = reader.ReceiveAsync(TimeSpan.FromSeconds(30));
+        Task<SyncMessage?> pending = reader.ReceiveAsync(TimeSpan.FromSeconds(90)); // outlasts the wait below
 
         // Says hello and opens an empty document, then never reads again: it never answers a ping.
         using HostileSocket sleeper = await HostileSocket.ConnectAsync(server.SyncUri);

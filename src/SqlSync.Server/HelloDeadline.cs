@@ -6,7 +6,7 @@ namespace SqlSync.Server;
 /// <summary>
 /// Closes a connection that has not completed its hello in time: it tells the peer why (close status 1008, policy
 /// violation) and, since a silent peer never completes the close handshake, aborts the socket a moment later unless
-/// the connection ended by then. <see cref="TryMeet"/> and the timer race safely: exactly one of them wins.
+/// the connection ended by then. <see cref="TryStop"/> and the timer race safely: exactly one of them wins.
 /// </summary>
 internal sealed class HelloDeadline : IAsyncDisposable
 {
@@ -31,8 +31,11 @@ internal sealed class HelloDeadline : IAsyncDisposable
     /// <summary>True when the deadline passed before the hello arrived (the connection is being closed).</summary>
     public bool Expired => Volatile.Read(ref _state) == 2;
 
-    /// <summary>Records that the hello arrived; false when the deadline passed first.</summary>
-    public bool TryMeet()
+    /// <summary>
+    /// Stops the deadline: the hello arrived, or the connection ends for another reason. False when the deadline
+    /// passed first (the connection is being closed).
+    /// </summary>
+    public bool TryStop()
     {
         bool met = Interlocked.CompareExchange(ref _state, 1, 0) != 2;
         _timer.CancelAfter(Timeout.InfiniteTimeSpan); // stops the timer (thread-safe, unlike Dispose)

@@ -111,8 +111,19 @@ internal sealed class SyncConnection : IDisposable
         {
             // Before hello only a small message is accepted; the frame limit applies after it.
             int maxBytes = welcomed ? _limits.MaxFrameBytes : _limits.MaxHelloBytes;
-            (SyncMessage? message, int bytes) = await WebSocketFrames.ReceiveAsync(_socket, maxBytes, _limits.Budget, cancellationToken).ConfigureAwait(false);
-            if (!welcomed && !deadline.TryMeet())
+            SyncMessage? message;
+            int bytes;
+            try
+            {
+                (message, bytes) = await WebSocketFrames.ReceiveAsync(_socket, maxBytes, _limits.Budget, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!welcomed)
+            {
+                deadline.TryStop(); // the connection ends for another reason (a refused first frame): the deadline must not close it too
+                throw;
+            }
+
+            if (!welcomed && !deadline.TryStop())
             {
                 return; // too late: the deadline is closing the connection
             }

@@ -377,7 +377,6 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId));
                 Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
                 _sessionSynced |= uploaded; // every document open and uploaded: this connection works
-
             }
         }
 

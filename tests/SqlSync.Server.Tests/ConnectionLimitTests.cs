@@ -12,8 +12,10 @@ namespace SqlSync.Server.Tests;
 
 /// <summary>
 /// Issue 13, "bounded cost per connection", over real Kestrel and WebSockets: the pre-hello memory hog, the silent
-/// socket, the server-wide receive budget and the client that does not read.
+/// socket, the server-wide receive budget and the client that does not read. The hog measures the process's
+/// managed heap, so these run alone.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class ConnectionLimitTests : ServerTestBase
 {
     private const int MiB = 1 << 20;

@@ -59,7 +59,7 @@ internal static class HostileBench
             await ReceiveAsync<WelcomeMessage>(socket);
             for (int i = 0; i < PerConnection; i++)
             {
-                await WebSocketFrames.SendAsync(socket, new OpenDocumentMessage($"doc-{batch}-{i}", TimelineId.New(), LsnRange.Empty), CancellationToken.None);
+                await WebSocketFrames.SendAsync(socket, new OpenDocumentMessage($"doc-{batch}-{i}", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), CancellationToken.None);
             }
 
             for (int i = 0; i < PerConnection; i++)

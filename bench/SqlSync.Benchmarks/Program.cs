@@ -9,8 +9,20 @@ using SqlSync.Benchmarks;
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
 //        ... -- hostile [--quick]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
+//        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
+if (args.Length > 0 && args[0] == "idle-server")
+{
+    return await IdleConnectionServer.RunAsync();
+}
+
+if (args.Length > 0 && args[0] == "idle-connections")
+{
+    int countIndex = Array.IndexOf(args, "--count");
+    return await IdleConnectionsBench.RunAsync(countIndex > 0 && countIndex + 1 < args.Length ? int.Parse(args[countIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 2_000);
+}
+
 string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 bool quick = args.Contains("--quick");
 Timing.UseCpuTime = args.Contains("--cpu-time");

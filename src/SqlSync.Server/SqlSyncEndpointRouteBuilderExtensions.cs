@@ -18,12 +18,13 @@ public static class SqlSyncEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         IApplicationBuilder builder = endpoints.CreateApplicationBuilder().UseWebSockets();
-        builder.Run(HandleAsync);
+        ConnectionLimits limits = endpoints.ServiceProvider.GetRequiredService<ConnectionLimits>(); // checks the options now
+        builder.Run(context => HandleAsync(context, limits));
         RequestDelegate pipeline = builder.Build();
         return endpoints.Map(pattern, pipeline).WithDisplayName("SqlSync");
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, ConnectionLimits limits)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -40,9 +41,13 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress));
         var identity = new LinkIdentity(principal, authorize, quota);
         ServerLink link = host.Server.CreateLink(identity);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = limits.KeepAliveInterval,
+            KeepAliveTimeout = limits.KeepAliveTimeout,
+        }).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");
-        using var connection = new SyncConnection(socket, link, host, logger);
+        using var connection = new SyncConnection(socket, link, host, limits, logger);
         await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} disconnected.", link.Id);
     }

@@ -102,6 +102,41 @@ public sealed class SqlSyncServerOptions
     /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
     public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a new connection may take to complete its hello (default 10 s); a connection that has not is closed
+    /// (WebSocket close status 1008, policy violation) and logged at Information.
+    /// </summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest message accepted before hello (default 64 KiB, far more than a hello needs); the frame limit
+    /// (<see cref="ReplicationOptions.MaxFrameBytes"/>) applies only after it. Checked while the message arrives.
+    /// </summary>
+    public int MaxHelloBytes { get; set; } = 64 << 10;
+
+    /// <summary>
+    /// The most memory all connections together may hold for messages still arriving (default 256 MiB). A message whose
+    /// buffer would go over it is refused with <see cref="ProtocolErrorCode.ServerBusy"/> (the client backs off and
+    /// retries); it is not waited for, so connections that each hold part of the budget never wait on each other.
+    /// </summary>
+    public long MaxReceiveBufferBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// How long sending one frame may take (default 30 s); a client that does not read for that long is disconnected
+    /// and logged at Information, so it cannot make the server hold what it does not take.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the server pings an idle WebSocket (default 30 s); see <see cref="KeepAliveTimeout"/>.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the server waits for the pong of a ping (default 60 s) before it drops the connection: a peer that is gone,
+    /// or does not read, is dropped even when the server has nothing to send. Generous, because a client answers pings only
+    /// between messages (a long rebase delays the pong). <see cref="Timeout.InfiniteTimeSpan"/> only pings.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Uses one reducer for every document.</summary>
     public SqlSyncServerOptions UseReducer(IMutationReducer reducer)
     {

@@ -15,6 +15,8 @@ namespace SqlSync.Server;
 /// or stuck document so holds up only its own lane, and no thread. A protocol error closes only this
 /// connection, with an error frame and a log line; a document that fails or is refused is reported with a
 /// per-document error frame and the connection's other documents keep syncing.
+/// The connection's limits (<see cref="ConnectionLimits"/>: hello deadline, message limits and receive
+/// budget, send timeout) close it with one log line at Information.
 /// </summary>
 internal sealed class SyncConnection : IDisposable
 {
@@ -25,6 +27,8 @@ internal sealed class SyncConnection : IDisposable
     private readonly ServerLink _link;
     private readonly CoordinatorHost _host;
     private readonly ILogger _logger;
+    private readonly ConnectionLimits _limits;
+    private volatile string? _limitReason; // why a limit closed the connection, for its log line
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private CancellationToken _stuckToken;
     private readonly ConcurrentDictionary<string, DocumentLane> _lanes = new(StringComparer.Ordinal);
@@ -36,8 +40,9 @@ internal sealed class SyncConnection : IDisposable
     /// <summary>Set (under the send lock) once the closing error frame is sent; read there too.</summary>
     private bool _ending;
 
-    public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ILogger logger)
+    public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ConnectionLimits limits, ILogger logger)
     {
+        _limits = limits;
         _socket = socket;
         _link = link;
         _host = host;
@@ -47,13 +52,18 @@ internal sealed class SyncConnection : IDisposable
     public async Task RunAsync(CancellationToken aborted)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted, _host.Stopping);
+        await using var deadline = new HelloDeadline(_socket, _limits.HelloTimeout);
         _host.StorageChanged += OnStorageChanged;
         _stuckToken = cancel.Token;
         _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
         try
         {
-            await ReceiveAsync(cancel.Token).ConfigureAwait(false);
+            await ReceiveAsync(deadline, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (deadline.Expired || _limitReason is not null)
+        {
+            // A limit closed the connection; logged below, as one line.
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -71,6 +81,12 @@ internal sealed class SyncConnection : IDisposable
         catch (WebSocketException ex)
         {
             _logger.LogInformation("Link {LinkId} ({Client}) lost: {Error}", _link.Id, _link.ClientName, ex.Message);
+        }
+        catch (SqlSyncException ex)
+        {
+            // A refusal the server decided (a damaged document, a full disk...): one line, no stack trace; the client backs off.
+            _logger.LogWarning("Link {LinkId} ({Client}) closed: {Code}: {Error}", _link.Id, _link.ClientName, ex.Code, ex.Message);
+            await SendErrorAndCloseAsync(ex).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -99,14 +115,42 @@ internal sealed class SyncConnection : IDisposable
                 _retained.Clear();
             }
         }
+
+        if (deadline.Expired)
+        {
+            _logger.LogInformation("Link {LinkId} closed: no hello within {Timeout}.", _link.Id, _limits.HelloTimeout);
+        }
+        else if (_limitReason is string reason)
+        {
+            _logger.LogInformation("Link {LinkId} ({Client}) closed: {Reason}.", _link.Id, _link.ClientName, reason);
+        }
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    private async Task ReceiveAsync(HelloDeadline deadline, CancellationToken cancellationToken)
     {
-        int maxFrame = _host.Options.Replication.MaxFrameBytes;
+        bool welcomed = false;
         while (true)
         {
-            (SyncMessage? message, int bytes) = await WebSocketFrames.ReceiveAsync(_socket, maxFrame, cancellationToken).ConfigureAwait(false);
+            // Before hello only a small message is accepted; the frame limit applies after it.
+            int maxBytes = welcomed ? _limits.MaxFrameBytes : _limits.MaxHelloBytes;
+            SyncMessage? message;
+            int bytes;
+            try
+            {
+                (message, bytes) = await WebSocketFrames.ReceiveAsync(_socket, maxBytes, _limits.Budget, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!welcomed)
+            {
+                deadline.TryStop(); // the connection ends for another reason (a refused first frame): the deadline must not close it too
+                throw;
+            }
+
+            if (!welcomed && !deadline.TryStop())
+            {
+                return; // too late: the deadline is closing the connection
+            }
+
+            welcomed = true; // the link refuses a first message that is not a hello
             if (message is null)
             {
                 _logger.LogDebug("Link {LinkId} ({Client}) closed by the client.", _link.Id, _link.ClientName);
@@ -344,9 +388,26 @@ internal sealed class SyncConnection : IDisposable
             }
 
             _ending = last;
+
+            // The timer has its own source: the abort it causes also cancels the connection's token (request aborted).
+            using var timer = new CancellationTokenSource();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             foreach (SyncMessage message in messages)
             {
-                int bytes = await WebSocketFrames.SendAsync(_socket, message, cancellationToken).ConfigureAwait(false);
+                timer.CancelAfter(_limits.SendTimeout);
+                int bytes;
+                try
+                {
+                    bytes = await WebSocketFrames.SendAsync(_socket, message, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or WebSocketException && timer.IsCancellationRequested)
+                {
+                    // The client does not read: drop it rather than hold what it does not take.
+                    _limitReason = $"the client did not take a {message.Type} frame within {_limits.SendTimeout}";
+                    _socket.Abort();
+                    throw;
+                }
+
                 _host.Metrics.BytesSent.Add(bytes);
             }
         }

@@ -37,13 +37,13 @@ public sealed class DocumentIdCaseTests : ServerTestBase
 
     private static async Task OpenAsync(RawSyncSocket raw, string documentId)
     {
-        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         await raw.ExpectAsync<DocumentOpenedMessage>(o => o.DocumentId == documentId);
     }
 
     private static async Task RefusedAsync(RawSyncSocket raw, string documentId)
     {
-        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         ErrorMessage error = await raw.ExpectAsync<ErrorMessage>();
         Assert.Equal(ProtocolErrorCode.DocumentFailed, error.Code);
         Assert.Equal(documentId, error.DocumentId);

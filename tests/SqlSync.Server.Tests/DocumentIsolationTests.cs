@@ -82,12 +82,12 @@ public sealed class DocumentIsolationTests : ServerTestBase
         Corrupt(Path.Combine(ServerDirectory, "broken", "storage"));
         await using var server = await TestServer.StartAsync(ServerDirectory);
         await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
-        await raw.SendAsync(new OpenDocumentMessage("broken", TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage("broken", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         ErrorMessage error = await raw.ExpectAsync<ErrorMessage>();
         Assert.Equal(ProtocolErrorCode.DocumentFailed, error.Code);
         Assert.Equal("broken", error.DocumentId);
         Assert.DoesNotContain(ServerDirectory, error.Message, StringComparison.Ordinal);
-        await raw.SendAsync(new OpenDocumentMessage("fine", TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage("fine", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         await raw.ExpectAsync<DocumentOpenedMessage>(o => o.DocumentId == "fine");
     }
 
@@ -108,7 +108,7 @@ public sealed class DocumentIsolationTests : ServerTestBase
             {
                 RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
                 waiting.Add(raw);
-                await raw.SendAsync(new OpenDocumentMessage("slow", TimelineId.New(), LsnRange.Empty));
+                await raw.SendAsync(new OpenDocumentMessage("slow", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
                 if (i == 0)
                 {
                     await raw.ExpectAsync<DocumentOpenedMessage>();

@@ -36,7 +36,7 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
                 links.Add(raw);
                 for (int i = 0; i < PerConnection; i++)
                 {
-                    await raw.SendAsync(new OpenDocumentMessage($"doc-{c}-{i}", TimelineId.New(), LsnRange.Empty));
+                    await raw.SendAsync(new OpenDocumentMessage($"doc-{c}-{i}", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
                 }
 
                 for (int i = 0; i < PerConnection; i++)
@@ -138,7 +138,7 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
         await using RawSyncSocket cc = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
         await OpenAsync(cc, "c");
         await using RawSyncSocket e = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
-        await e.SendAsync(new OpenDocumentMessage("e", TimelineId.New(), LsnRange.Empty));
+        await e.SendAsync(new OpenDocumentMessage("e", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         ErrorMessage refused = await e.ExpectAsync<ErrorMessage>();
         Assert.Equal(ProtocolErrorCode.TooManyDocuments, refused.Code);
         Assert.Equal("e", refused.DocumentId);
@@ -161,14 +161,14 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
 
     private static async Task OpenAsync(RawSyncSocket raw, string documentId)
     {
-        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         await raw.ExpectAsync<DocumentOpenedMessage>(o => o.DocumentId == documentId);
     }
 
     /// <summary>Opens <paramref name="documentId"/>; false when the server refused it with TooManyDocuments.</summary>
     private static async Task<bool> TryOpen(RawSyncSocket raw, string documentId)
     {
-        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty));
+        await raw.SendAsync(new OpenDocumentMessage(documentId, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
         while (true)
         {
             switch (await raw.ReceiveAsync())

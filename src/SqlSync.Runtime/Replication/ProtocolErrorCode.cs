@@ -50,4 +50,9 @@ public enum ProtocolErrorCode : ushort
     /// cannot be opened now. The link stays open; the client may open it again on a later connection.
     /// </summary>
     TooManyDocuments = 15,
+    /// <summary>
+    /// The server holds as much as it will for messages still arriving (its receive budget, shared by all connections);
+    /// the client reconnects with backoff.
+    /// </summary>
+    ServerBusy = 16,
 }

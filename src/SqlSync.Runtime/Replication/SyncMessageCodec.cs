@@ -143,6 +143,12 @@ public static class SyncMessageCodec
         }
 
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]);
+        if (SyncProtocol.HeaderSize + (long)length > maxFrameBytes)
+        {
+            // As a receiver decides from the header alone, before it reads (or buffers) the rest of the message.
+            throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message of {SyncProtocol.HeaderSize + (long)length} bytes exceeds the frame limit of {maxFrameBytes} bytes");
+        }
+
         if (length != (uint)(frame.Length - SyncProtocol.HeaderSize))
         {
             throw Malformed($"the header announces {length} payload bytes but the frame has {frame.Length - SyncProtocol.HeaderSize}");

@@ -11,7 +11,8 @@ namespace SqlSync.Transport;
 /// <summary>
 /// Syncs local documents with a SqlSync server over one WebSocket: uploads local mutations as they are
 /// made, receives the server's storage and rebases, and reconnects with exponential backoff and jitter
-/// when the connection drops. Documents keep working offline meanwhile. The client never holds its own
+/// when the connection drops or the server refuses it; the backoff starts over only after a connection that synced
+/// (<see cref="ReconnectBackoff"/>). Documents keep working offline meanwhile. The client never holds its own
 /// lock while a document rebases or while user code runs: <see cref="StatusChanged"/> is raised after
 /// the lock is released, one transition at a time and in order (docs/architecture.md, lock order).
 /// </summary>
@@ -28,6 +29,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private readonly List<LocalDocument> _documents = new();
     private Task? _run;
     private volatile SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
+    private volatile bool _sessionSynced; // this connection synced something: the backoff may start over
     private int _disposed;
 
     /// <summary>Creates a client; call <see cref="Start"/> to connect.</summary>
@@ -199,17 +201,18 @@ public sealed class SqlSyncClient : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        int failures = 0;
+        var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
         while (!stopping.IsCancellationRequested)
         {
             SetStatus(SyncConnectionStatus.Connecting);
+            Exception? ended = null;
+            _sessionSynced = false;
             try
             {
                 using var socket = new ClientWebSocket();
                 _options.ConfigureWebSocket?.Invoke(socket.Options);
                 await socket.ConnectAsync(_options.ServerUri, stopping).ConfigureAwait(false);
                 ConnectionCount++;
-                failures = 0;
                 await RunConnectionAsync(socket, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -219,6 +222,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
             catch (Exception ex)
             {
                 LastError = ex;
+                ended = ex;
             }
             finally
             {
@@ -231,10 +235,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 _statusEvents.Drain();
             }
 
-            failures++;
+            TimeSpan delay = ReconnectBackoff.Jitter(backoff.Next(_sessionSynced, ended), Random.Shared);
             try
             {
-                await Task.Delay(Backoff(failures), stopping).ConfigureAwait(false);
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -310,6 +314,11 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 {
                     await TrySendErrorAsync(socket, ex).ConfigureAwait(false);
                     throw;
+                }
+
+                if (message is TimelineAckMessage or StorageEntriesMessage or StorageEntryPartMessage { IsLast: true })
+                {
+                    _sessionSynced = true;
                 }
 
                 await SendAllAsync(replies).ConfigureAwait(false);
@@ -392,6 +401,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 // A read-only document, or one the server refused on its own, does not hold the others' status back (LastError names it).
                 bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId) || IsReadOnly(d) || _engine.GetDocumentError(d.DocumentId) is not null);
                 Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
+                _sessionSynced |= uploaded; // every document open and uploaded: this connection works
             }
         }
 
@@ -447,12 +457,5 @@ public sealed class SqlSyncClient : IAsyncDisposable
 
             _statusEvents.Enqueue(status);
         }
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        double baseMs = _options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
-        double capped = Math.Min(baseMs, _options.ReconnectMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble()));
     }
 }

@@ -12,10 +12,16 @@ public sealed class SqlSyncClientOptions
     /// <summary>A name for this client in the server's logs.</summary>
     public string ClientName { get; init; } = Environment.MachineName;
 
-    /// <summary>The first delay before reconnecting after a lost connection.</summary>
+    /// <summary>
+    /// The first delay before reconnecting after a lost or refused connection; the delay doubles with every connection
+    /// that did not sync and starts over only after one that did (docs/protocol.md, "Reconnecting").
+    /// </summary>
     public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The longest delay between reconnect attempts (the delay doubles up to it, with ±50% jitter).</summary>
+    /// <summary>
+    /// The longest delay between reconnect attempts (the delay doubles up to it, with ±50% jitter); a refusal that retrying
+    /// cannot heal (no common version, access denied, a timeline of another principal) waits this long at once.
+    /// </summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Frame and message limits.</summary>

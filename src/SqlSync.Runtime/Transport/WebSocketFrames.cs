@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Buffers.Binary;
 using System.Net.WebSockets;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
@@ -13,54 +13,94 @@ public static class WebSocketFrames
     /// than <paramref name="maxFrameBytes"/> or a malformed frame throws a protocol <see cref="SqlSyncException"/>
     /// (the oversized message is not buffered past the limit).
     /// </summary>
-    public static async Task<(SyncMessage? Message, int Bytes)> ReceiveAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    public static Task<(SyncMessage? Message, int Bytes)> ReceiveAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken) =>
+        ReceiveAsync(socket, maxFrameBytes, budget: null, cancellationToken);
+
+    /// <summary>
+    /// Reads one message of at most <paramref name="maxMessageBytes"/> and decodes it, as the other overload, charging its
+    /// buffer to <paramref name="budget"/>. While no message is arriving nothing is held but the frame header's 8 bytes; the
+    /// header is checked as soon as it is in (magic, version, announced length against the limit), and the buffer then
+    /// grows with the bytes that arrive. A buffer the budget cannot cover throws <see cref="ProtocolErrorCode.ServerBusy"/>.
+    /// The buffer is released before this returns or throws.
+    /// </summary>
+    public static async Task<(SyncMessage? Message, int Bytes)> ReceiveAsync(WebSocket socket, int maxMessageBytes, ReceiveBudget? budget, CancellationToken cancellationToken)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
+        ArgumentNullException.ThrowIfNull(socket);
+        byte[] header = new byte[SyncProtocol.HeaderSize];
+        int headerLength = 0;
+        bool end = false;
+        while (headerLength < header.Length && !end)
         {
-            int length = 0;
-            while (true)
+            ValueWebSocketReceiveResult result = await socket.ReceiveAsync(header.AsMemory(headerLength), cancellationToken).ConfigureAwait(false);
+            if (!Check(result))
             {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= maxFrameBytes)
-                    {
-                        throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message exceeds the frame limit of {maxFrameBytes} bytes");
-                    }
+                return (null, headerLength);
+            }
 
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrameBytes + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+            headerLength += result.Count;
+            end = result.EndOfMessage;
+        }
+
+        if (end)
+        {
+            return (SyncMessageCodec.Decode(header.AsSpan(0, headerLength), maxMessageBytes), headerLength); // shorter than a header: malformed
+        }
+
+        int announced = CheckHeader(header, maxMessageBytes);
+        using var buffer = new MessageBuffer(budget);
+        buffer.Grow(announced);
+        header.CopyTo(buffer.Free);
+        buffer.Length = header.Length;
+        while (true)
+        {
+            if (buffer.Free.Length == 0)
+            {
+                if (buffer.Length >= announced)
+                {
+                    // More than the header announced: the frame is malformed whatever follows, so do not read it.
+                    throw ProtocolException.Create(ProtocolErrorCode.MalformedFrame, $"the header announces {announced - SyncProtocol.HeaderSize} payload bytes but more follow");
                 }
 
-                ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return (null, length);
-                }
+                buffer.Grow(announced);
+            }
 
-                if (result.MessageType != WebSocketMessageType.Binary)
-                {
-                    throw ProtocolException.Create(ProtocolErrorCode.MalformedFrame, "a text message; frames are binary");
-                }
+            ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.Free, cancellationToken).ConfigureAwait(false);
+            if (!Check(result))
+            {
+                return (null, buffer.Length);
+            }
 
-                length += result.Count;
-                if (length > maxFrameBytes)
-                {
-                    throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message exceeds the frame limit of {maxFrameBytes} bytes");
-                }
-
-                if (result.EndOfMessage)
-                {
-                    return (SyncMessageCodec.Decode(buffer.AsSpan(0, length), maxFrameBytes), length);
-                }
+            buffer.Length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return (SyncMessageCodec.Decode(buffer.Written, maxMessageBytes), buffer.Length);
             }
         }
-        finally
+    }
+
+    /// <summary>False for a close; throws for a text message.</summary>
+    private static bool Check(ValueWebSocketReceiveResult result) => result.MessageType switch
+    {
+        WebSocketMessageType.Close => false,
+        WebSocketMessageType.Binary => true,
+        _ => throw ProtocolException.Create(ProtocolErrorCode.MalformedFrame, "a text message; frames are binary"),
+    };
+
+    /// <summary>The whole frame length a header announces, checked against the limit before anything more is read.</summary>
+    private static int CheckHeader(ReadOnlySpan<byte> header, int maxMessageBytes)
+    {
+        if (BinaryPrimitives.ReadUInt16LittleEndian(header) != SyncProtocol.Magic || header[2] != SyncProtocol.Version)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            SyncMessageCodec.Decode(header, maxMessageBytes); // throws the codec's own error for bad magic or version
         }
+
+        long announced = SyncProtocol.HeaderSize + (long)BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        if (announced > maxMessageBytes)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.FrameTooLarge, $"a message of {announced} bytes exceeds the frame limit of {maxMessageBytes} bytes");
+        }
+
+        return (int)announced;
     }
 
     /// <summary>Encodes and sends one message as one binary WebSocket message. Returns the bytes sent.</summary>
@@ -88,6 +128,28 @@ public static class WebSocketFrames
             await socket.CloseAsync(status, description, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Sends a close frame if <paramref name="socket"/> is open, without waiting for the peer's (a receive in progress
+    /// gets it), giving up after two seconds; a peer that is already gone is not an error here.
+    /// </summary>
+    public static async Task CloseOutputQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.State != WebSocketState.Open)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
         {
         }
     }

@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Numerics;
+using SqlSync.Replication;
+
+namespace SqlSync.Transport;
+
+/// <summary>
+/// The buffer of one incoming message: it grows with the bytes that arrive (doubling, up to the length the frame
+/// header announces), so a peer that announces a large message but sends little makes the receiver hold little.
+/// Small buffers come from the shared array pool; larger ones are plain allocations, dropped when the message is
+/// decoded: the shared pool keeps what is returned to it, so a burst of hostile large messages would otherwise stay
+/// cached in the process for good. Every buffer is charged to an optional <see cref="ReceiveBudget"/> before it is
+/// allocated. Not thread-safe: one receive loop owns it.
+/// </summary>
+internal sealed class MessageBuffer : IDisposable
+{
+    /// <summary>The largest buffer taken from (and returned to) the shared pool, whose cache of such arrays is small and bounded.</summary>
+    public const int PooledLimit = 64 << 10;
+
+    private readonly ReceiveBudget? _budget;
+    private byte[] _array = Array.Empty<byte>();
+    private bool _pooled;
+    private int _charged;
+
+    public MessageBuffer(ReceiveBudget? budget)
+    {
+        _budget = budget;
+    }
+
+    /// <summary>The bytes received so far.</summary>
+    public int Length { get; set; }
+
+    /// <summary>The room after the bytes received.</summary>
+    public Memory<byte> Free => _array.AsMemory(Length);
+
+    /// <summary>The bytes received.</summary>
+    public ReadOnlySpan<byte> Written => _array.AsSpan(0, Length);
+
+    /// <summary>
+    /// Makes room for more bytes: doubling (from up to 64 KiB), never past <paramref name="capacity"/> (the message's
+    /// announced length). Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
+    /// </summary>
+    public void Grow(int capacity)
+    {
+        int size = (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
+        if (size <= _array.Length)
+        {
+            return;
+        }
+
+        bool pooled = size <= PooledLimit;
+        int charge = pooled ? (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 16)) : size; // what Rent hands out
+        if (_budget is not null && !_budget.TryReserve(charge - _charged)) // the smaller buffer is given back just below
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.ServerBusy,
+                $"the server holds {_budget.HeldBytes} of its {_budget.MaxBytes} bytes for messages still arriving; try again later");
+        }
+
+        byte[] larger = pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        Written.CopyTo(larger);
+        ReturnArray();
+        _array = larger;
+        _pooled = pooled;
+        _charged = charge;
+    }
+
+    /// <summary>Returns the buffer (to the pool, or to the GC) and its bytes to the budget.</summary>
+    public void Dispose()
+    {
+        Release();
+        _array = Array.Empty<byte>();
+        _charged = 0;
+        Length = 0;
+    }
+
+    private void Release()
+    {
+        _budget?.Release(_charged);
+        _charged = 0;
+        ReturnArray();
+    }
+
+    private void ReturnArray()
+    {
+        if (_pooled)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _pooled = false;
+        }
+    }
+}

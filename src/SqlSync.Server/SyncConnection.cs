@@ -299,12 +299,21 @@ internal sealed class SyncConnection : IDisposable
             await FailDocumentAsync(documentId, lane, ex, cancellationToken).ConfigureAwait(false);
             return true;
         }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.StorageUnavailable)
+        {
+            // The document is paused (its disk is full): this upload was not acknowledged; the client opens the
+            // document again after a delay and the document resumes by itself. Its other documents go on.
+            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.StorageUnavailable, documentId, ex.Message); // ErrorFor strips paths
+            await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not SqlSyncException { Code: SqlSyncErrorCode.Protocol or SqlSyncErrorCode.DocumentClosed })
         {
             // The document failed while serving this link (an I/O error, say): it alone is refused.
             _logger.LogError(ex, "Link {LinkId} ({Client}): document {DocumentId} failed.", _link.Id, _link.ClientName, documentId);
             string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
-            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server failed serving it ({code}); other documents are served");
+            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId,
+                $"the server failed serving it ({code}: {ex.Message}); other documents are served"); // ErrorFor strips paths
             await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
             return true;
         }

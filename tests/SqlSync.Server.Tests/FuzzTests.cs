@@ -329,7 +329,16 @@ public sealed class FuzzTests : ServerTestBase
         Assert.Equal(1, goodSync.ConnectionCount); // never dropped while the fuzzer ran
         Assert.Null(goodSync.LastError);
         Assert.True(rejected > cases / 4 && accepted > 0, "the fuzz mixes rejected and accepted frames");
-        await Eventually.TrueAsync(() => server.Logs.Lines.Count(l => l.Message.Contains("closed for a protocol error")) == rejected, "every rejection was logged once");
+        int Logged() => server.Logs.Lines.Count(l => l.Message.Contains("closed for a protocol error", StringComparison.Ordinal));
+        try
+        {
+            await Eventually.TrueAsync(() => Logged() == rejected, $"every rejection was logged once ({rejected} rejected)");
+        }
+        catch (TimeoutException)
+        {
+            IEnumerable<string> others = server.Logs.Lines.Select(l => l.Message).Where(m => !m.Contains("closed for a protocol error", StringComparison.Ordinal)).Take(10);
+            Assert.Fail($"{Logged()} protocol-error log lines for {rejected} rejections; other lines: {string.Join(" | ", others)}");
+        }
         Assert.DoesNotContain(server.Logs.Lines, l => l.Level >= LogLevel.Error);
     }
 

@@ -26,6 +26,12 @@ internal sealed class ClientDocumentLink
     /// </summary>
     public string? FailedReport { get; set; }
 
+    /// <summary>Per-document refusals in a row (reset when the server acknowledges an upload or sends storage).</summary>
+    public int Refusals { get; set; }
+
+    /// <summary>When (<see cref="Environment.TickCount64"/>) a refused document may be opened again on this link.</summary>
+    public long ReopenAt { get; set; }
+
     public DocumentAccess Access { get; set; }
 
     /// <summary>The range of this client's timeline the server reported last.</summary>
@@ -41,6 +47,7 @@ internal sealed class ClientDocumentLink
     public void Reset()
     {
         OpenSent = false;
+        ReopenAt = 0; // a new link opens every document at once
         Opened = false;
         Access = DocumentAccess.Denied;
         ServerTimeline = null;

@@ -122,12 +122,16 @@ public sealed class ReplicationClient
                 stuckLink.StuckReport = stuck.Message; // a status, not a failure: the link stays open
                 break;
 
-            case ErrorMessage { Code: ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments } failed
-                when _documents.TryGetValue(failed.DocumentId, out ClientDocumentLink? failedLink) && failedLink.OpenSent:
-                // This document alone is refused: it stays closed on this link (opened again on the next one).
+            case ErrorMessage failed when SyncProtocol.IsDocumentRefusal(failed.Code)
+                && _documents.TryGetValue(failed.DocumentId, out ClientDocumentLink? failedLink) && failedLink.OpenSent:
+                // This document alone is refused: it is opened again on this link after a delay that grows with each
+                // refusal in a row (a paused or busy server heals by itself), or on the next link.
                 failedLink.FailedReport = failed.Message;
                 failedLink.Opened = false;
                 failedLink.UploadInFlight = false;
+                failedLink.OpenSent = false;
+                failedLink.Refusals++;
+                failedLink.ReopenAt = Environment.TickCount64 + (long)SyncProtocol.ReopenDelay(failedLink.Refusals).TotalMilliseconds;
                 break;
 
             case ErrorMessage error:
@@ -172,6 +176,7 @@ public sealed class ReplicationClient
 
                 link.ServerTimeline = ack.TimelineRange;
                 link.UploadInFlight = false;
+                link.Refusals = 0;
                 AddUpload(link, replies);
                 break;
             }
@@ -252,6 +257,22 @@ public sealed class ReplicationClient
         return replies;
     }
 
+    /// <summary>How long until a document refused on its own may be opened again on this link (null: none waits).</summary>
+    public TimeSpan? NextReopenIn()
+    {
+        long now = Environment.TickCount64;
+        long? next = null;
+        foreach (ClientDocumentLink link in _documents.Values)
+        {
+            if (!link.OpenSent && link.ReopenAt > now && (next is null || link.ReopenAt < next))
+            {
+                next = link.ReopenAt;
+            }
+        }
+
+        return next is long at ? TimeSpan.FromMilliseconds(at - now) : null;
+    }
+
     /// <summary>Messages the client should send now: opens of new documents, uploads of new timeline entries.</summary>
     public IReadOnlyList<SyncMessage> Poll()
     {
@@ -270,6 +291,11 @@ public sealed class ReplicationClient
         {
             if (!link.OpenSent)
             {
+                if (link.ReopenAt > Environment.TickCount64)
+                {
+                    continue; // refused on its own a moment ago: opened again when its delay is over
+                }
+
                 link.OpenSent = true;
                 messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange, link.Document.TimelineSecret));
             }

@@ -32,8 +32,21 @@ public static class SyncProtocol
     /// <summary>
     /// True for the error codes a server sends about one document without closing the link
     /// (<see cref="ProtocolErrorCode.DocumentStuck"/>, <see cref="ProtocolErrorCode.DocumentFailed"/>,
-    /// <see cref="ProtocolErrorCode.TooManyDocuments"/>): the link's other documents keep syncing.
+    /// <see cref="ProtocolErrorCode.TooManyDocuments"/>, <see cref="ProtocolErrorCode.StorageUnavailable"/>): the link's
+    /// other documents keep syncing.
     /// </summary>
     public static bool IsDocumentError(ProtocolErrorCode code) =>
-        code is ProtocolErrorCode.DocumentStuck or ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments;
+        code is ProtocolErrorCode.DocumentStuck or ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments
+            or ProtocolErrorCode.StorageUnavailable;
+
+    /// <summary>
+    /// True for the per-document errors after which the client opens the document again on the same link, after a
+    /// delay that doubles with each refusal in a row (<see cref="ReopenDelay"/>).
+    /// </summary>
+    public static bool IsDocumentRefusal(ProtocolErrorCode code) =>
+        code is ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments or ProtocolErrorCode.StorageUnavailable;
+
+    /// <summary>How long a client waits before it opens a refused document again: 1 s, doubled per refusal in a row, at most 60 s.</summary>
+    public static TimeSpan ReopenDelay(int refusalsInARow) =>
+        TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Clamp(refusalsInARow - 1, 0, 6)));
 }

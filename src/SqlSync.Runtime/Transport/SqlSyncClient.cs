@@ -199,6 +199,13 @@ public sealed class SqlSyncClient : IAsyncDisposable
 
     private void Wake() => _wake.Writer.TryWrite(true);
 
+    /// <summary>Wakes the sender when a refused document may be opened again (a stopped client ignores the wake).</summary>
+    private async Task WakeAfterAsync(TimeSpan delay)
+    {
+        await Task.Delay(delay + TimeSpan.FromMilliseconds(5)).ConfigureAwait(false);
+        Wake();
+    }
+
     private async Task RunAsync(CancellationToken stopping)
     {
         var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
@@ -370,9 +377,13 @@ public sealed class SqlSyncClient : IAsyncDisposable
             if (!_engine.TryTakeStorage(message, out document, out entries))
             {
                 IReadOnlyList<SyncMessage> replies = _engine.Handle(message);
-                if (message is ErrorMessage { Code: ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments } failed)
+                if (message is ErrorMessage failed && SyncProtocol.IsDocumentRefusal(failed.Code))
                 {
                     LastError = new SqlSyncException(SqlSyncErrorCode.Protocol, $"Document '{failed.DocumentId}' failed on the server: {failed.Message}");
+                    if (_engine.NextReopenIn() is TimeSpan reopen)
+                    {
+                        _ = WakeAfterAsync(reopen);
+                    }
                 }
 
                 return replies;

@@ -62,7 +62,7 @@ public sealed partial class CliTests
     public async Task ToolsSayInUseOnARunningServersFolder()
     {
         string data = Path.Combine(_root, "live");
-        using Process server = Process.Start(Sqlsync.StartInfo("serve", "--data", data, "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0"))!;
+        using Process server = Process.Start(Sqlsync.StartInfo("serve", "--data", data, "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0", "--allow-anonymous"))!;
         try
         {
             Uri uri = await ReadServingUriAsync(server);

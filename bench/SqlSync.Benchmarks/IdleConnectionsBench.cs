@@ -26,7 +26,7 @@ internal static class IdleConnectionsBench
         Console.Error.WriteLine("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
         using Process server = StartServer();
-        var uri = new Uri((await server.StandardOutput.ReadLineAsync())!.Split(' ')[1]);
+        var uri = new Uri((await ReadReplyAsync(server, "uri"))[1]);
         var clients = new List<IdleClient>();
         try
         {
@@ -92,7 +92,7 @@ internal static class IdleConnectionsBench
     private static async Task<(long Managed, long Rss)> MeasureAsync(Process server)
     {
         await server.StandardInput.WriteLineAsync("measure");
-        string[] reply = (await server.StandardOutput.ReadLineAsync())!.Split(' ');
+        string[] reply = await ReadReplyAsync(server, "memory");
         return (long.Parse(reply[1], CultureInfo.InvariantCulture), long.Parse(reply[2], CultureInfo.InvariantCulture));
     }
 
@@ -183,5 +183,19 @@ internal static class IdleConnectionsBench
                 }
             }
         }
+    }
+
+    /// <summary>The server's next line that starts with <paramref name="word"/>, split at spaces (its log lines are skipped).</summary>
+    private static async Task<string[]> ReadReplyAsync(Process server, string word)
+    {
+        while (await server.StandardOutput.ReadLineAsync() is string line)
+        {
+            if (line.StartsWith(word + " ", StringComparison.Ordinal))
+            {
+                return line.Split(' ');
+            }
+        }
+
+        throw new InvalidOperationException($"the benchmark server exited before it printed '{word}'");
     }
 }

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using SqlSync.Documents;
+using SqlSync.Replication;
+
+namespace SqlSync.Server;
+
+/// <summary>The document lifecycle: reserving and opening a document off the request thread, idle and LRU closes.</summary>
+internal sealed partial class CoordinatorHost
+{
+    /// <summary>Counts a user of <paramref name="documentId"/>, opening it (in the background) if it is not open.</summary>
+    private HostedDocument Reserve(string documentId)
+    {
+        lock (_lifecycle)
+        {
+            if (Volatile.Read(ref _disposed) == 1)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, "The server is stopping.");
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            if (_documents.TryGetValue(documentId, out HostedDocument? hosted))
+            {
+                if (hosted.DocumentId != documentId)
+                {
+                    throw CaseVariant(documentId, hosted.DocumentId);
+                }
+
+                hosted.Users++;
+                hosted.LastUsed = now;
+                return hosted;
+            }
+
+            bool existed = OnDisk().TryGetValue(documentId, out string? onDisk);
+            if (existed && onDisk != documentId)
+            {
+                throw CaseVariant(documentId, onDisk!);
+            }
+
+            string directory = DirectoryOf(documentId);
+            if (_documents.Count >= _options.MaxOpenDocuments && !CloseLeastRecentlyUsed())
+            {
+                Metrics.DocumentsRefused.Add(1);
+                throw DocumentErrors.Create(ProtocolErrorCode.TooManyDocuments, documentId,
+                    $"the server has its maximum of {_options.MaxOpenDocuments} documents open, all in use; try again later");
+            }
+
+            hosted = new HostedDocument(documentId, existed, now) { Users = 1 };
+            Task previous = _closing.TryGetValue(documentId, out Task? close) ? close : Task.CompletedTask;
+            hosted.Opening = Task.Run(async () =>
+            {
+                await previous.ConfigureAwait(false); // the same id closing: its files must be let go first
+                Open(hosted, directory);
+            });
+            _documents.Add(documentId, hosted);
+            return hosted;
+        }
+    }
+
+    private void Unreserve(HostedDocument hosted)
+    {
+        lock (_lifecycle)
+        {
+            hosted.Users--;
+            hosted.LastUsed = Stopwatch.GetTimestamp();
+            if (hosted.Users == 0 && hosted.Opening.IsFaulted
+                && _documents.TryGetValue(hosted.DocumentId, out HostedDocument? current) && current == hosted)
+            {
+                _documents.Remove(hosted.DocumentId); // a failed open leaves nothing held; the next open tries again
+            }
+        }
+    }
+
+    /// <summary>The document's directory, checked to be inside the data directory (ids are validated too).</summary>
+    private string DirectoryOf(string documentId)
+    {
+        string directory = Path.GetFullPath(Path.Combine(_dataRoot, documentId));
+        if (!directory.StartsWith(_dataRoot, StringComparison.Ordinal) || directory.Length == _dataRoot.Length)
+        {
+            throw DocumentErrors.Create(ProtocolErrorCode.UnknownDocument, documentId, "the id does not name a directory inside the data directory");
+        }
+
+        return directory;
+    }
+
+    /// <summary>The documents on disk, listed once (under the host's lock) and kept up to date by opens.</summary>
+    private Dictionary<string, string> OnDisk()
+    {
+        if (_onDisk is null)
+        {
+            _onDisk = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (Directory.Exists(_dataRoot))
+            {
+                foreach (string path in Directory.EnumerateDirectories(_dataRoot))
+                {
+                    string name = Path.GetFileName(path);
+                    _onDisk.TryAdd(name, name);
+                }
+            }
+        }
+
+        return _onDisk;
+    }
+
+    private void Open(HostedDocument hosted, string directory)
+    {
+        string documentId = hosted.DocumentId;
+        var document = CoordinatorDocument.Open(new CoordinatorDocumentOptions
+        {
+            DocumentId = documentId,
+            Reducer = _options.ReducerFor!(documentId),
+            Directory = directory,
+            FsyncOnAppend = _options.FsyncOnAppend,
+            Limits = _options.Limits,
+            Warning = message => _logger.LogWarning("{Warning}", message),
+            StorageRetryMinDelay = _options.StorageRetryMinDelay,
+            StorageRetryMaxDelay = _options.StorageRetryMaxDelay,
+        });
+        DocumentStepper stepper;
+        try
+        {
+            stepper = new DocumentStepper(document, hosted.Gate, _options.StepBatchSize, Metrics, _logger);
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+
+        stepper.StorageChanged += id => StorageChanged?.Invoke(id);
+        hosted.Document = document;
+        hosted.Stepper = stepper;
+        lock (_lifecycle)
+        {
+            OnDisk()[documentId] = documentId;
+        }
+
+        Metrics.OpenDocuments.Add(1);
+        Metrics.DocumentsOpened.Add(1);
+        _logger.LogDebug("Document {DocumentId} opened: storage {StorageRange}, {Queued} mutation(s) queued.",
+            documentId, document.StorageRange, document.QueuedMutationCount);
+    }
+
+    /// <summary>The sweeper: closes documents nobody used for the idle timeout.</summary>
+    private void CloseIdle()
+    {
+        lock (_lifecycle)
+        {
+            if (Volatile.Read(ref _disposed) == 1)
+            {
+                return;
+            }
+
+            foreach (HostedDocument hosted in _documents.Values.ToList())
+            {
+                if (hosted.Users == 0 && hosted.Opening.IsCompletedSuccessfully
+                    && Stopwatch.GetElapsedTime(hosted.LastUsed) >= _options.DocumentIdleTimeout && TryTakeForClose(hosted))
+                {
+                    StartClose(hosted, "idle");
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes room for one more document: closes the least recently used one nobody uses. Call under the lock.</summary>
+    private bool CloseLeastRecentlyUsed()
+    {
+        foreach (HostedDocument hosted in _documents.Values.Where(d => d.Users == 0 && d.Opening.IsCompletedSuccessfully).OrderBy(d => d.LastUsed).ToList())
+        {
+            if (TryTakeForClose(hosted))
+            {
+                StartClose(hosted, "least recently used, to make room");
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Takes the gate of a document nobody uses, for good, unless a step runs or mutations are queued (a faulted
+    /// document closes anyway: reopening is its retry). Call under the lock.
+    /// </summary>
+    private static bool TryTakeForClose(HostedDocument hosted)
+    {
+        if (!hosted.Gate.Wait(0))
+        {
+            return false;
+        }
+
+        if (hosted.Stepper!.Fault is null && hosted.Document!.QueuedMutationCount > 0)
+        {
+            hosted.Gate.Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes a document taken for close and closes it in the background. Call under the lock.</summary>
+    private void StartClose(HostedDocument hosted, string why)
+    {
+        _documents.Remove(hosted.DocumentId);
+        Task close = Task.Run(() => CloseAsync(hosted, why));
+        _closing[hosted.DocumentId] = close;
+        _ = close.ContinueWith(_ =>
+        {
+            lock (_lifecycle)
+            {
+                if (_closing.TryGetValue(hosted.DocumentId, out Task? current) && current == close)
+                {
+                    _closing.Remove(hosted.DocumentId);
+                }
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task CloseAsync(HostedDocument hosted, string why)
+    {
+        try
+        {
+            await hosted.Stepper!.DisposeAsync().ConfigureAwait(false);
+            hosted.Document!.Dispose();
+            Server.DocumentClosed(hosted.Document);
+            Metrics.OpenDocuments.Add(-1);
+            Metrics.DocumentsClosed.Add(1);
+            _logger.LogDebug("Document {DocumentId} closed ({Why}).", hosted.DocumentId, why);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Document {DocumentId} failed to close ({Why}).", hosted.DocumentId, why);
+        }
+    }
+
+    private SqlSyncException OpenFailed(string documentId, Exception ex)
+    {
+        if (ex is SqlSyncException { Code: SqlSyncErrorCode.Protocol } protocol)
+        {
+            return protocol;
+        }
+
+        _logger.LogError(ex, "Document {DocumentId} could not be opened; its clients are told, other documents are served.", documentId);
+        string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
+        return DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server could not open it ({code}: {ex.Message}); other documents are served"); // ErrorFor strips paths
+    }
+
+    private static SqlSyncException CaseVariant(string documentId, string existing) =>
+        DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the id differs only in case from the existing document '{existing}'");
+}

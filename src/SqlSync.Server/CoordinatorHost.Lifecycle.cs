@@ -240,8 +240,7 @@ internal sealed partial class CoordinatorHost
         }
 
         _logger.LogError(ex, "Document {DocumentId} could not be opened; its clients are told, other documents are served.", documentId);
-        string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
-        return DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server could not open it ({code}: {ex.Message}); other documents are served"); // ErrorFor strips paths
+        return DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, $"the server could not open it ({DocumentErrors.Cause(ex)}); other documents are served");
     }
 
     private static SqlSyncException CaseVariant(string documentId, string existing) =>

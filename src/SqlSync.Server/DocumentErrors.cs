@@ -13,4 +13,12 @@ internal static class DocumentErrors
         exception.Data["DocumentId"] = documentId;
         return exception;
     }
+
+    /// <summary>
+    /// A failure's cause as a client may read it: the engine's own errors (worded without server paths) with their
+    /// code; for anything else only its type, because operating-system messages name paths (ErrorFor's scrub misses
+    /// paths with spaces).
+    /// </summary>
+    public static string Cause(Exception ex) =>
+        ex is SqlSyncException failure ? $"{failure.Code}: {failure.Message}" : ex.GetType().Name;
 }

@@ -311,9 +311,8 @@ internal sealed class SyncConnection : IDisposable
         {
             // The document failed while serving this link (an I/O error, say): it alone is refused.
             _logger.LogError(ex, "Link {LinkId} ({Client}): document {DocumentId} failed.", _link.Id, _link.ClientName, documentId);
-            string code = ex is SqlSyncException failure ? failure.Code.ToString() : ex.GetType().Name;
             SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId,
-                $"the server failed serving it ({code}: {ex.Message}); other documents are served"); // ErrorFor strips paths
+                $"the server failed serving it ({DocumentErrors.Cause(ex)}); other documents are served");
             await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
             return true;
         }

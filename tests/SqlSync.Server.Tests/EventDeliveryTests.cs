@@ -11,6 +11,7 @@ namespace SqlSync.Server.Tests;
 public sealed class EventDeliveryTests : ServerTestBase
 {
     private const ulong StorageEntries = 100;
+    private const int MaxMutationsPerClient = 3_000;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
     [Fact]
@@ -159,7 +160,9 @@ public sealed class EventDeliveryTests : ServerTestBase
     private static int AddWhileStorageArrives(LocalDocument document)
     {
         int added = 0;
-        while (document.StorageRange.Next.Value < StorageEntries)
+        // Bounded too: steps gather uploads (they no longer run inline), so storage may grow slowly while this loop
+        // piles up pending mutations that every rebase replays; a few thousand overlap plenty of rebases.
+        while (document.StorageRange.Next.Value < StorageEntries && added < MaxMutationsPerClient)
         {
             document.Add("hits", 1);
             added++;

@@ -89,7 +89,16 @@ public sealed class TornTailAndPathTests : ServerTestBase
     [InlineData("line one\nline two", "line one line two")]
     public void ErrorFramesCarryNoAbsolutePath(string message, string sent)
     {
-        ErrorMessage frame = WebSocketFrames.ErrorFor(new IOException(message));
+        ErrorMessage frame = WebSocketFrames.ErrorFor(new SqlSyncException(SqlSyncErrorCode.JournalIo, message));
         Assert.Equal(sent, frame.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Hostile")]
+    public void AnErrorFromOutsideSqlSyncPassesOnlyItsType()
+    {
+        // An operating-system message may name a path the scrub cannot recognise (one with spaces).
+        ErrorMessage frame = WebSocketFrames.ErrorFor(new IOException("The file '/home/Jane Doe/secret-layout/data/bad/owners' already exists."));
+        Assert.Equal("IOException (details in the sender's log)", frame.Message);
     }
 }

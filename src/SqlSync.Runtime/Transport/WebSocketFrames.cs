@@ -154,9 +154,13 @@ public static class WebSocketFrames
         }
     }
 
-    /// <summary>The error frame that tells the peer why the link is closing; its text names no absolute path.</summary>
+    /// <summary>
+    /// The error frame that tells the peer why the link is closing; its text names no absolute path. Only SqlSync's
+    /// own errors (worded without server paths) pass their message on; any other exception (an operating-system
+    /// message may name paths that the scrub cannot recognise, such as ones with spaces) passes only its type.
+    /// </summary>
     public static ErrorMessage ErrorFor(Exception exception) => new(
         ProtocolException.CodeOf(exception),
         exception.Data["DocumentId"] as string ?? "",
-        PeerErrorText.Of(exception.Message));
+        PeerErrorText.Of(exception is SqlSyncException ? exception.Message : $"{exception.GetType().Name} (details in the sender's log)"));
 }

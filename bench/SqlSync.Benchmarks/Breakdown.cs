@@ -15,7 +15,7 @@ internal static class Breakdown
     private const int Batch = 256;
 
     /// <summary>Runs the ablation and returns it as a Markdown table.</summary>
-    public static string Run(int ops, int rounds, Action<string>? log = null)
+    public static string Run(int ops, int rounds, Action<string>? log = null, int warmupRounds = 1)
     {
         var steps = new (string Name, Func<int, double> Trial)[]
         {
@@ -36,18 +36,26 @@ internal static class Breakdown
             ("coordinator Step(1), memory journals", c => CoordinatorBench.Trial(c / 4, 1, file: false)),
         };
         var rows = new Rounds();
+        var allocated = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((string name, Func<int, double> trial) in steps)
         {
-            rows.Add(name, () => trial(ops));
+            rows.Add(name, () =>
+            {
+                Timing.LastBytesAllocatedPerOp = double.NaN; // stays so for trials that time themselves (coordinator steps)
+                double rate = trial(ops);
+                allocated[name] = Timing.LastBytesAllocatedPerOp; // the same every round: the last is kept
+                return rate;
+            });
         }
 
-        Dictionary<string, Samples> results = rows.Run(1, rounds, log);
+        Dictionary<string, Samples> results = rows.Run(warmupRounds, rounds, log);
         var table = new System.Text.StringBuilder();
-        table.AppendLine("| Step | median µs per INSERT | ops/s |");
-        table.AppendLine("|---|---:|---:|");
+        table.AppendLine("| Step | median µs per INSERT | ops/s | managed bytes allocated per INSERT |");
+        table.AppendLine("|---|---:|---:|---:|");
         foreach ((string name, _) in steps)
         {
-            table.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"| {name} | {1e6 / results[name].Median:0.00} | {results[name].Median:N0} |");
+            table.AppendLine(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {name} | {1e6 / results[name].Median:0.00} | {results[name].Median:N0} | {(double.IsNaN(allocated[name]) ? "—" : allocated[name].ToString("0", System.Globalization.CultureInfo.InvariantCulture))} |");
         }
 
         return table.ToString();

@@ -2,7 +2,8 @@ using SqlSync.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/SqlSync.Benchmarks -- engine [--quick] [--write | --no-write] [--output PATH]
 //        [--only local,local-memory,coordinator,rebase,memory,breakdown] [--cpu-time]   (local-memory: the in-memory local pair only)
-//        ... -- engine-breakdown [--quick]   (ablation: where the time of one Mutate / one batched step goes)
+//        [--rounds N] [--warmup-rounds N]   (measured and discarded interleaved rounds; defaults 7 and 1)
+//        ... -- engine-breakdown [--quick] [--rounds N] [--warmup-rounds N]   (ablation: where the time of one Mutate / one batched step goes)
 //        ... -- engine-profile [--quick]   (local Mutate in a loop for 15 s, for a profiler: perf record, dotnet-trace)
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
@@ -45,6 +46,11 @@ if (fsyncValue is not (null or "on" or "off"))
 }
 
 write &= fsyncValue is null;
+// --rounds N / --warmup-rounds N override the measured and discarded rounds of the engine groups (and of
+// engine-breakdown): on a loaded machine a ratio needs many interleaved rounds to mean anything.
+int? roundsOption = IntOption("--rounds"), warmupOption = IntOption("--warmup-rounds");
+positional = positional.Where(a => !OptionValues("--rounds", "--warmup-rounds").Contains(a)).ToArray();
+
 string[] groups = positional.Length == 1 && positional[0] == "network" ? NetworkRun.Groups : EngineRun.Groups;
 if (only.Except(groups).FirstOrDefault() is string unknown)
 {
@@ -65,7 +71,7 @@ if (positional.Length == 1 && positional[0] == "hostile")
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")
 {
-    Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, quick ? 2 : 5));
+    Console.WriteLine(Breakdown.Run(quick ? 2_000 : 20_000, roundsOption ?? (quick ? 2 : 5), warmupRounds: warmupOption ?? 1));
     return 0;
 }
 
@@ -99,7 +105,9 @@ string loadBefore = MachineInfo.LoadAverage();
 Console.WriteLine($"SqlSync engine benchmarks ({(quick ? "quick" : "full")}): {machine.Cpu}, {machine.Cores} cores, {machine.Memory}, {machine.Os}, {machine.Dotnet}, SQLite {machine.Sqlite}");
 Console.WriteLine($"load average before: {loadBefore}");
 
-EngineReport report = EngineRun.Run(quick ? BenchSettings.QuickRun : BenchSettings.Full, only, Console.WriteLine);
+BenchSettings settings = quick ? BenchSettings.QuickRun : BenchSettings.Full;
+settings = settings with { Rounds = roundsOption ?? settings.Rounds, WarmupRounds = warmupOption ?? settings.WarmupRounds };
+EngineReport report = EngineRun.Run(settings, only, Console.WriteLine);
 string loadAfter = MachineInfo.LoadAverage();
 if (quick)
 {
@@ -127,3 +135,12 @@ if (write)
 }
 
 return 0;
+
+int? IntOption(string name)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+}
+
+string[] OptionValues(params string[] names) =>
+    names.Select(name => Array.IndexOf(args, name)).Where(i => i >= 0 && i + 1 < args.Length).Select(i => args[i + 1]).ToArray();

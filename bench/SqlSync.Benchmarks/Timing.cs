@@ -36,14 +36,20 @@ internal static class Timing
         }
 
         Settle();
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         double start = Now();
         for (int i = 0; i < ops; i++)
         {
             op(id++);
         }
 
-        return ops / (Now() - start);
+        double rate = ops / (Now() - start);
+        LastBytesAllocatedPerOp = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)ops;
+        return rate;
     }
+
+    /// <summary>Managed bytes the benchmark thread allocated per operation in the last timed run of <see cref="OpsPerSecond"/>.</summary>
+    public static double LastBytesAllocatedPerOp { get; set; } = double.NaN;
 
     /// <summary>Collects garbage left by setup so that it is not charged to the timed part.</summary>
     public static void Settle()

@@ -54,6 +54,12 @@ internal sealed class MutationContext : IMutationContext
 
     public T? QueryScalar<T>(string sql, params object?[] args) => _connection.QueryScalar<T>(sql, args);
 
+    public int Execute(string sql, params ReadOnlySpan<object?> args) => _connection.Execute(sql, args);
+
+    public IReadOnlyList<object?[]> Query(string sql, params ReadOnlySpan<object?> args) => _connection.Query(sql, args);
+
+    public T? QueryScalar<T>(string sql, params ReadOnlySpan<object?> args) => _connection.QueryScalar<T>(sql, args);
+
     public Guid NewGuid() => Random.NextGuid();
 
     public long NextInt64() => unchecked((long)Random.NextUInt64());

@@ -4,7 +4,7 @@ namespace SqlSync.Mutations;
 
 /// <summary>
 /// Everything a mutation may see: its arguments come in the record, the database through
-/// <see cref="Execute"/> and <see cref="Query"/>, and time and randomness from here, derived from the
+/// <see cref="Execute(string, object?[])"/> and <see cref="Query(string, object?[])"/>, and time and randomness from here, derived from the
 /// record itself so that every replica computes the same thing.
 /// </summary>
 /// <remarks>
@@ -38,8 +38,21 @@ public interface IMutationContext
     /// <summary>Runs every statement of <paramref name="sql"/> and returns the rows of the last one that has result columns.</summary>
     IReadOnlyList<object?[]> Query(string sql, params object?[] args);
 
-    /// <summary>Like <see cref="Query"/>, but returns the first column of the first row, or default when there is none.</summary>
+    /// <summary>Like <see cref="Query(string, object?[])"/>, but returns the first column of the first row, or default when there is none.</summary>
     T? QueryScalar<T>(string sql, params object?[] args);
+
+    // The span overloads take the arguments without an array per call (C# 13 and later pick them for
+    // `ctx.Execute(sql, a, b)`); the engine's context runs them directly. Their default implementations copy
+    // the arguments into an array, so a context written against the array overloads (a test double) still works.
+
+    /// <summary><see cref="Execute(string, object?[])"/> without an array per call.</summary>
+    int Execute(string sql, params ReadOnlySpan<object?> args) => Execute(sql, args.ToArray());
+
+    /// <summary><see cref="Query(string, object?[])"/> without an array per call.</summary>
+    IReadOnlyList<object?[]> Query(string sql, params ReadOnlySpan<object?> args) => Query(sql, args.ToArray());
+
+    /// <summary><see cref="QueryScalar{T}(string, object?[])"/> without an array per call.</summary>
+    T? QueryScalar<T>(string sql, params ReadOnlySpan<object?> args) => QueryScalar<T>(sql, args.ToArray());
 
     /// <summary>A new id, random-looking but derived from (timeline, LSN, call count): the same on every replica.</summary>
     Guid NewGuid();

@@ -4,7 +4,7 @@ namespace SqlSync.Runtime.Tests.Boundaries;
 
 /// <summary>
 /// A reducer whose mutations carry their SQL: <c>RunScript</c> runs a text through one
-/// <see cref="IMutationContext.Execute"/>; <c>Probe</c> runs whatever <see cref="Probe"/> says, so a test
+/// <see cref="IMutationContext.Execute(string, object?[])"/>; <c>Probe</c> runs whatever <see cref="Probe"/> says, so a test
 /// can call the context directly. It names its mutations through <see cref="IMutationNames"/>.
 /// </summary>
 public sealed class ScriptReducer : IMutationReducer, IMutationNames

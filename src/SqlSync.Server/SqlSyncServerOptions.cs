@@ -84,6 +84,14 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public int MaxOpenDocuments { get; set; } = 1_000;
 
+    /// <summary>
+    /// After a burst of at least this many document closes (idle or to make room) has ended, the server gives memory back:
+    /// one full compacting garbage collection, and on Linux with glibc a <c>malloc_trim</c> of the native heap SQLite
+    /// used (default 64; at most once a minute; null: never). An idle server allocates nothing, so without it what closed
+    /// documents left stays resident (docs/decisions/0016-memory-after-idle-close.md).
+    /// </summary>
+    public int? ReleaseMemoryAfterClosing { get; set; } = 64;
+
     /// <summary>The budgets of each mutation and step on every document.</summary>
     public SqlSync.Documents.MutationLimits Limits { get; set; } = SqlSync.Documents.MutationLimits.Default;
 

@@ -26,6 +26,7 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
             options.DocumentIdleTimeout = TimeSpan.FromMilliseconds(500);
             options.MaxOpenDocuments = Connections * PerConnection + 100;
             options.MaxDocumentsCreatedPerHour = null; // every raw link is one anonymous principal (127.0.0.1)
+            options.MaxOpenDocumentsPerPrincipal = null;
         });
         int filesAtStart = OpenFiles();
         var links = new List<RawSyncSocket>();

@@ -88,8 +88,10 @@ internal static class HostileBench
         TimeSpan closed = clock.Elapsed - touched;
         (long rssAtClose, string breakdownAtClose) = (RssBytes(), ProcessMemory.Breakdown());
 
-        // The server gives memory back once the burst of closes has ended (ReleaseMemoryAfterClosing).
-        while (Interlocked.Read(ref releases) == 0 && clock.Elapsed < touched + closed + TimeSpan.FromSeconds(30))
+        // The server gives memory back once the burst of closes has ended (ReleaseMemoryAfterClosing), at most once a
+        // minute: wait for the release after the last close.
+        long releasesAtClose = Interlocked.Read(ref releases);
+        while (Interlocked.Read(ref releases) == releasesAtClose && clock.Elapsed < touched + closed + TimeSpan.FromSeconds(90))
         {
             await Task.Delay(100);
         }

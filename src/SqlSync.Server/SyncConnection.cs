@@ -196,6 +196,7 @@ internal sealed class SyncConnection : IDisposable
             if (_lanes.Count >= _host.Options.MaxOpenDocuments)
             {
                 // More documents on one connection than the server may hold open: refused one by one, the link stays.
+                _link.Forget(documentId); // gives back what its accepted open counted against the principal
                 await SendAsync(new SyncMessage[] { new ErrorMessage(ProtocolErrorCode.TooManyDocuments, documentId,
                     $"document '{documentId}': this connection has the server's maximum of {_host.Options.MaxOpenDocuments} documents") }, cancellationToken).ConfigureAwait(false);
                 return;

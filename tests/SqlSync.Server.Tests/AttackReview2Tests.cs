@@ -72,7 +72,8 @@ public sealed class AttackReview2Tests : ServerTestBase
 
             // Each refused link was closed for ServerBusy (a socket whose later send failed cannot read its error frame any more);
             // any error frame that can be read says so.
-            Assert.Equal(Sockets - 1, server.Logs.Lines.Count(l => l.Message.Contains("ServerBusy", StringComparison.Ordinal)));
+            // One entry fits; when the six first parts' frames arrive together even it may not (their buffers share the budget).
+            Assert.InRange(server.Logs.Lines.Count(l => l.Message.Contains("ServerBusy", StringComparison.Ordinal)), Sockets - 1, Sockets);
             for (int i = 0; i < Sockets; i++)
             {
                 if (refused[i])

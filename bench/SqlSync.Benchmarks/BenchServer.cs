@@ -44,6 +44,7 @@ internal sealed class BenchServer : IAsyncDisposable
             options.UseReducer(BenchMutations.Reducer);
             options.AllowAnonymous = true; // every benchmark client is anonymous, from 127.0.0.1: one principal, so no quotas
             options.MaxDocumentsCreatedPerHour = null;
+            options.MaxOpenDocumentsPerPrincipal = null;
             options.MaxTimelinesClaimedPerHour = null;
             options.MaxUploadBytesPerMinute = null;
             configure?.Invoke(options);

@@ -18,35 +18,41 @@ namespace SqlSync.Benchmarks;
 /// </summary>
 internal static class HostileBench
 {
-    public static async Task<int> RunAsync(bool quick, Action<string> print)
+    public static async Task<int> RunAsync(bool quick, Action<string> print, int? documents = null, bool manyOnly = false)
     {
 #if DEBUG
         print("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
         print($"load average before: {MachineInfo.LoadAverage()}");
-        await ManyDocumentsAsync(quick ? 1_000 : 10_000, print);
-        await SlowStepAsync(quick ? 100 : 1_000, print);
+        await ManyDocumentsAsync(documents ?? (quick ? 1_000 : 10_000), print);
+        if (!manyOnly)
+        {
+            await SlowStepAsync(quick ? 100 : 1_000, print);
+        }
+
         print($"load average after: {MachineInfo.LoadAverage()}");
         return 0;
     }
 
     private static async Task ManyDocumentsAsync(int documents, Action<string> print)
     {
-        long open = 0;
+        long open = 0, releases = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name == "sqlsync.documents.open")
+            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref open, value));
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value));
         listener.Start();
 
         TimeSpan idle = TimeSpan.FromSeconds(2);
         await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options => options.DocumentIdleTimeout = idle);
         (long rssStart, int filesStart) = (RssBytes(), OpenFiles());
+        string breakdownStart = ProcessMemory.Breakdown(), filesKindsStart = ProcessMemory.Files();
         var clock = Stopwatch.StartNew();
         long peakRss = 0;
         int peakFiles = 0, peakOpen = 0;
@@ -80,15 +86,47 @@ internal static class HostileBench
         }
 
         TimeSpan closed = clock.Elapsed - touched;
+        (long rssAtClose, string breakdownAtClose) = (RssBytes(), ProcessMemory.Breakdown());
+
+        // The server gives memory back once the burst of closes has ended (ReleaseMemoryAfterClosing), at most once a
+        // minute: wait for the release after the last close.
+        long releasesAtClose = Interlocked.Read(ref releases);
+        while (Interlocked.Read(ref releases) == releasesAtClose && clock.Elapsed < touched + closed + TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the release runs in the background after its counter ticks
+        TimeSpan released = clock.Elapsed - touched - closed;
         (long rssClosed, int filesClosed) = (RssBytes(), OpenFiles());
-        GC.Collect();
+        string breakdownClosed = ProcessMemory.Breakdown(), filesKindsClosed = ProcessMemory.Files();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         long rssCollected = RssBytes();
+        string breakdownCollected = ProcessMemory.Breakdown();
+        if (Environment.GetEnvironmentVariable("SQLSYNC_BENCH_PAUSE") is { Length: > 0 } pause)
+        {
+            // For a heap dump of what stays (dotnet-gcdump collect -p PID): waits until the file named exists.
+            print($"paused (pid {Environment.ProcessId}); create {pause} to go on");
+            while (!File.Exists(pause))
+            {
+                await Task.Delay(200);
+            }
+        }
+
         print($"documents touched once: {documents} in {touched.TotalSeconds:0.0} s ({PerConnection} per connection), idle timeout {idle.TotalSeconds:0} s, MaxOpenDocuments 1000 (default)");
         print($"  at start:           RSS {Mib(rssStart)}, {filesStart} open files");
         print($"  peak while touched: RSS {Mib(peakRss)}, {peakFiles} open files, {peakOpen} documents open");
-        print($"  after idle close:   RSS {Mib(rssClosed)} ({Mib(rssCollected)} after a full GC), {filesClosed} open files, {Interlocked.Read(ref open)} documents open; closing took {closed.TotalSeconds:0.0} s");
+        print($"  at the last close:  RSS {Mib(rssAtClose)}; closing took {closed.TotalSeconds:0.0} s");
+        print($"  after idle close:   RSS {Mib(rssClosed)} ({Mib(rssCollected)} after a full GC), {filesClosed} open files, {Interlocked.Read(ref open)} documents open; "
+            + $"{Interlocked.Read(ref releases)} memory release(s) by the server, {released.TotalSeconds:0.0} s after the last close");
+        print($"  where, at start:        {breakdownStart}");
+        print($"  where, at last close:   {breakdownAtClose}");
+        print($"  where, after release:   {breakdownClosed}");
+        print($"  where, after a full GC: {breakdownCollected}");
+        print($"  files at start:         {filesKindsStart}");
+        print($"  files after close:      {filesKindsClosed}");
     }
 
     private static async Task SlowStepAsync(int roundTrips, Action<string> print)
@@ -220,15 +258,11 @@ internal static class HostileBench
         }
     }
 
-    private static long RssBytes()
-    {
-        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
+    private static long RssBytes() => ProcessMemory.RssBytes();
 
-    private static int OpenFiles() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+    private static int OpenFiles() => ProcessMemory.OpenFiles();
 
-    private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024):0} MiB";
+    private static string Mib(long bytes) => ProcessMemory.Mib(bytes);
 
     /// <summary>Runs the bench reducer, but the first mutation of its document holds its step until released (at most 60 s).</summary>
     private sealed class SlowReducer(ManualResetEventSlim release) : IMutationReducer

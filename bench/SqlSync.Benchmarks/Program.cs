@@ -8,7 +8,7 @@ using SqlSync.Benchmarks;
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
-//        ... -- hostile [--quick]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
+//        ... -- hostile [--quick] [--documents N] [--many-only]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
@@ -67,9 +67,11 @@ if (positional.Length == 1 && positional[0] == "network")
     return await NetworkProgram.RunAsync(args, quick, write, output, only, fsyncModes);
 }
 
-if (positional.Length == 1 && positional[0] == "hostile")
+if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N leaves N among the positionals
 {
-    return await HostileBench.RunAsync(quick, Console.WriteLine);
+    int documentsIndex = Array.IndexOf(args, "--documents");
+    int? documents = documentsIndex > 0 && documentsIndex + 1 < args.Length ? int.Parse(args[documentsIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+    return await HostileBench.RunAsync(quick, Console.WriteLine, documents, manyOnly: args.Contains("--many-only"));
 }
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")

@@ -18,6 +18,8 @@ internal sealed class ConnectionLimits
         Require(o.MaxHelloBytes >= SyncProtocol.HeaderSize + 64, $"MaxHelloBytes must be at least {SyncProtocol.HeaderSize + 64}, not {o.MaxHelloBytes}.");
         Require(o.MaxReceiveBufferBytes >= Math.Max(o.MaxHelloBytes, 64 << 10),
             $"MaxReceiveBufferBytes must hold at least one hello and 64 KiB, not {o.MaxReceiveBufferBytes}.");
+        Require(o.MaxEntryBytesPerConnection >= 1, $"MaxEntryBytesPerConnection must be positive, not {o.MaxEntryBytesPerConnection}.");
+        Require(o.MaxOpenDocumentsPerPrincipal is null or >= 1, $"MaxOpenDocumentsPerPrincipal must be positive or null, not {o.MaxOpenDocumentsPerPrincipal}.");
         Require(o.SendTimeout > TimeSpan.Zero, $"SendTimeout must be positive, not {o.SendTimeout}.");
         Require(o.KeepAliveInterval >= TimeSpan.Zero, $"KeepAliveInterval must not be negative, not {o.KeepAliveInterval}.");
         Require(o.KeepAliveTimeout > TimeSpan.Zero || o.KeepAliveTimeout == Timeout.InfiniteTimeSpan,
@@ -29,7 +31,11 @@ internal sealed class ConnectionLimits
         KeepAliveInterval = o.KeepAliveInterval;
         KeepAliveTimeout = o.KeepAliveTimeout;
         Budget = new ReceiveBudget(o.MaxReceiveBufferBytes);
+        MaxEntryBytesPerConnection = (int)Math.Min(o.MaxEntryBytesPerConnection, Math.Min(o.MaxReceiveBufferBytes, o.Replication.MaxEntryBytes));
     }
+
+    /// <summary>The largest entry one connection may have in reassembly: the option, at most the budget and the entry limit.</summary>
+    public int MaxEntryBytesPerConnection { get; }
 
     public TimeSpan HelloTimeout { get; }
 
@@ -43,7 +49,7 @@ internal sealed class ConnectionLimits
 
     public TimeSpan KeepAliveTimeout { get; }
 
-    /// <summary>The bytes all connections hold for messages still arriving.</summary>
+    /// <summary>The bytes all connections hold for messages still arriving and entries in reassembly.</summary>
     public ReceiveBudget Budget { get; }
 
     private static void Require(bool condition, string message)

@@ -151,14 +151,18 @@ internal sealed partial class CoordinatorHost
                 return;
             }
 
+            bool closedNow = false;
             foreach (HostedDocument hosted in _documents.Values.ToList())
             {
                 if (hosted.Users == 0 && hosted.Opening.IsCompletedSuccessfully
                     && Stopwatch.GetElapsedTime(hosted.LastUsed) >= _options.DocumentIdleTimeout && TryTakeForClose(hosted))
                 {
                     StartClose(hosted, "idle");
+                    closedNow = true;
                 }
             }
+
+            MaybeReleaseMemory(closedNow);
         }
     }
 
@@ -224,6 +228,7 @@ internal sealed partial class CoordinatorHost
             Server.DocumentClosed(hosted.Document);
             Metrics.OpenDocuments.Add(-1);
             Metrics.DocumentsClosed.Add(1);
+            CountClosed();
             _logger.LogDebug("Document {DocumentId} closed ({Why}).", hosted.DocumentId, why);
         }
         catch (Exception ex)

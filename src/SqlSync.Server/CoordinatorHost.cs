@@ -51,9 +51,10 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
         }
 
         _options.Replication.Validate();
-        if (_options.MaxOpenDocuments < 1 || _options.DocumentIdleTimeout <= TimeSpan.Zero && _options.DocumentIdleTimeout != Timeout.InfiniteTimeSpan)
+        if (_options.MaxOpenDocuments < 1 || _options.DocumentIdleTimeout <= TimeSpan.Zero && _options.DocumentIdleTimeout != Timeout.InfiniteTimeSpan
+            || _options.ReleaseMemoryAfterClosing < 1)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, "MaxOpenDocuments must be at least 1 and DocumentIdleTimeout positive (or infinite).");
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, "MaxOpenDocuments and ReleaseMemoryAfterClosing must be at least 1 and DocumentIdleTimeout positive (or infinite).");
         }
 
         _dataRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_options.DataDirectory)) + Path.DirectorySeparatorChar;

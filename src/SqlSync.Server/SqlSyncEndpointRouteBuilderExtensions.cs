@@ -40,7 +40,7 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         Func<string, DocumentAccess> authorize = options.Authorize is { } hook ? documentId => hook(context, documentId) : static _ => DocumentAccess.ReadWrite;
         PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress));
         var identity = new LinkIdentity(principal, authorize, quota);
-        ServerLink link = host.Server.CreateLink(identity);
+        ServerLink link = host.Server.CreateLink(identity, limits.Budget, limits.MaxEntryBytesPerConnection);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = limits.KeepAliveInterval,

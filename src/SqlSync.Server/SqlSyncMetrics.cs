@@ -26,6 +26,8 @@ internal sealed class SqlSyncMetrics : IDisposable
         DocumentsOpened = _meter.CreateCounter<long>("sqlsync.documents.opened", "{document}", "Documents opened (a reopen after close counts again).");
         DocumentsClosed = _meter.CreateCounter<long>("sqlsync.documents.closed", "{document}", "Documents closed: idle, to make room under MaxOpenDocuments, or at stop.");
         DocumentsRefused = _meter.CreateCounter<long>("sqlsync.documents.refused", "{open}", "Opens refused because MaxOpenDocuments documents were open and all in use.");
+        MemoryReleases = _meter.CreateCounter<long>("sqlsync.memory.releases", "{release}",
+            "Full collections and native heap trims run after a burst of document closes (ReleaseMemoryAfterClosing).");
     }
 
     public Counter<long> MutationsApplied { get; }
@@ -47,6 +49,8 @@ internal sealed class SqlSyncMetrics : IDisposable
     public Counter<long> DocumentsClosed { get; }
 
     public Counter<long> DocumentsRefused { get; }
+
+    public Counter<long> MemoryReleases { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -54,6 +54,14 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public long? MaxUploadBytesPerMinute { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// Documents one principal may have open at once over all its connections (default 100; null: no limit). Anonymous
+    /// links count per remote address (IPv6: per /64). Over it an open is refused for that document alone with
+    /// <see cref="ProtocolErrorCode.TooManyDocuments"/> (the client opens it again later), so one principal cannot hold
+    /// the server's <see cref="MaxOpenDocuments"/> and lock everyone else out: keep it well below that cap.
+    /// </summary>
+    public int? MaxOpenDocumentsPerPrincipal { get; set; } = 100;
+
     /// <summary>Frame and message limits.</summary>
     public ReplicationOptions Replication { get; set; } = new();
 
@@ -84,6 +92,14 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public int MaxOpenDocuments { get; set; } = 1_000;
 
+    /// <summary>
+    /// After a burst of at least this many document closes (idle or to make room) has ended, the server gives memory back:
+    /// one full compacting garbage collection, and on Linux with glibc a <c>malloc_trim</c> of the native heap SQLite
+    /// used (default 64; at most once a minute; null: never). An idle server allocates nothing, so without it what closed
+    /// documents left stays resident (docs/decisions/0016-memory-after-idle-close.md).
+    /// </summary>
+    public int? ReleaseMemoryAfterClosing { get; set; } = 64;
+
     /// <summary>The budgets of each mutation and step on every document.</summary>
     public SqlSync.Documents.MutationLimits Limits { get; set; } = SqlSync.Documents.MutationLimits.Default;
 
@@ -91,7 +107,7 @@ public sealed class SqlSyncServerOptions
     public bool FsyncOnAppend { get; set; } = true;
 
     /// <summary>The per-principal quotas as the engine takes them.</summary>
-    internal QuotaLimits QuotaLimits => new(MaxDocumentsCreatedPerHour, MaxTimelinesClaimedPerHour, MaxUploadBytesPerMinute);
+    internal QuotaLimits QuotaLimits => new(MaxDocumentsCreatedPerHour, MaxTimelinesClaimedPerHour, MaxUploadBytesPerMinute, MaxOpenDocumentsPerPrincipal);
 
     /// <summary>
     /// A document whose storage write fails (the disk full, an I/O error) pauses and reloads itself after this
@@ -120,6 +136,15 @@ public sealed class SqlSyncServerOptions
     /// retries); it is not waited for, so connections that each hold part of the budget never wait on each other.
     /// </summary>
     public long MaxReceiveBufferBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// The largest entry one connection may upload in parts (default 64 MiB; a mutation record that large is rare). The
+    /// entry's buffer is charged to <see cref="MaxReceiveBufferBytes"/> while it is reassembled and given back when it is
+    /// complete, or the connection ends, or its document fails on the connection; a buffer the budget cannot cover is
+    /// refused with <see cref="ProtocolErrorCode.ServerBusy"/>. An entry announced larger than this (or than the budget, or
+    /// <see cref="ReplicationOptions.MaxEntryBytes"/>) is refused at its first part with <see cref="ProtocolErrorCode.FrameTooLarge"/>.
+    /// </summary>
+    public int MaxEntryBytesPerConnection { get; set; } = 64 << 20;
 
     /// <summary>
     /// How long sending one frame may take (default 30 s); a client that does not read for that long is disconnected

@@ -114,6 +114,8 @@ internal sealed class SyncConnection : IDisposable
 
                 _retained.Clear();
             }
+
+            _link.Close(); // an entry in reassembly goes back to the budget; the principal's open documents are given back
         }
 
         if (deadline.Expired)
@@ -159,7 +161,22 @@ internal sealed class SyncConnection : IDisposable
             }
 
             _host.Metrics.BytesReceived.Add(bytes);
-            SyncMessage? work = _link.Accept(message, out IReadOnlyList<SyncMessage> replies);
+            SyncMessage? work;
+            IReadOnlyList<SyncMessage> replies;
+            try
+            {
+                work = _link.Accept(message, out replies);
+            }
+            catch (SqlSyncException ex) when (ex.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code && SyncProtocol.IsDocumentError(code))
+            {
+                // An open refused on its own before the document is touched (a reader's open of a document that does not
+                // exist, the principal's open documents): the link stays.
+                _logger.LogInformation("Link {LinkId} ({Client}): open refused on its own: {Error}", _link.Id, _link.ClientName, ex.Message);
+                await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(ex) }, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+
             await SendAsync(replies, cancellationToken).ConfigureAwait(false);
             if (work is not null)
             {
@@ -179,6 +196,7 @@ internal sealed class SyncConnection : IDisposable
             if (_lanes.Count >= _host.Options.MaxOpenDocuments)
             {
                 // More documents on one connection than the server may hold open: refused one by one, the link stays.
+                _link.Forget(documentId); // gives back what its accepted open counted against the principal
                 await SendAsync(new SyncMessage[] { new ErrorMessage(ProtocolErrorCode.TooManyDocuments, documentId,
                     $"document '{documentId}': this connection has the server's maximum of {_host.Options.MaxOpenDocuments} documents") }, cancellationToken).ConfigureAwait(false);
                 return;

@@ -26,6 +26,7 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
             options.DocumentIdleTimeout = TimeSpan.FromMilliseconds(500);
             options.MaxOpenDocuments = Connections * PerConnection + 100;
             options.MaxDocumentsCreatedPerHour = null; // every raw link is one anonymous principal (127.0.0.1)
+            options.MaxOpenDocumentsPerPrincipal = null;
         });
         int filesAtStart = OpenFiles();
         var links = new List<RawSyncSocket>();
@@ -64,6 +65,70 @@ public sealed class DocumentLifecycleTests(ITestOutputHelper output) : ServerTes
         await Eventually.TrueAsync(() => OpenFilesUnder(ServerDirectory) == 0, "no file of the data directory is open", TimeSpan.FromSeconds(30));
         Assert.True(OpenFiles() <= filesAtStart + 64, $"open files come back down: {OpenFiles()}, {filesAtStart} at start");
         output.WriteLine($"open files after idle close: {OpenFiles()}");
+    }
+
+    /// <summary>
+    /// Documents touched once and idle-closed give back what they held: no file of theirs stays open, SQLite's heap and
+    /// the managed heap come back to about where they were, and once the burst of closes is over the server runs its
+    /// memory release (a full collection and a trim of malloc's free pages: docs/decisions/0016). The bounds are generous;
+    /// the figures are in docs/benchmarks.md ("Hostile load").
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Hostile")]
+    public async Task DocumentsTouchedOnceAndIdleClosedGiveBackTheirFilesAndMemory()
+    {
+        const int Connections = 4;
+        const int PerConnection = 150;
+        long releases = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SqlSyncMetrics.MeterName && instrument.Name == "sqlsync.memory.releases")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref releases, value));
+        listener.Start();
+        await using var server = await TestServer.StartAsync(ServerDirectory, options =>
+        {
+            options.DocumentIdleTimeout = TimeSpan.FromMilliseconds(300);
+            options.MaxDocumentsCreatedPerHour = null; // every raw link is one anonymous principal (127.0.0.1)
+            options.MaxOpenDocumentsPerPrincipal = null;
+            options.ReleaseMemoryAfterClosing = 100;
+        });
+
+        // A first document opened and closed, so that what the first open loads once (SQLite, the VFS, code) is in the baseline.
+        await OpenOnceAsync(server.SyncUri, "warm-up");
+        await Eventually.TrueAsync(() => server.Host.OpenDocumentCount == 0, "the warm-up document closes", TimeSpan.FromSeconds(30));
+        int filesAtStart = OpenFiles();
+        long managedAtStart = GC.GetTotalMemory(forceFullCollection: true);
+        long sqliteAtStart = SQLitePCL.raw.sqlite3_memory_used();
+        for (int c = 0; c < Connections; c++)
+        {
+#pragma warning disable CA2000 // false positive: the await using disposes it on every path
+            await using RawSyncSocket raw = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri);
+#pragma warning restore CA2000
+            for (int i = 0; i < PerConnection; i++)
+            {
+                await raw.SendAsync(new OpenDocumentMessage($"once-{c}-{i}", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()));
+            }
+
+            for (int i = 0; i < PerConnection; i++)
+            {
+                await raw.ExpectAsync<DocumentOpenedMessage>();
+            }
+        }
+
+        await Eventually.TrueAsync(() => server.Host.OpenDocumentCount == 0, "every document touched once closes once idle", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => Interlocked.Read(ref releases) >= 1, "the server releases memory once the closes are over", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => OpenFilesUnder(ServerDirectory) == 0, "no file of the data directory is open", TimeSpan.FromSeconds(30));
+        long managed = GC.GetTotalMemory(forceFullCollection: true) - managedAtStart;
+        long sqlite = SQLitePCL.raw.sqlite3_memory_used() - sqliteAtStart;
+        output.WriteLine($"after {Connections * PerConnection} documents touched once and closed: managed heap {managed / 1024} KiB more, SQLite heap {sqlite / 1024} KiB more, open files {OpenFiles()} ({filesAtStart} at start)");
+        Assert.True(managed < 16L << 20, $"the managed heap holds {managed >> 20} MiB more after {Connections * PerConnection} documents closed");
+        Assert.True(sqlite < 1L << 20, $"SQLite's heap holds {sqlite >> 10} KiB more after every document closed");
+        Assert.True(OpenFiles() <= filesAtStart + 16, $"open files come back down: {OpenFiles()}, {filesAtStart} at start");
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public sealed class OwnershipTests : ServerTestBase
     public async Task AReaderOpeningManyTimelinesCreatesNoOwnerFiles()
     {
         await using var server = await TestServer.StartAsync(ServerDirectory, ReaderOrAnonymousWriter);
+        _ = server.Document("counters"); // it exists: a reader does not create documents (decision 0016)
         await using RawSyncSocket reader = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri, "reader");
         for (int i = 0; i < 300; i++)
         {

@@ -11,6 +11,7 @@ public sealed class PrincipalQuota
     private Window _documents;
     private Window _timelines;
     private Window _bytes;
+    private int _openDocuments;
 
     internal PrincipalQuota(QuotaLimits limits, TimeProvider time)
     {
@@ -23,6 +24,41 @@ public sealed class PrincipalQuota
     public QuotaLimits Limits { get; }
 
     internal long LastUsedTicks { get; private set; }
+
+    /// <summary>Documents the principal's links have open now (see <see cref="TryOpenDocument"/>).</summary>
+    public int OpenDocuments
+    {
+        get
+        {
+            lock (_sync) return _openDocuments;
+        }
+    }
+
+    /// <summary>Counts a document opened on a link; false (nothing counted) when the principal has its maximum open.</summary>
+    public bool TryOpenDocument()
+    {
+        lock (_sync)
+        {
+            LastUsedTicks = _time.GetUtcNow().UtcTicks;
+            if (Limits.OpenDocuments is int limit && _openDocuments >= limit)
+            {
+                return false;
+            }
+
+            _openDocuments++;
+            return true;
+        }
+    }
+
+    /// <summary>A link let go of a document counted by <see cref="TryOpenDocument"/>.</summary>
+    public void DocumentClosed()
+    {
+        lock (_sync)
+        {
+            LastUsedTicks = _time.GetUtcNow().UtcTicks;
+            _openDocuments = Math.Max(0, _openDocuments - 1);
+        }
+    }
 
     /// <summary>Counts a document created; false (nothing counted) when the hour's quota is used up.</summary>
     public bool TryCreateDocument() => TryTake(ref _documents, 1, Limits.DocumentsCreatedPerHour, TimeSpan.FromHours(1));

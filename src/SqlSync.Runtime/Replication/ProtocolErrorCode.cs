@@ -55,4 +55,10 @@ public enum ProtocolErrorCode : ushort
     /// the client reconnects with backoff.
     /// </summary>
     ServerBusy = 16,
+    /// <summary>
+    /// Not fatal: the document does not exist and this link may only read it, so it is not created (a reader leaves
+    /// nothing behind). The link stays open; the client opens the document again after a delay, as after
+    /// <see cref="DocumentFailed"/>, and finds it once a writer has created it.
+    /// </summary>
+    DocumentNotFound = 17,
 }

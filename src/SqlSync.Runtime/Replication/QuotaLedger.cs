@@ -63,7 +63,7 @@ public sealed class QuotaLedger
             long idle = _time.GetUtcNow().UtcTicks - TimeSpan.FromHours(1).Ticks;
             foreach ((string name, PrincipalQuota account) in _accounts)
             {
-                if (account.LastUsedTicks < idle)
+                if (account.LastUsedTicks < idle && account.OpenDocuments == 0) // an account in use keeps its count
                 {
                     _accounts.TryRemove(name, out _);
                 }

@@ -43,6 +43,10 @@ public sealed class ReplicationOptions
     /// <summary>The entry budget of one message to a peer that accepts <paramref name="peerMaxFrameBytes"/>.</summary>
     internal long EntryBudget(int peerMaxFrameBytes) => Math.Max(1, Math.Min(MaxEntryBytesPerMessage, peerMaxFrameBytes / 2));
 
-    /// <summary>A reassembler for entries sent to this end in parts.</summary>
-    internal EntryAssembler CreateAssembler() => new(MaxEntryBytes, MaxFrameBytes);
+    /// <summary>
+    /// A reassembler for entries sent to this end in parts, of at most <see cref="MaxEntryBytes"/> (or
+    /// <paramref name="maxEntryBytes"/> if lower), its buffer charged to <paramref name="budget"/> when there is one.
+    /// </summary>
+    internal EntryAssembler CreateAssembler(IMemoryBudget? budget = null, int? maxEntryBytes = null) =>
+        new(Math.Min(MaxEntryBytes, maxEntryBytes ?? int.MaxValue), MaxFrameBytes, budget);
 }

@@ -33,9 +33,16 @@ public sealed class ReplicationServer
     }
 
     /// <summary>A new link for a connection from <paramref name="identity"/>.</summary>
-    public ServerLink CreateLink(LinkIdentity identity)
+    public ServerLink CreateLink(LinkIdentity identity) => CreateLink(identity, entryBudget: null, maxEntryBytes: null);
+
+    /// <summary>
+    /// A new link for a connection from <paramref name="identity"/> whose entries in reassembly (large uploads in parts)
+    /// are charged to <paramref name="entryBudget"/>, shared with the server's other connections, and are at most
+    /// <paramref name="maxEntryBytes"/> (or <see cref="ReplicationOptions.MaxEntryBytes"/> if lower).
+    /// </summary>
+    public ServerLink CreateLink(LinkIdentity identity, IMemoryBudget? entryBudget, int? maxEntryBytes)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        return new ServerLink(this, Interlocked.Increment(ref _nextLinkId), identity);
+        return new ServerLink(this, Interlocked.Increment(ref _nextLinkId), identity, Options.CreateAssembler(entryBudget, maxEntryBytes));
     }
 }

@@ -30,15 +30,19 @@ public sealed class ServerLink
 
     /// <summary>Per open read-write document whose timeline this link has not claimed yet, the secret it opened with.</summary>
     private readonly Dictionary<string, TimelineSecret> _unclaimed = new(StringComparer.Ordinal);
+
+    /// <summary>The documents that count against the principal's open documents on this link (accepted opens, until forgotten).</summary>
+    private readonly HashSet<string> _openSlots = new(StringComparer.Ordinal);
     private bool _welcomed;
+    private bool _closed;
     private int _peerMaxFrameBytes = SyncProtocol.MinMaxFrameBytes;
 
-    internal ServerLink(ReplicationServer server, long id, LinkIdentity identity)
+    internal ServerLink(ReplicationServer server, long id, LinkIdentity identity, EntryAssembler assembler)
     {
         _server = server;
         Id = id;
         _identity = identity;
-        _assembler = server.Options.CreateAssembler();
+        _assembler = assembler;
     }
 
     /// <summary>A number that names this link in logs.</summary>
@@ -75,6 +79,11 @@ public sealed class ServerLink
         replies = Array.Empty<SyncMessage>();
         lock (_sync)
         {
+            if (_closed)
+            {
+                throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} after the link closed");
+            }
+
             if (!_welcomed && message is not HelloMessage)
             {
                 throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} before hello");
@@ -149,7 +158,39 @@ public sealed class ServerLink
         {
             _openAccess.Remove(documentId);
             _unclaimed.Remove(documentId);
+            if (_assembler.DocumentId == documentId)
+            {
+                _assembler.Reset(); // its entry would be refused anyway: the memory goes back now
+            }
+
+            if (_openSlots.Remove(documentId))
+            {
+                _identity.Quota?.DocumentClosed();
+            }
+
             return _documents.TryRemove(documentId, out _);
+        }
+    }
+
+    /// <summary>
+    /// The connection ended: drops an entry in reassembly (its memory goes back to the server's budget) and gives the
+    /// principal back the documents this link had open. Nothing is accepted after it.
+    /// </summary>
+    public void Close()
+    {
+        lock (_sync)
+        {
+            _closed = true;
+            _assembler.Reset();
+            foreach (string _ in _openSlots)
+            {
+                _identity.Quota?.DocumentClosed();
+            }
+
+            _openSlots.Clear();
+            _openAccess.Clear();
+            _unclaimed.Clear();
+            _documents.Clear();
         }
     }
 
@@ -236,11 +277,40 @@ public sealed class ServerLink
                 $"the client holds storage {open.StorageRange} of a document the server does not have", open.DocumentId);
         }
 
+        if (!exists && access != DocumentAccess.ReadWrite)
+        {
+            // Reading leaves nothing behind: a reader may not create a document (docs/decisions/0016). Refused on its own.
+            throw DocumentError(ProtocolErrorCode.DocumentNotFound, "the document does not exist and this link may only read it; it is opened again later", open.DocumentId);
+        }
+
+        // The principal's open documents, counted before the host opens anything (docs/decisions/0016).
         PrincipalQuota? quota = _identity.Quota;
+        bool slotTaken = false;
+        if (quota is not null && !_openSlots.Contains(open.DocumentId))
+        {
+            if (!quota.TryOpenDocument())
+            {
+                throw DocumentError(ProtocolErrorCode.TooManyDocuments,
+                    $"this principal has its maximum of {quota.Limits.OpenDocuments} documents open (on all its connections); it is opened again later", open.DocumentId);
+            }
+
+            slotTaken = true;
+        }
+
         if (!exists && quota is not null && !quota.TryCreateDocument())
         {
+            if (slotTaken)
+            {
+                quota.DocumentClosed();
+            }
+
             throw Error(ProtocolErrorCode.QuotaExceeded,
                 $"this principal created its quota of {quota.Limits.DocumentsCreatedPerHour} documents this hour; retry later", open.DocumentId);
+        }
+
+        if (slotTaken)
+        {
+            _openSlots.Add(open.DocumentId);
         }
 
         return access;
@@ -421,6 +491,9 @@ public sealed class ServerLink
         _documents.TryGetValue(documentId, out ServerDocumentLink? link)
             ? link
             : throw Error(ProtocolErrorCode.UnknownDocument, "the document is not open on this link", documentId);
+
+    /// <summary>A per-document refusal (<see cref="SyncProtocol.IsDocumentError"/>): the host answers it with an error frame and keeps the link.</summary>
+    private static SqlSyncException DocumentError(ProtocolErrorCode code, string message, string documentId) => Error(code, message, documentId);
 
     private static SqlSyncException Error(ProtocolErrorCode code, string message, string documentId = "")
     {

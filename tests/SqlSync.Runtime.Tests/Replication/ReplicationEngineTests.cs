@@ -126,6 +126,10 @@ public sealed class ReplicationEngineTests
         Assert.Equal(ProtocolErrorCode.UnknownDocument, CodeOf(() => link.Handle(new OpenDocumentMessage("bad id!", SqlSync.Mutations.TimelineId.New(), default, TimelineSecrets.For(SqlSync.Mutations.TimelineId.New())))));
 
         var readOnly = SqlSync.Mutations.TimelineId.New();
+        // A reader does not create a document: refused on its own (the link goes on) until a writer created it (decision 0016).
+        Assert.Equal(ProtocolErrorCode.DocumentNotFound, CodeOf(() => link.Handle(new OpenDocumentMessage("readonly", readOnly, default, TimelineSecrets.For(readOnly)))));
+        Assert.False(coordinators.Exists("readonly"));
+        coordinators.GetDocument("readonly");
         link.Handle(new OpenDocumentMessage("readonly", readOnly, default, TimelineSecrets.For(readOnly)));
         var entries = new SqlSync.Journals.JournalPartial(SqlSync.Journals.LsnRange.Inclusive(default, default), new ReadOnlyMemory<byte>[] { new byte[] { 1, 2, 3 } });
         Assert.Equal(ProtocolErrorCode.AccessDenied, CodeOf(() => link.Handle(new TimelineEntriesMessage("readonly", entries))));

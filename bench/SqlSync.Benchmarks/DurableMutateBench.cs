@@ -47,6 +47,8 @@ internal static class DurableMutateBench
         print("| --- | ---: | ---: | ---: |");
         print($"| each call awaited before the next ({calls:N0} calls) | {awaited.p50:N1} | {awaited.p99:N1} | {awaited.max:N0} |");
         print($"| calls back to back, awaited at the end (the flusher fsyncs meanwhile) | {pipelined.p50:N1} | {pipelined.p99:N1} | {pipelined.max:N0} |");
+        (double p50, double p99, double max) reference = SyncMemoryBlocking(calls);
+        print($"| reference: synchronous Mutate, memory journals (no I/O at all) | {reference.p50:N1} | {reference.p99:N1} | {reference.max:N0} |");
         print($"load average after: {MachineInfo.LoadAverage()}");
         return 0;
     }
@@ -95,6 +97,28 @@ internal static class DurableMutateBench
         double rate = writers * perWriter / clock.Elapsed.TotalSeconds;
         Timing.Expect(document.QueryScalar<long>("SELECT count(*) FROM t"), (long)writers * perWriter, "durable row count");
         return (rate, (document.TimelineFlushes - flushesBefore) / (double)(writers * perWriter));
+    }
+
+    /// <summary>The same single-row mutation, synchronous, on memory journals: what the machine allows without any I/O.</summary>
+    private static (double P50, double P99, double Max) SyncMemoryBlocking(int calls)
+    {
+        using LocalDocument document = LocalMutateBench.OpenLocal(directory: null);
+        document.Mutate(new BenchMutations.CreateTable());
+        for (int i = 0; i < 500; i++)
+        {
+            document.Mutate(new BenchMutations.InsertRow(-1 - i, BenchMutations.RowText));
+        }
+
+        var micros = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            document.Mutate(new BenchMutations.InsertRow(i, BenchMutations.RowText));
+            micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        Array.Sort(micros);
+        return (micros[calls / 2], micros[(int)(calls * 0.99)], micros[^1]);
     }
 
     private static async Task<(double P50, double P99, double Max)> BlockingAsync(int calls, bool awaitEach)

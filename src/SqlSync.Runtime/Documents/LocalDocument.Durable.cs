@@ -48,11 +48,14 @@ public sealed partial class LocalDocument
             }
         }
 
-        _events.Drain();
         if (durable is null)
         {
+            _events.Drain();
             return new ValueTask<Lsn>(lsn);
         }
+
+        _flusher!.Signal();
+        _events.Drain();
 
         return new ValueTask<Lsn>(cancellationToken.CanBeCanceled && !durable.IsCompleted ? durable.WaitAsync(cancellationToken) : durable);
     }

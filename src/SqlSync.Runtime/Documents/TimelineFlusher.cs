@@ -53,7 +53,7 @@ internal sealed class TimelineFlusher
         }
     }
 
-    /// <summary>Under the document lock, after <paramref name="lsn"/> was appended: completes once it is durable.</summary>
+    /// <summary>Under the document lock, after <paramref name="lsn"/> was appended: completes once it is durable (call <see cref="Signal"/> after the lock).</summary>
     public Task<Lsn> Register(Lsn lsn)
     {
         lock (_gate)
@@ -65,10 +65,15 @@ internal sealed class TimelineFlusher
 
             var done = new TaskCompletionSource<Lsn>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiting.Enqueue((lsn, done));
-            _signal.Writer.TryWrite(true);
             return done.Task;
         }
     }
+
+    /// <summary>
+    /// Wakes the flusher for what <see cref="Register"/> queued. Called after the document lock is released: the flusher
+    /// takes that lock first, and a flusher woken under it would only spin against the caller.
+    /// </summary>
+    public void Signal() => _signal.Writer.TryWrite(true);
 
     /// <summary>
     /// Under the document lock, before the journal is disposed: fsyncs what waits (inline) and completes it, or fails

@@ -220,9 +220,6 @@ public sealed class SyncStateTests : ServerTestBase
         await sync.WaitUntilSyncedAsync(document).WaitAsync(Deadline);
         await Eventually.TrueAsync(() => sync.Status == SyncConnectionStatus.Connected && sync.LastError is null, "the new session synced and cleared LastError");
         await Eventually.TrueAsync(() => { lock (events) { return events.Count > 0 && events[^1] == SyncConnectionStatus.Connected; } }, "the last event is Connected");
-        await stopWatching.CancelAsync();
-        await watching;
-
         List<SyncConnectionStatus> delivered;
         lock (events)
         {
@@ -236,11 +233,18 @@ public sealed class SyncStateTests : ServerTestBase
         }
 
         Assert.Contains(SyncConnectionStatus.Disconnected, delivered);
-        lock (watched)
+
+        // The channel starts with the status at subscription; after that it sees the same transitions as the event,
+        // read by its consumer a moment later.
+        await Eventually.TrueAsync(() =>
         {
-            // The channel starts with the status at subscription; after that it sees the same transitions as the event.
-            Assert.Equal(delivered, watched.SkipWhile(s => s != delivered[0]).Take(delivered.Count));
-        }
+            lock (watched)
+            {
+                return watched.SkipWhile(s => s != delivered[0]).SequenceEqual(delivered);
+            }
+        }, "the watcher saw the same transitions as the event");
+        await stopWatching.CancelAsync();
+        await watching;
     }
 
     private static bool Allowed(SyncConnectionStatus from, SyncConnectionStatus to) => (from, to) switch

@@ -10,6 +10,8 @@ using SqlSync.Benchmarks;
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
 //        ... -- hostile [--quick] [--documents N] [--many-only]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
+//        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
+//        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -65,6 +67,11 @@ if (positional.Length == 1 && positional[0] == "network")
 {
     bool[] fsyncModes = fsyncValue switch { "on" => [true], "off" => [false], _ => [true, false] };
     return await NetworkProgram.RunAsync(args, quick, write, output, only, fsyncModes);
+}
+
+if (positional.Length == 1 && positional[0] == "durable-mutate")
+{
+    return await DurableMutateBench.RunAsync(quick, Console.WriteLine);
 }
 
 if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N leaves N among the positionals

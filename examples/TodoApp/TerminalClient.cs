@@ -7,22 +7,33 @@ namespace TodoApp;
 
 /// <summary>
 /// An interactive todo client: type commands, see the list; changes made by others appear as they
-/// arrive, with a status line (connection, pending mutations). Works offline; syncs when it can.
+/// arrive (a half-typed line survives them), and the prompt shows the document's sync state live. A change the server
+/// rejects is named by what it did to which item. Works offline; syncs when it can.
 /// </summary>
 internal static class TerminalClient
 {
-    private static readonly object s_console = new();
-
     public static async Task<int> RunAsync(Dictionary<string, string> options)
     {
         string name = options.GetValueOrDefault("--name", Environment.UserName);
         string listId = options.GetValueOrDefault("--list", "todos");
         var server = new Uri(options.GetValueOrDefault("--server", "ws://127.0.0.1:5080/sync"));
         string data = options.GetValueOrDefault("--data", Path.Combine("todo-client-data", name));
+        var screen = new TodoScreen(Console.Out);
+        var changes = new ChangeLog();
         using LocalDocument document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = listId, Reducer = TodoMutations.Reducer.Instance, Directory = data });
-        document.MutationRejected += (_, r) => Say($"! the server rejected one of your changes: {r.Error}");
+        document.MutationRejected += (_, r) => screen.Say($"! the server rejected {changes.Describe(r.Lsn)}: {ChangeLog.Reason(r.Error)}");
         await using var sync = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server, ClientName = name });
         sync.Add(document);
+
+        // The prompt shows the document's sync state live: it follows the connection, not the last key pressed.
+        sync.DocumentSyncStateChanged += (_, state) => screen.SetStatus(Describe(state, document));
+        document.Changed += (_, change) =>
+        {
+            if (change.Kind == DocumentChange.LocalMutation)
+            {
+                screen.SetStatus(Describe(sync.GetSyncState(document), document));
+            }
+        };
         sync.Start();
         document.CreateSchema();
 
@@ -33,18 +44,18 @@ internal static class TerminalClient
             {
                 if (change.Kind == DocumentChange.Rebased)
                 {
-                    Show(document, sync, "updated from the server");
+                    screen.ShowList(TodoList.Render(TodoList.Read(document)), "updated from the server"); // prints nothing when nothing changed
                 }
             }
         });
 
-        Say($"todo list '{listId}' as {name}, server {server}. Type 'help'.");
-        Show(document, sync, null);
-        while (Console.ReadLine() is { } line)
+        screen.Say($"todo list '{listId}' as {name}, server {server}. Type 'help'.");
+        screen.ShowList(TodoList.Render(TodoList.Read(document)), null);
+        while (ReadLine(screen) is { } line)
         {
-            if (!Execute(document, line.Trim(), out bool quit))
+            if (!Execute(document, changes, screen, line.Trim(), out bool quit))
             {
-                Say("? unknown command; type 'help'");
+                screen.Say("? unknown command; type 'help'");
             }
 
             if (quit)
@@ -52,7 +63,8 @@ internal static class TerminalClient
                 break;
             }
 
-            Show(document, sync, null);
+            screen.ShowList(TodoList.Render(TodoList.Read(document)), null);
+            screen.Prompt(); // when the list did not change, nothing above drew the prompt
         }
 
         stop.Cancel();
@@ -67,7 +79,59 @@ internal static class TerminalClient
         return 0;
     }
 
-    private static bool Execute(LocalDocument document, string line, out bool quit)
+    /// <summary>
+    /// A line typed on the prompt, key by key so that output arriving meanwhile redraws it intact; a redirected input is
+    /// read line by line. Null at the end of the input (Ctrl+D, or Ctrl+Z on Windows).
+    /// </summary>
+    private static string? ReadLine(TodoScreen screen)
+    {
+        if (Console.IsInputRedirected)
+        {
+            return Console.ReadLine();
+        }
+
+        while (true)
+        {
+            ConsoleKeyInfo key = Console.ReadKey(intercept: true);
+            switch (key.Key)
+            {
+                case ConsoleKey.Enter:
+                    return screen.Submit();
+                case ConsoleKey.Backspace:
+                    screen.Erase();
+                    break;
+                case ConsoleKey.D when key.Modifiers.HasFlag(ConsoleModifiers.Control) && screen.Input.Length == 0:
+                case ConsoleKey.Z when key.Modifiers.HasFlag(ConsoleModifiers.Control) && screen.Input.Length == 0:
+                    return null;
+                default:
+                    if (!char.IsControl(key.KeyChar))
+                    {
+                        screen.Type(key.KeyChar);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The prompt's status: the document's sync state and its pending mutations.</summary>
+    internal static string Describe(DocumentSyncState state, LocalDocument document)
+    {
+        int pending = document.PendingMutationCount;
+        string text = state.Status switch
+        {
+            DocumentSyncStatus.Offline => "offline",
+            DocumentSyncStatus.Opening => "connecting",
+            DocumentSyncStatus.Uploading => "syncing",
+            DocumentSyncStatus.UpToDate or DocumentSyncStatus.Rejected => "up to date",
+            DocumentSyncStatus.Refused => "refused by the server",
+            DocumentSyncStatus.ReadOnly => "read-only",
+            _ => state.Status.ToString(),
+        };
+        return pending > 0 && state.Status != DocumentSyncStatus.Uploading ? $"{text}, {pending} pending" : text;
+    }
+
+    private static bool Execute(LocalDocument document, ChangeLog changes, TodoScreen screen, string line, out bool quit)
     {
         quit = false;
         string[] parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -82,27 +146,27 @@ internal static class TerminalClient
             switch (parts[0])
             {
                 case "add" when parts.Length == 2:
-                    document.AddTodo(Guid.NewGuid(), parts[1]);
+                    changes.Record(document.AddTodo(Guid.NewGuid(), parts[1]), $"adding '{parts[1]}'");
                     return true;
                 case "toggle" when parts.Length == 2:
-                    document.ToggleTodo(Pick(todos, parts[1]));
+                    changes.Record(document.ToggleTodo(Pick(todos, parts[1])), $"toggling '{Title(todos, parts[1])}'");
                     return true;
                 case "rename" when parts.Length == 2 && parts[1].Split(' ', 2) is [var number, var title]:
-                    document.RenameTodo(Pick(todos, number), title);
+                    changes.Record(document.RenameTodo(Pick(todos, number), title), $"renaming '{Title(todos, number)}' to '{title}'");
                     return true;
                 case "delete" or "rm" when parts.Length == 2:
-                    document.DeleteTodo(Pick(todos, parts[1]));
+                    changes.Record(document.DeleteTodo(Pick(todos, parts[1])), $"deleting '{Title(todos, parts[1])}'");
                     return true;
                 case "move" when parts.Length == 2 && parts[1].Split(' ') is [var from, var to]:
                     int target = int.Parse(to, CultureInfo.InvariantCulture);
                     double position = target <= 1 ? 0 : target >= todos.Count ? todos.Count + 1 : target + 0.5;
-                    document.MoveTodo(Pick(todos, from), position);
+                    changes.Record(document.MoveTodo(Pick(todos, from), position), $"moving '{Title(todos, from)}'");
                     return true;
                 case "clear":
-                    document.ClearCompleted();
+                    changes.Record(document.ClearCompleted(), "clearing the completed items");
                     return true;
                 case "help":
-                    Say("commands: list | add TITLE | toggle N | rename N TITLE | delete N | move N TO | clear | quit");
+                    screen.Say("commands: list | add TITLE | toggle N | rename N TITLE | delete N | move N TO | clear | quit");
                     return true;
                 case "quit" or "exit":
                     quit = true;
@@ -113,10 +177,13 @@ internal static class TerminalClient
         }
         catch (Exception ex) when (ex is SqlSyncException or FormatException or ArgumentOutOfRangeException)
         {
-            Say($"! {ex.Message}");
+            screen.Say($"! {ex.Message}");
             return true;
         }
     }
+
+    private static string Title(IReadOnlyList<(Guid Id, string Title, bool Done)> todos, string number) =>
+        todos[int.Parse(number, CultureInfo.InvariantCulture) - 1].Title;
 
     private static Guid Pick(IReadOnlyList<(Guid Id, string Title, bool Done)> todos, string number)
     {
@@ -124,29 +191,5 @@ internal static class TerminalClient
         return index >= 1 && index <= todos.Count
             ? todos[index - 1].Id
             : throw new ArgumentOutOfRangeException(nameof(number), $"there is no todo {index}");
-    }
-
-    private static void Show(LocalDocument document, SqlSyncClient sync, string? why)
-    {
-        string list = TodoList.Render(TodoList.Read(document));
-        lock (s_console)
-        {
-            if (why is not null)
-            {
-                Console.WriteLine($"\n({why})");
-            }
-
-            Console.Write(list);
-            Console.WriteLine($"  [{sync.Status.ToString().ToLowerInvariant()}, {document.PendingMutationCount} pending]");
-            Console.Write("> ");
-        }
-    }
-
-    private static void Say(string message)
-    {
-        lock (s_console)
-        {
-            Console.WriteLine(message);
-        }
     }
 }

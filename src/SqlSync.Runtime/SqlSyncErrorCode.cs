@@ -65,4 +65,13 @@ public enum SqlSyncErrorCode
 
     /// <summary>A read through a document's query API ran over <see cref="Documents.MutationLimits.MaxVmStepsPerQuery"/> and was stopped.</summary>
     QueryOverBudget = 308,
+
+    /// <summary>
+    /// A wait for a document to sync (<see cref="Transport.SqlSyncClient.WaitUntilSyncedAsync"/>) cannot end: the server
+    /// opened the document read-only for this client, so its local mutations never upload.
+    /// </summary>
+    DocumentReadOnly = 404,
+
+    /// <summary>The <see cref="Transport.SqlSyncClient"/> was disposed while a caller waited on it.</summary>
+    ClientStopped = 405,
 }

@@ -25,4 +25,16 @@ public static partial class CounterMutations
         context.Execute("CREATE TABLE IF NOT EXISTS blobs(name TEXT PRIMARY KEY, payload BLOB NOT NULL)");
         context.Execute("INSERT OR REPLACE INTO blobs(name, payload) VALUES(?1, ?2)", name, payload);
     }
+
+    /// <summary>Always throws: with <c>KeepMutationsThatFailLocally</c> it uploads and the coordinator rejects it.</summary>
+    [Mutation]
+    public static void Fail(IMutationContext context, string why) => throw new InvalidOperationException(why);
+
+    /// <summary>Appends <paramref name="name"/> to a log whose row ids follow the order mutations are applied in.</summary>
+    [Mutation]
+    public static void Log(IMutationContext context, string name)
+    {
+        context.Execute("CREATE TABLE IF NOT EXISTS log(seq INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+        context.Execute("INSERT INTO log(name) VALUES(?1)", name);
+    }
 }

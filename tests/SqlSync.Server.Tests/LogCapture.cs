@@ -7,9 +7,11 @@ namespace SqlSync.Server.Tests;
 internal sealed record LogLine(string Category, LogLevel Level, string Message, Exception? Exception);
 
 /// <summary>Keeps the server's log lines (warning and above) in memory so tests can assert on them.</summary>
-internal sealed class LogCapture : ILoggerProvider
+internal sealed class LogCapture(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogLine> _lines = new();
+
+    private readonly LogLevel _minimum = minimum;
 
     public IReadOnlyList<LogLine> Lines => _lines.ToArray();
 
@@ -24,7 +26,7 @@ internal sealed class LogCapture : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner._minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -47,13 +47,13 @@ internal sealed class TestServer : IAsyncDisposable
     /// <paramref name="logAnonymousWarning"/>: tests assert that the server warns of nothing else.
     /// </summary>
     public static async Task<TestServer> StartAsync(string dataDirectory, Action<SqlSyncServerOptions>? configure = null, int port = 0, string? environment = null,
-        bool logAnonymousWarning = false)
+        bool logAnonymousWarning = false, LogLevel logLevel = LogLevel.Warning)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var logs = new LogCapture();
+        var logs = new LogCapture(logLevel);
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddProvider(logs);
         if (!logAnonymousWarning)
         {

@@ -16,7 +16,8 @@ public sealed partial class LocalDocument
             ThrowIfDisposed();
             LsnRange local = _timeline.Range;
             Lsn from = coordinatorTimelineRange.Next > local.First ? coordinatorTimelineRange.Next : local.First;
-            return JournalPartial.Read(_timeline, from, maxBytes);
+            // Entries that MutateAsync appended are uploaded once durable (TimelineFlusher.UploadBound).
+            return JournalPartial.Read(_timeline, from, maxBytes, _flusher?.UploadBound);
         }
     }
 

@@ -139,6 +139,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         {
             database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
             var document = new LocalDocument(options, timeline, timelineJournal, database);
+            document.StartGroupCommit();
             lock (document._sync)
             {
                 document._database.WithFileHeld(() =>
@@ -192,13 +193,6 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         return lsn;
     }
 
-    /// <inheritdoc />
-    public ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Mutate(mutation));
-    }
-
     /// <summary>
     /// Runs a read query against the current state (local changes included): every statement of
     /// <paramref name="sql"/>, returning the rows of the last one with result columns (docs/determinism.md).
@@ -250,6 +244,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             }
 
             _disposed = true;
+            _flusher?.Close(); // what MutateAsync appended is made durable (or failed) before the journal closes
             foreach (var watcher in _watchers)
             {
                 watcher.TryComplete();
@@ -260,7 +255,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
     }
 
-    private Lsn MutateLocked(ReadOnlySpan<byte> record)
+    private Lsn MutateLocked(ReadOnlySpan<byte> record, bool deferFsync = false)
     {
         ThrowIfDisposed();
         Lsn lsn = _timeline.Range.Next;
@@ -294,13 +289,13 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
                         $"Mutation {_database.Applier.NameOf(record)} failed on document '{DocumentId}' and was rolled back: {MutationApplier.Describe(failure)}", failure);
                 }
 
-                _timeline.Append(entry);
+                AppendToTimeline(entry, deferFsync);
                 return lsn;
             }
 
             try
             {
-                _timeline.Append(entry);
+                AppendToTimeline(entry, deferFsync);
             }
             catch
             {

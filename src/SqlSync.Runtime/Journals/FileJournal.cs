@@ -69,7 +69,7 @@ public sealed partial class FileJournal : IJournal
     {
         ThrowIfUnusable(write: true);
         Lsn lsn = _segments[^1].Next;
-        AppendFrame(lsn, entry);
+        AppendFrame(lsn, entry, _options.FsyncOnAppend);
         return lsn;
     }
 
@@ -100,7 +100,7 @@ public sealed partial class FileJournal : IJournal
                 $"Cannot append LSN {lsn} to {char.ToLowerInvariant(Subject[0])}{Subject[1..]}, whose next LSN is {_segments[^1].Next}.");
         }
 
-        AppendFrame(lsn, entry);
+        AppendFrame(lsn, entry, _options.FsyncOnAppend);
     }
 
     /// <inheritdoc />
@@ -181,7 +181,7 @@ public sealed partial class FileJournal : IJournal
         _lock?.Dispose();
     }
 
-    private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry)
+    private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync)
     {
         // Small frames (every local Mutate's) go through one buffer kept across appends, and no closure.
         JournalFrame.CheckPayloadSize(entry.Length);
@@ -199,7 +199,7 @@ public sealed partial class FileJournal : IJournal
         {
             StorageFaults.Check(active.Path, "write");
             RandomAccess.Write(_active, frame, active.Length);
-            if (_options.FsyncOnAppend)
+            if (fsync)
             {
                 StorageFaults.Check(active.Path, "flush");
                 RandomAccess.FlushToDisk(_active);

@@ -45,23 +45,24 @@ public sealed class JournalPartial
     /// entry that would take the total past <paramref name="maxBytes"/> (at least one entry is always taken,
     /// so a large entry still moves). Returns null when there is nothing at or after <paramref name="from"/>.
     /// </summary>
-    public static JournalPartial? Read(IJournal journal, Lsn from, long maxBytes)
+    public static JournalPartial? Read(IJournal journal, Lsn from, long maxBytes, Lsn? before = null)
     {
         LsnRange range = journal.Range;
+        Lsn end = before is Lsn bound && bound < range.Next ? bound : range.Next;
         if (from < range.First)
         {
             throw new SqlSyncException(SqlSyncErrorCode.JournalOutOfRange,
                 $"Entries from LSN {from} were requested but the journal starts at {range.First}.");
         }
 
-        if (from >= range.Next)
+        if (from >= end)
         {
             return null;
         }
 
         var entries = new List<ReadOnlyMemory<byte>>();
         long bytes = 0;
-        for (ulong lsn = from.Value; lsn < range.Next.Value; lsn++)
+        for (ulong lsn = from.Value; lsn < end.Value; lsn++)
         {
             ReadOnlyMemory<byte> entry = journal.Read(new Lsn(lsn));
             if (entries.Count > 0 && bytes + entry.Length > maxBytes)

@@ -15,6 +15,10 @@ public interface IMutationTarget
     /// </summary>
     Lsn Mutate(IMutation mutation);
 
-    /// <summary>The same as <see cref="Mutate"/>, for callers on an async path.</summary>
+    /// <summary>
+    /// Applies <paramref name="mutation"/> at once, as <see cref="Mutate"/> does, without waiting for the disk: the task
+    /// completes when the mutation is durable. A crash before that may lose it and the mutations made after it, never an
+    /// earlier one; concurrent calls share one fsync (see <see cref="Documents.LocalDocument.MutateAsync"/>).
+    /// </summary>
     ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default);
 }

@@ -16,7 +16,7 @@ namespace SqlSync.Transport;
 /// lock while a document rebases or while user code runs: <see cref="StatusChanged"/> is raised after
 /// the lock is released, one transition at a time and in order (docs/architecture.md, lock order).
 /// </summary>
-public sealed class SqlSyncClient : IAsyncDisposable
+public sealed partial class SqlSyncClient : IAsyncDisposable
 {
     private readonly SqlSyncClientOptions _options;
     private readonly object _engineLock = new();
@@ -30,6 +30,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
     private Task? _run;
     private volatile SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
     private volatile bool _sessionSynced; // this connection synced something: the backoff may start over
+    private Exception? _errorAtSessionStart; // LastError when this connection began: cleared once it syncs
     private int _disposed;
 
     /// <summary>Creates a client; call <see cref="Start"/> to connect.</summary>
@@ -74,6 +75,9 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
 
         document.Changed += OnDocumentChanged;
+        document.MutationRejected += OnMutationRejected;
+        document.TimelineDurable += Wake;
+        RefreshDocumentStates();
         Wake();
     }
 
@@ -176,6 +180,8 @@ public sealed class SqlSyncClient : IAsyncDisposable
         foreach (LocalDocument document in _documents)
         {
             document.Changed -= OnDocumentChanged;
+            document.MutationRejected -= OnMutationRejected;
+            document.TimelineDurable -= Wake;
         }
 
         lock (_statusLock)
@@ -184,6 +190,8 @@ public sealed class SqlSyncClient : IAsyncDisposable
             {
                 watcher.Writer.TryComplete();
             }
+
+            CompleteDocumentWatchers();
         }
 
         _stop.Dispose();
@@ -193,8 +201,17 @@ public sealed class SqlSyncClient : IAsyncDisposable
     {
         if (e.Kind == DocumentChange.LocalMutation)
         {
+            if (sender is LocalDocument document && !IsRecordedUploading(document))
+            {
+                ClearRejected(document);
+                RefreshDocumentStates(); // a document already uploading stays so: no lock taken on this hot path
+            }
+
             Wake();
+            return;
         }
+
+        RefreshDocumentStates();
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
@@ -214,6 +231,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
             SetStatus(SyncConnectionStatus.Connecting);
             Exception? ended = null;
             _sessionSynced = false;
+            _errorAtSessionStart = LastError;
             try
             {
                 using var socket = new ClientWebSocket();
@@ -237,9 +255,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 {
                     _engine.Disconnect();
                     Transition(SyncConnectionStatus.Disconnected);
+                    RefreshDocumentStatesLocked();
                 }
 
-                _statusEvents.Drain();
+                DrainEvents();
             }
 
             TimeSpan delay = ReconnectBackoff.Jitter(backoff.Next(_sessionSynced, ended), Random.Shared);
@@ -254,10 +273,17 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One connection. Socket operations are never cancelled by <paramref name="stopping"/> (a cancelled send or receive
+    /// aborts a WebSocket, so the server saw no close handshake): stopping ends the sender, sends a close frame, and the
+    /// receive loop ends when the server's close arrives, or after two seconds (then the socket is aborted).
+    /// </summary>
     private async Task RunConnectionAsync(ClientWebSocket socket, CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        using var sendLock = new SemaphoreSlim(1, 1); // the sender below is awaited before it is disposed
+        using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var abort = new CancellationTokenSource(); // aborts socket operations: an ended connection, or a close that takes too long
+        using var sendLock = new SemaphoreSlim(1, 1); // the sender and the close below are awaited before it is disposed
+        bool closeSent = false; // under sendLock
         async Task SendAllAsync(IReadOnlyList<SyncMessage> messages)
         {
             if (messages.Count == 0)
@@ -265,13 +291,47 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 return;
             }
 
-            await sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
+            await sendLock.WaitAsync(abort.Token).ConfigureAwait(false);
             try
             {
                 foreach (SyncMessage message in messages)
                 {
-                    await WebSocketFrames.SendAsync(socket, message, linked.Token).ConfigureAwait(false);
+                    if (closeSent)
+                    {
+                        return; // the client is stopping: nothing goes after the close frame
+                    }
+
+                    await WebSocketFrames.SendAsync(socket, message, abort.Token).ConfigureAwait(false);
                 }
+            }
+            finally
+            {
+                sendLock.Release();
+            }
+        }
+
+        async Task CloseOnStopAsync()
+        {
+            abort.CancelAfter(TimeSpan.FromSeconds(2)); // a server that does not answer the close is cut off
+            try
+            {
+                await sendLock.WaitAsync(abort.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                closeSent = true;
+                if (socket.State == WebSocketState.Open)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client stopping", abort.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
             }
             finally
             {
@@ -288,7 +348,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
         await SendAllAsync(hello).ConfigureAwait(false);
         Task sender = Task.Run(async () =>
         {
-            while (await _wake.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+            while (await _wake.Reader.WaitToReadAsync(stopSending.Token).ConfigureAwait(false))
             {
                 _wake.Reader.TryRead(out _);
                 IReadOnlyList<SyncMessage> polled;
@@ -300,16 +360,28 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 await SendAllAsync(polled).ConfigureAwait(false);
                 UpdateConnectedStatus();
             }
-        }, linked.Token);
+        }, stopSending.Token);
 
+        Task? closing = null;
+        CancellationTokenRegistration onStop = stopping.Register(() => closing = CloseOnStopAsync());
         try
         {
             while (true)
             {
-                (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, linked.Token).ConfigureAwait(false);
+                (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, null, abort.Token).ConfigureAwait(false);
                 if (message is null)
                 {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return; // the server answered our close: the handshake is complete
+                    }
+
                     throw new SqlSyncException(SqlSyncErrorCode.Protocol, "The server closed the connection.");
+                }
+
+                if (stopping.IsCancellationRequested)
+                {
+                    continue; // closing: what still arrives before the server's close is not handled
                 }
 
                 IReadOnlyList<SyncMessage> replies;
@@ -332,21 +404,29 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 UpdateConnectedStatus();
             }
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // the server did not answer the close in time (the socket was aborted): stopping anyway
+        }
         finally
         {
-            await linked.CancelAsync().ConfigureAwait(false);
+            await onStop.DisposeAsync().ConfigureAwait(false);
+            await stopSending.CancelAsync().ConfigureAwait(false);
             try
             {
                 await sender.ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
             {
+                // the sender stops with the connection; a failed send ends the receive loop too
             }
 
-            if (stopping.IsCancellationRequested)
+            if (closing is not null)
             {
-                await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "client stopping").ConfigureAwait(false);
+                await closing.ConfigureAwait(false);
             }
+
+            await abort.CancelAsync().ConfigureAwait(false);
         }
     }
 
@@ -413,10 +493,17 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 bool uploaded = _documents.All(d => _engine.IsUploaded(d.DocumentId) || IsReadOnly(d) || _engine.GetDocumentError(d.DocumentId) is not null);
                 Transition(uploaded ? SyncConnectionStatus.Connected : SyncConnectionStatus.Syncing);
                 _sessionSynced |= uploaded; // every document open and uploaded: this connection works
+                if (uploaded && _errorAtSessionStart is not null && ReferenceEquals(LastError, _errorAtSessionStart))
+                {
+                    LastError = null; // what ended an earlier connection is over; a refusal reported since stays
+                    _errorAtSessionStart = null;
+                }
             }
+
+            RefreshDocumentStatesLocked();
         }
 
-        _statusEvents.Drain();
+        DrainEvents();
     }
 
     /// <summary>
@@ -445,9 +532,10 @@ public sealed class SqlSyncClient : IAsyncDisposable
         lock (_engineLock)
         {
             Transition(status);
+            RefreshDocumentStatesLocked();
         }
 
-        _statusEvents.Drain();
+        DrainEvents();
     }
 
     /// <summary>Records a transition and queues its event; the caller holds the engine lock and drains after it.</summary>

@@ -11,7 +11,8 @@ namespace SqlSync.FirstHour.Tests;
 public sealed class PackedFeed : IDisposable
 {
     private static readonly string[] CopiedRootFiles = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", ".editorconfig"];
-    private static readonly string[] Packed = ["src/SqlSync.Testing", "src/SqlSync.Server", "templates/SqlSync.Templates"];
+    // The generator projects are not packages, but listed so that they build in Release too (Runtime packs their output).
+    private static readonly string[] Packed = ["src/SqlSync.Generators", "src/SqlSync.Generators.CodeFixes", "src/SqlSync.Runtime", "src/SqlSync.Testing", "src/SqlSync.Server", "templates/SqlSync.Templates"];
 
     public PackedFeed()
     {
@@ -29,11 +30,10 @@ public sealed class PackedFeed : IDisposable
             CopyTree(Path.Combine(RepositoryRoot.Path, folder), Path.Combine(sources, folder));
         }
 
-        // Testing and Server bring Runtime (and the generator) with them; one pack per package, Release as a user would.
-        foreach (string project in Packed)
-        {
-            Dotnet.Run(sources, "pack", project, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
-        }
+        // One pack of a solution that lists the packages: one MSBuild run builds Runtime and the generator once.
+        File.WriteAllText(Path.Combine(sources, "pack.slnx"),
+            "<Solution>\n" + string.Concat(Packed.Select(p => $"  <Project Path=\"{p}/{Path.GetFileName(p)}.csproj\" />\n")) + "</Solution>\n");
+        Dotnet.Run(sources, "pack", "pack.slnx", "-c", "Release", "-o", Feed, $"-p:Version={Version}");
 
         PackageVersions = XDocument.Load(Path.Combine(RepositoryRoot.Path, "Directory.Packages.props"))
             .Descendants("PackageVersion")

@@ -46,7 +46,8 @@ internal static class Dotnet
     public static string Run(string directory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         bool builds = arguments[0] is "build" or "pack" or "test" or "restore";
-        using var process = Process.Start(StartInfo(directory, builds ? [.. arguments, "--disable-build-servers", "-nodeReuse:false"] : arguments, environment))!;
+        // No MSBuild node stays behind; the compiler server may (a cold csc per project costs more than the rest of a small build).
+        using var process = Process.Start(StartInfo(directory, builds ? [.. arguments, "-nodeReuse:false"] : arguments, environment))!;
         process.StandardInput.Close();
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => Append(output, e.Data);

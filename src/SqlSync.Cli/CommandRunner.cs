@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace SqlSync.Cli;
 
 /// <summary>Runs a command body and turns failures into one clear line and an exit code.</summary>
@@ -38,13 +36,24 @@ internal static class CommandRunner
         }
         catch (SqlSyncException ex)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/] ({ex.Code}): {ex.Message}");
+            ErrorLine.Write($"{ex.Message} ({ex.Code})");
             return ExitCodeOf(ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BadImageFormatException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {ex.Message}");
+            ErrorLine.Write(ex.Message);
             return ExitCodes.BadData;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug of ours: one line that names it, not a stack trace (SQLSYNC_CLI_STACK=1 shows it).
+            ErrorLine.Write($"unexpected {ex.GetType().Name}: {ex.Message}");
+            if (Environment.GetEnvironmentVariable("SQLSYNC_CLI_STACK") == "1")
+            {
+                await Console.Error.WriteLineAsync(ex.ToString());
+            }
+
+            return ExitCodes.Failure;
         }
     }
 }

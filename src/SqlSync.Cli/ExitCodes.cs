@@ -20,6 +20,14 @@ internal static class ExitCodes
     /// <summary>The document is open in a running server or client (its journal lock is held): nothing was read.</summary>
     public const int InUse = 5;
 
+    /// <summary>The exit codes in one line, for <c>sqlsync --help</c> (the README has the same table).</summary>
+    public const string Summary =
+        "Exit codes: 0 done, every document sound; 1 wrong arguments or a missing path; 2 a corrupt or unreadable document; " +
+        "3 something unexpected; 4 a torn tail, otherwise sound; 5 in use by a running server or client (nothing read); several documents: the worst.";
+
+    /// <summary>The line width when standard output is a file or a pipe: wide enough that nothing wraps.</summary>
+    public const int RedirectedWidth = 4096;
+
     /// <summary>The code for several documents: the worst of them (bad data, then in use, then torn tail, then success).</summary>
     public static int Worst(int a, int b) => Rank(a) >= Rank(b) ? a : b;
 

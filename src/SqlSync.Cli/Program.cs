@@ -1,8 +1,17 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using Spectre.Console;
+using SqlSync.Cli;
 using SqlSync.Cli.Commands;
 
 // sqlsync: serve a coordinator; inspect, dump and verify document directories.
-var root = new RootCommand("SqlSync command-line tool: serve a coordinator, inspect, dump and verify document directories.")
+if (Console.IsOutputRedirected)
+{
+    // Spectre.Console assumes 80 columns when it cannot ask a terminal: a file or a pipe gets whole lines.
+    AnsiConsole.Profile.Width = ExitCodes.RedirectedWidth;
+}
+
+var root = new RootCommand("SqlSync command-line tool: serve a coordinator, inspect, dump and verify document directories. " + ExitCodes.Summary)
 {
     ServeCommand.Create(),
     InspectCommand.Create(),
@@ -10,4 +19,23 @@ var root = new RootCommand("SqlSync command-line tool: serve a coordinator, insp
     VerifyCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line per error and where to read more, instead of System.CommandLine's error block and the whole help.
+    foreach (ParseError error in parsed.Errors)
+    {
+        ErrorLine.Write(error.Message);
+    }
+
+    var names = new List<string>();
+    for (CommandResult? command = parsed.CommandResult; command is not null; command = command.Parent as CommandResult)
+    {
+        names.Insert(0, command.Parent is null ? "sqlsync" : command.Command.Name);
+    }
+
+    await Console.Error.WriteLineAsync($"Run '{string.Join(' ', names)} --help' for usage.");
+    return ExitCodes.Usage;
+}
+
+return await parsed.InvokeAsync();

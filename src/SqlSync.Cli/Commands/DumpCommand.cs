@@ -9,8 +9,16 @@ internal static class DumpCommand
     public static Command Create()
     {
         var path = new Argument<string>("path") { Description = "A document directory." };
-        var format = new Option<string>("--format") { Description = "sql or json.", DefaultValueFactory = _ => "sql" };
-        format.AcceptOnlyFromAmong("sql", "json");
+        var format = new Option<string>("--format") { Description = "sql or json.", DefaultValueFactory = _ => "sql", HelpName = "sql|json" };
+        // Not AcceptOnlyFromAmong: its message spans lines; this one names the valid formats in one.
+        format.Validators.Add(option =>
+        {
+            string? value = option.GetValueOrDefault<string>();
+            if (value is not ("sql" or "json"))
+            {
+                option.AddError($"--format must be sql or json, not '{value}'.");
+            }
+        });
         var table = new Option<string[]>("--table") { Description = "Dump only these tables (repeatable).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("dump", "Write a document's tables as SQL statements or JSON, rows in primary-key order.") { path, format, table };
         command.SetAction(result => CommandRunner.Run(() =>

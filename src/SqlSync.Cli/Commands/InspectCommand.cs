@@ -36,15 +36,19 @@ internal static class InspectCommand
         }
         catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalInUse)
         {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: in use[/]: {ex.Message}");
+            ErrorLine.Write($"{name}: in use: {ex.Message}");
             return ExitCodes.InUse;
         }
     }
 
     private static void Show(DocumentInspector document, string directory)
     {
-        var summary = new Table().Title($"[bold]{Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)))}[/] ({(document.IsCoordinator ? "coordinator" : "client")})")
-            .AddColumn("property").AddColumn("value");
+        // Titled by the document id: a client's folder is named by its user (alice/), not by the document.
+        string role = document.IsCoordinator ? "coordinator" : "client";
+        string title = document.DocumentId is { } id
+            ? $"document [bold]{Markup.Escape(id)}[/] ({role}, {Markup.Escape(directory)})"
+            : $"[bold]{Markup.Escape(directory)}[/] ({role}; its document id is not recorded: opened before document.id was written)";
+        var summary = new Table().Title(title).AddColumn("property").AddColumn("value");
         summary.AddRow("storage journal", Markup.Escape(document.StorageRange.ToString()));
         summary.AddRow("database", $"{document.SizeInPages} pages ({Bytes((long)document.SizeInPages * 4096)})");
         summary.AddRow("checksum", $"0x{document.StorageChecksum:X16}");
@@ -53,7 +57,7 @@ internal static class InspectCommand
         AnsiConsole.Write(summary);
 
         IReadOnlyList<TimelineSummary> timelines = document.Timelines();
-        var table = new Table().AddColumn("timeline").AddColumn("journal holds").AddColumn("applied up to").AddColumn("rejected");
+        var table = new Table().AddColumn(new TableColumn("timeline").NoWrap()).AddColumn("journal holds").AddColumn("applied up to").AddColumn("rejected");
         foreach (TimelineSummary timeline in timelines)
         {
             table.AddRow(timeline.Timeline.ToString(), Markup.Escape(timeline.Range.ToString()),

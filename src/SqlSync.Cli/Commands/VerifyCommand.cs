@@ -27,7 +27,7 @@ internal static class VerifyCommand
     /// <summary>Checks one document; returns its exit code (success, torn tail, in use or bad data).</summary>
     private static int Verify(string directory)
     {
-        string name = Markup.Escape(Path.GetFileName(Path.GetFullPath(directory)));
+        string name = Path.GetFileName(Path.GetFullPath(directory));
         try
         {
             using DocumentInspector document = DocumentInspector.Open(directory);
@@ -36,7 +36,7 @@ internal static class VerifyCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(context =>
                 {
-                    ProgressTask task = context.AddTask($"{name}: journal entries");
+                    ProgressTask task = context.AddTask($"{Markup.Escape(name)}: journal entries");
                     document.VerifyJournals(new Progress<(long Done, long Total)>(p =>
                     {
                         task.MaxValue = Math.Max(1, p.Total);
@@ -47,7 +47,7 @@ internal static class VerifyCommand
             string integrity = document.IntegrityCheck();
             if (integrity != "ok")
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]{name}: integrity_check found problems[/]:\n{integrity}");
+                ErrorLine.Write($"{name}: integrity_check found problems: {string.Join("; ", integrity.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
                 return ExitCodes.BadData;
             }
 
@@ -62,12 +62,12 @@ internal static class VerifyCommand
         }
         catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalInUse)
         {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]{name}: in use[/]: {ex.Message}");
+            ErrorLine.Write($"{name}: in use: {ex.Message}");
             return ExitCodes.InUse;
         }
         catch (SqlSyncException ex) when (ex.Code != SqlSyncErrorCode.InvalidArgument)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]{name}: corrupt[/] ({ex.Code}): {ex.Message}");
+            ErrorLine.Write($"{name}: corrupt: {ex.Message} ({ex.Code})");
             return ExitCodes.BadData;
         }
     }

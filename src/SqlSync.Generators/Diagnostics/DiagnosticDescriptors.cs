@@ -70,32 +70,32 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NondeterministicClock = Error(
         "SQLSYNC0012", "Mutation reads the clock",
-        "Mutation '{0}' uses '{1}', which differs on every replica; use 'context.Now', the time recorded with the mutation",
+        "Mutation '{0}' uses '{1}'{2}, which differs on every replica; use '{3}.Now', the time recorded with the mutation",
         DeterminismCategory);
 
     public static readonly DiagnosticDescriptor NondeterministicGuid = Error(
         "SQLSYNC0013", "Mutation creates a random Guid",
-        "Mutation '{0}' uses '{1}', which differs on every replica; use 'context.NewGuid()', derived from the mutation's timeline and LSN",
+        "Mutation '{0}' uses '{1}'{2}, which differs on every replica; use '{3}.NewGuid()', derived from the mutation's timeline and LSN",
         DeterminismCategory);
 
     public static readonly DiagnosticDescriptor NondeterministicRandom = Error(
         "SQLSYNC0014", "Mutation uses an unseeded random generator",
-        "Mutation '{0}' uses '{1}', which differs on every replica; use 'context.NextInt64()', 'context.NextInt32(min, max)' or 'context.NextDouble()'",
+        "Mutation '{0}' uses '{1}'{2}, which differs on every replica; use '{3}.NextInt64()', '{3}.NextInt32(min, max)' or '{3}.NextDouble()'",
         DeterminismCategory);
 
     public static readonly DiagnosticDescriptor NondeterministicEnvironment = Error(
         "SQLSYNC0015", "Mutation reads the machine's environment",
-        "Mutation '{0}' uses '{1}', which differs between machines; pass the value as a mutation argument, or read shared data from the database with 'context.Query'",
+        "Mutation '{0}' uses '{1}'{2}, which differs between machines; pass the value as a mutation argument, or read shared data from the database with '{3}.Query'",
         DeterminismCategory);
 
     public static readonly DiagnosticDescriptor NondeterministicIo = Error(
         "SQLSYNC0016", "Mutation does file or network I/O",
-        "Mutation '{0}' uses '{1}', whose result differs between machines and runs; pass the data as a mutation argument, or read shared data from the database with 'context.Query'",
+        "Mutation '{0}' uses '{1}'{2}, whose result differs between machines and runs; pass the data as a mutation argument, or read shared data from the database with '{3}.Query'",
         DeterminismCategory);
 
     public static readonly DiagnosticDescriptor NondeterministicThreading = Error(
         "SQLSYNC0017", "Mutation uses threads or timers",
-        "Mutation '{0}' uses '{1}'; a mutation runs synchronously inside its transaction, so do the work inline with 'context.Execute' and 'context.Query'",
+        "Mutation '{0}' uses '{1}'{2}; a mutation runs synchronously inside its transaction, so do the work inline with '{3}.Execute' and '{3}.Query'",
         DeterminismCategory);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string category) =>

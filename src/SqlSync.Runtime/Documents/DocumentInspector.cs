@@ -30,6 +30,17 @@ public sealed class DocumentInspector : IDisposable
         _connection = connection;
     }
 
+    /// <summary>The file in a client's document directory that holds its document id.</summary>
+    public const string DocumentIdFileName = "document.id";
+
+    /// <summary>
+    /// The document's id: a coordinator's folder is named by it; a client's folder records it in
+    /// <see cref="DocumentIdFileName"/> (null for a folder written before that file existed).
+    /// </summary>
+    public string? DocumentId => IsCoordinator
+        ? Path.GetFileName(Path.GetFullPath(_directory).TrimEnd(Path.DirectorySeparatorChar))
+        : File.Exists(Path.Combine(_directory, DocumentIdFileName)) ? File.ReadAllText(Path.Combine(_directory, DocumentIdFileName)).Trim() : null;
+
     /// <summary>True for a coordinator's directory, false for a client's.</summary>
     public bool IsCoordinator { get; }
 

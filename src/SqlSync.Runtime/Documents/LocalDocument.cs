@@ -133,6 +133,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
         (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
+        RecordDocumentId(options.Directory, options.DocumentId);
         IJournal timelineJournal = journals.Open("timeline");
         DocumentDatabase? database = null;
         try
@@ -442,6 +443,18 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         TimelineId created = TimelineId.New();
         WriteDurably(path, created.ToString(), ownerOnly: false);
         return (created, secret);
+    }
+
+    /// <summary>
+    /// Writes <c>document.id</c> beside the timeline files once, so that tools (<c>sqlsync inspect</c>) name a
+    /// client's folder by its document; a server's folders are named by their documents already.
+    /// </summary>
+    private static void RecordDocumentId(string? directory, string documentId)
+    {
+        if (directory is not null && !File.Exists(Path.Combine(directory, DocumentInspector.DocumentIdFileName)))
+        {
+            WriteDurably(Path.Combine(directory, DocumentInspector.DocumentIdFileName), documentId, ownerOnly: false);
+        }
     }
 
     /// <summary>Writes a small file through a temporary one, fsync'd, renamed; <paramref name="ownerOnly"/> files are readable by their owner alone where the OS allows.</summary>

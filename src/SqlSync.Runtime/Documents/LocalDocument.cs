@@ -242,6 +242,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        List<ILiveQuery>? live;
         lock (_sync)
         {
             if (_disposed)
@@ -250,6 +251,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             }
 
             _disposed = true;
+            live = CloseLiveQueries();
             foreach (var watcher in _watchers)
             {
                 watcher.TryComplete();
@@ -258,6 +260,8 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             _database.Dispose();
             _timeline.Dispose();
         }
+
+        live?.ForEach(query => query.Complete());
     }
 
     private Lsn MutateLocked(ReadOnlySpan<byte> record)
@@ -324,6 +328,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
 
         RaiseChanged(DocumentChange.LocalMutation);
+        _live?.AfterLocalMutation();
         return lsn;
     }
 

@@ -54,6 +54,9 @@ public sealed class SqlSyncServerOptions
     /// </summary>
     public long? MaxUploadBytesPerMinute { get; set; } = 256L << 20;
 
+    /// <summary>Presence limits: state size, expiry (issue 17).</summary>
+    public PresenceOptions Presence { get; set; } = new();
+
     /// <summary>Frame and message limits.</summary>
     public ReplicationOptions Replication { get; set; } = new();
 

@@ -55,4 +55,11 @@ public enum ProtocolErrorCode : ushort
     /// the client reconnects with backoff.
     /// </summary>
     ServerBusy = 16,
+    /// <summary>A presence update named a document the link does not have open (only a hostile client sends one): fatal.</summary>
+    PresenceNotOpen = 24,
+    /// <summary>
+    /// Not fatal: a presence update was larger than the server's <c>MaxPresenceBytes</c> and was dropped; the link stays
+    /// open and the client's earlier state stands.
+    /// </summary>
+    PresenceTooLarge = 25,
 }

@@ -16,7 +16,7 @@ namespace SqlSync.Transport;
 /// lock while a document rebases or while user code runs: <see cref="StatusChanged"/> is raised after
 /// the lock is released, one transition at a time and in order (docs/architecture.md, lock order).
 /// </summary>
-public sealed class SqlSyncClient : IAsyncDisposable
+public sealed partial class SqlSyncClient : IAsyncDisposable
 {
     private readonly SqlSyncClientOptions _options;
     private readonly object _engineLock = new();
@@ -286,6 +286,8 @@ public sealed class SqlSyncClient : IAsyncDisposable
         }
 
         await SendAllAsync(hello).ConfigureAwait(false);
+        MarkPresenceUnsent(); // a new connection: every published state is sent again once its document is open
+        Task presenceRefresh = RefreshPresenceAsync(linked.Token);
         Task sender = Task.Run(async () =>
         {
             while (await _wake.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
@@ -294,7 +296,7 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 IReadOnlyList<SyncMessage> polled;
                 lock (_engineLock)
                 {
-                    polled = _engine.Poll();
+                    polled = WithPresenceUpdates(_engine.Poll());
                 }
 
                 await SendAllAsync(polled).ConfigureAwait(false);
@@ -329,6 +331,11 @@ public sealed class SqlSyncClient : IAsyncDisposable
                 }
 
                 await SendAllAsync(replies).ConfigureAwait(false);
+                if (message is DocumentOpenedMessage)
+                {
+                    Wake(); // presence waits for its document to be open
+                }
+
                 UpdateConnectedStatus();
             }
         }
@@ -342,6 +349,9 @@ public sealed class SqlSyncClient : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
+
+            await presenceRefresh.ConfigureAwait(false); // it ends quietly when cancelled
+            ResetPresence(); // nobody is known to be present on a lost connection
 
             if (stopping.IsCancellationRequested)
             {
@@ -370,6 +380,12 @@ public sealed class SqlSyncClient : IAsyncDisposable
     /// </summary>
     private IReadOnlyList<SyncMessage> Handle(SyncMessage message)
     {
+        if (message is PresenceChangedMessage presence)
+        {
+            ApplyPresence(presence); // no engine state: the peers' list is the presence object's
+            return Array.Empty<SyncMessage>();
+        }
+
         LocalDocument? document;
         JournalPartial? entries;
         lock (_engineLock)

@@ -12,6 +12,7 @@ namespace TodoApp;
 internal static class TerminalClient
 {
     private static readonly object s_console = new();
+    private static string? s_shown; // the list last printed: a live result equal to it is not printed again
 
     public static async Task<int> RunAsync(Dictionary<string, string> options)
     {
@@ -26,14 +27,19 @@ internal static class TerminalClient
         sync.Start();
         document.CreateSchema();
 
+        // The list is a live query; who else is online comes from presence (what they are editing, too).
+        using LiveQuery<TodoList.TodoRow> live = TodoList.Live(document);
+        DocumentPresence presence = sync.Presence(document);
+        presence.Publish(name);
+        presence.PeersChanged += (_, _) => Show(document, sync, "who is online changed");
         using var stop = new CancellationTokenSource();
         Task watcher = Task.Run(async () =>
         {
-            await foreach (DocumentChangedEventArgs change in document.WatchChangesAsync(stop.Token))
+            await foreach (IReadOnlyList<TodoList.TodoRow> rows in live.WithCancellation(stop.Token))
             {
-                if (change.Kind == DocumentChange.Rebased)
+                if (TodoList.Render(TodoList.FromRows(rows)) != Volatile.Read(ref s_shown))
                 {
-                    Show(document, sync, "updated from the server");
+                    Show(document, sync, "updated");
                 }
             }
         });
@@ -42,6 +48,11 @@ internal static class TerminalClient
         Show(document, sync, null);
         while (Console.ReadLine() is { } line)
         {
+            if (line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) is [("toggle" or "rename"), var number, ..])
+            {
+                presence.Publish($"{name} (editing #{number})"); // peers see which item is being edited
+            }
+
             if (!Execute(document, line.Trim(), out bool quit))
             {
                 Say("? unknown command; type 'help'");
@@ -129,15 +140,17 @@ internal static class TerminalClient
     private static void Show(LocalDocument document, SqlSyncClient sync, string? why)
     {
         string list = TodoList.Render(TodoList.Read(document));
+        string online = string.Join(", ", sync.Presence(document).Peers.Select(p => p.StateText));
         lock (s_console)
         {
+            s_shown = list;
             if (why is not null)
             {
                 Console.WriteLine($"\n({why})");
             }
 
             Console.Write(list);
-            Console.WriteLine($"  [{sync.Status.ToString().ToLowerInvariant()}, {document.PendingMutationCount} pending]");
+            Console.WriteLine($"  [{sync.Status.ToString().ToLowerInvariant()}, {document.PendingMutationCount} pending{(online.Length > 0 ? ", online: " + online : "")}]");
             Console.Write("> ");
         }
     }

@@ -10,6 +10,7 @@ using SqlSync.Benchmarks;
 //        ... -- hostile [--quick]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
+//        ... -- presence [--quick]   (issue 17: a presence update seen by 50 other clients over loopback, p50/p99)
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -67,6 +68,11 @@ if (positional.Length == 1 && positional[0] == "hostile")
 if (positional.Length == 1 && positional[0] == "live")
 {
     return LiveQueryBench.Run(quick, Console.WriteLine);
+}
+
+if (positional.Length == 1 && positional[0] == "presence")
+{
+    return await PresenceBench.RunAsync(quick, Console.WriteLine);
 }
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")

@@ -24,6 +24,7 @@ internal sealed class LiveQueryRegistry
     /// <summary>Tables the local changes since the last rebase wrote (a rebase drops them): null when unknown.</summary>
     private HashSet<string>? _pendingTables;
     private Dictionary<long, string>? _tablesByRoot;
+    private long _tablesByRootVersion;
     private long _schemaVersion;
     private ulong _storageNext;
     private bool _scheduled;
@@ -143,8 +144,10 @@ internal sealed class LiveQueryRegistry
             return null;
         }
 
-        if (_tablesByRoot is null)
+        long version = ReadSchemaVersion(); // the map may predate a schema change made while no live query existed
+        if (_tablesByRoot is null || version != _tablesByRootVersion)
         {
+            _tablesByRootVersion = version;
             _tablesByRoot = new Dictionary<long, string> { [1] = "sqlite_schema" };
             foreach (object?[] row in _database.Connection.Query("SELECT rootpage, tbl_name FROM sqlite_schema WHERE rootpage > 0", ReadOnlySpan<object?>.Empty))
             {

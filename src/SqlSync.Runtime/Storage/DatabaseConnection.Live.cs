@@ -96,7 +96,12 @@ internal sealed partial class DatabaseConnection
     public HashSet<long>? ReadRootPages(string sql, ReadOnlySpan<object?> args)
     {
         var roots = new HashSet<long>();
-        foreach (object?[] row in QueryReadOnly("EXPLAIN " + sql, args))
+
+        // Prepared afresh, never cached: an EXPLAIN runs no transaction, so SQLite never notices that the schema
+        // changed under a cached one and would list the old plan's root pages.
+        var results = new Results(ResultKind.Rows) { ReadOnly = true, Uncached = true };
+        RunText("EXPLAIN " + sql, args, ref results);
+        foreach (object?[] row in results.Rows ?? new List<object?[]>())
         {
             switch (row[1] as string)
             {

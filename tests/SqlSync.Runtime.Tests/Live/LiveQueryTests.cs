@@ -169,6 +169,24 @@ public sealed class LiveQueryTests
 
     [Fact]
     [Trait("Category", "Live")]
+    public void ASchemaChangedWhileNoLiveQueryExistedIsSeenByTheNextOne()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE a(x INTEGER); CREATE TABLE b(y INTEGER)"));
+        doc.Live("SELECT count(*) FROM a").Dispose();
+        doc.Mutate(new SqlMutation("DROP TABLE a; CREATE TABLE c(z INTEGER); CREATE TABLE a(x INTEGER); INSERT INTO c VALUES (1)"));
+        using var live = doc.Live<long>("SELECT count(*) FROM a");
+        Assert.Equal(new[] { "a" }, live.Tables);
+        doc.Mutate(new SqlMutation("INSERT INTO a VALUES (1)"));
+        WaitUntil(() => live.Current[0] == 1, "the insert into the new table a is delivered");
+        doc.Mutate(new SqlMutation("INSERT INTO c VALUES (2)"));
+        doc.Mutate(new SqlMutation("INSERT INTO a VALUES (2)"));
+        WaitUntil(() => live.Current[0] == 2, "the second insert is delivered");
+        Assert.Equal(3, live.RunCount); // the insert into c did not run it
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
     public void AnUnchangedResultIsNotDelivered()
     {
         using var doc = LocalDocument.Open(Options());

@@ -12,6 +12,8 @@ using SqlSync.Benchmarks;
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
 //        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
+//        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
+//        ... -- presence [--quick]   (issue 17: a presence update seen by 50 other clients over loopback, p50/p99)
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -79,6 +81,16 @@ if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N l
     int documentsIndex = Array.IndexOf(args, "--documents");
     int? documents = documentsIndex > 0 && documentsIndex + 1 < args.Length ? int.Parse(args[documentsIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
     return await HostileBench.RunAsync(quick, Console.WriteLine, documents, manyOnly: args.Contains("--many-only"));
+}
+
+if (positional.Length == 1 && positional[0] == "live")
+{
+    return LiveQueryBench.Run(quick, Console.WriteLine);
+}
+
+if (positional.Length == 1 && positional[0] == "presence")
+{
+    return await PresenceBench.RunAsync(quick, Console.WriteLine);
 }
 
 if (positional.Length == 1 && positional[0] == "engine-breakdown")

@@ -46,6 +46,14 @@ internal static class Demo
                 Console.WriteLine("\nBoth online; Alice's list reached Bob:");
                 Print("bob", bob);
 
+                // Bob's list is a live query; Alice's presence says what she is editing (never journaled).
+                using (LiveQuery<TodoList.TodoRow> bobsList = TodoList.Live(bob))
+                {
+                    aliceSync.Presence(alice).Publish("alice (editing milk)");
+                    await UntilAsync(() => bobSync.Presence(bob).Peers.Any(p => p.StateText == "alice (editing milk)"), "Bob sees Alice online");
+                    Console.WriteLine($"  bob's live list has {bobsList.Current.Count} todos; online with bob: {string.Join(", ", bobSync.Presence(bob).Peers.Select(p => p.StateText))}");
+                }
+
                 Console.WriteLine("\nBob goes offline and edits; Alice edits the same list online:");
                 await bobSync.DisposeAsync();
                 bob.ToggleTodo(milk);

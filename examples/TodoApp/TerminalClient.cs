@@ -25,27 +25,31 @@ internal static class TerminalClient
         await using var sync = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server, ClientName = name });
         sync.Add(document);
 
-        // The prompt shows the document's sync state live: it follows the connection, not the last key pressed.
-        sync.DocumentSyncStateChanged += (_, state) => screen.SetStatus(Describe(state, document));
+        // The prompt shows the document's sync state live (it follows the connection, not the last key pressed) and who
+        // else is online, from presence: their names and the item they are editing.
+        DocumentPresence presence = sync.Presence(document);
+        string Status() => WithPeers(Describe(sync.GetSyncState(document), document), presence);
+        sync.DocumentSyncStateChanged += (_, _) => screen.SetStatus(Status());
+        presence.PeersChanged += (_, _) => screen.SetStatus(Status());
         document.Changed += (_, change) =>
         {
             if (change.Kind == DocumentChange.LocalMutation)
             {
-                screen.SetStatus(Describe(sync.GetSyncState(document), document));
+                screen.SetStatus(Status());
             }
         };
         sync.Start();
         document.CreateSchema();
+        presence.Publish(name);
 
+        // The list is a live query: a new result arrives only when the rows changed (a no-op update prints nothing).
+        using LiveQuery<TodoList.TodoRow> live = TodoList.Live(document);
         using var stop = new CancellationTokenSource();
         Task watcher = Task.Run(async () =>
         {
-            await foreach (DocumentChangedEventArgs change in document.WatchChangesAsync(stop.Token))
+            await foreach (IReadOnlyList<TodoList.TodoRow> rows in live.WithCancellation(stop.Token))
             {
-                if (change.Kind == DocumentChange.Rebased)
-                {
-                    screen.ShowList(TodoList.Render(TodoList.Read(document)), "updated from the server"); // prints nothing when nothing changed
-                }
+                screen.ShowList(TodoList.Render(TodoList.FromRows(rows)), "updated"); // prints nothing when the list shown is the same
             }
         });
 
@@ -53,6 +57,11 @@ internal static class TerminalClient
         screen.ShowList(TodoList.Render(TodoList.Read(document)), null);
         while (ReadLine(screen) is { } line)
         {
+            if (line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) is [("toggle" or "rename"), var number, ..])
+            {
+                presence.Publish($"{name} (editing #{number})"); // peers see which item is being edited
+            }
+
             if (!Execute(document, changes, screen, line.Trim(), out bool quit))
             {
                 screen.Say("? unknown command; type 'help'");
@@ -112,6 +121,12 @@ internal static class TerminalClient
                     break;
             }
         }
+    }
+
+    private static string WithPeers(string status, DocumentPresence presence)
+    {
+        string online = string.Join(", ", presence.Peers.Select(p => p.StateText));
+        return online.Length > 0 ? $"{status}; online: {online}" : status;
     }
 
     /// <summary>The prompt's status: the document's sync state and its pending mutations.</summary>

@@ -74,4 +74,14 @@ public enum SqlSyncErrorCode
 
     /// <summary>The <see cref="Transport.SqlSyncClient"/> was disposed while a caller waited on it.</summary>
     ClientStopped = 405,
+
+    /// <summary>
+    /// The rows of a typed query (<c>Query&lt;T&gt;</c>, <c>Live&lt;T&gt;</c>) do not fit its type: a column matches no
+    /// member, a constructor parameter has no column, or a value does not convert. The message names which.
+    /// </summary>
+    RowMappingMismatch = 407,
+    /// <summary>A presence state is larger than the server's limit (<c>MaxPresenceBytes</c>); it was not published.</summary>
+    PresenceTooLarge = 408,
+    /// <summary>Presence was published for a document this client has not opened on a server, or may not write.</summary>
+    PresenceUnavailable = 409,
 }

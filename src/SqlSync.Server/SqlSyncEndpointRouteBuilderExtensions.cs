@@ -47,7 +47,7 @@ public static class SqlSyncEndpointRouteBuilderExtensions
             KeepAliveTimeout = limits.KeepAliveTimeout,
         }).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");
-        using var connection = new SyncConnection(socket, link, host, limits, logger);
+        using var connection = new SyncConnection(socket, link, host, limits, logger, context.RequestServices.GetRequiredService<PresenceHub>());
         await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} disconnected.", link.Id);
     }

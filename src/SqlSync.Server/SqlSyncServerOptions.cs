@@ -61,6 +61,8 @@ public sealed class SqlSyncServerOptions
     /// the server's <see cref="MaxOpenDocuments"/> and lock everyone else out: keep it well below that cap.
     /// </summary>
     public int? MaxOpenDocumentsPerPrincipal { get; set; } = 100;
+    /// <summary>Presence limits: state size, expiry (issue 17).</summary>
+    public PresenceOptions Presence { get; set; } = new();
 
     /// <summary>Frame and message limits.</summary>
     public ReplicationOptions Replication { get; set; } = new();

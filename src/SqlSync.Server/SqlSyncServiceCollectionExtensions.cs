@@ -21,6 +21,7 @@ public static class SqlSyncServiceCollectionExtensions
         services.Configure(configure);
         services.AddMetrics();
         services.TryAddSingleton<CoordinatorHost>();
+        services.TryAddSingleton(provider => new PresenceHub(provider.GetRequiredService<IOptions<SqlSyncServerOptions>>().Value.Presence));
         services.TryAddSingleton<ConnectionLimits>();
         services.TryAddSingleton(provider => new QuotaLedger(provider.GetRequiredService<IOptions<SqlSyncServerOptions>>().Value.QuotaLimits));
         services.AddHostedService<AnonymousAccessCheck>(); // before the host: a refused start opens nothing

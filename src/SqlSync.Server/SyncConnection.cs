@@ -30,6 +30,9 @@ internal sealed class SyncConnection : IDisposable
     private readonly ConnectionLimits _limits;
     private volatile string? _limitReason; // why a limit closed the connection, for its log line
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly PresenceHub _presence;
+    /// <summary>Presence messages for this client, queued by the hub (never waiting) and sent by one task, in order.</summary>
+    private readonly Channel<SyncMessage> _presenceOut;
     private CancellationToken _stuckToken;
     private readonly ConcurrentDictionary<string, DocumentLane> _lanes = new(StringComparer.Ordinal);
 
@@ -40,8 +43,14 @@ internal sealed class SyncConnection : IDisposable
     /// <summary>Set (under the send lock) once the closing error frame is sent; read there too.</summary>
     private bool _ending;
 
-    public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ConnectionLimits limits, ILogger logger)
+    public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ConnectionLimits limits, ILogger logger, PresenceHub presence)
     {
+        _presence = presence;
+        _presenceOut = Channel.CreateBounded<SyncMessage>(new BoundedChannelOptions(Math.Max(1, presence.Options.MaxQueuedPerConnection))
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
         _limits = limits;
         _socket = socket;
         _link = link;
@@ -57,6 +66,8 @@ internal sealed class SyncConnection : IDisposable
         _stuckToken = cancel.Token;
         _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
+        _presence.Join(_link.Id, message => _presenceOut.Writer.TryWrite(message));
+        Task presenceSender = SendPresenceAsync(cancel.Token);
         try
         {
             await ReceiveAsync(deadline, cancel.Token).ConfigureAwait(false);
@@ -95,7 +106,10 @@ internal sealed class SyncConnection : IDisposable
         }
         finally
         {
+            _presence.Leave(_link.Id);
+            _presenceOut.Writer.TryComplete();
             await cancel.CancelAsync().ConfigureAwait(false);
+            await presenceSender.ConfigureAwait(false); // it catches its own exceptions
             _host.StorageChanged -= OnStorageChanged;
             _host.DocumentStuck -= OnDocumentStuck;
             _host.Metrics.Connections.Add(-1);
@@ -178,7 +192,11 @@ internal sealed class SyncConnection : IDisposable
 
 
             await SendAsync(replies, cancellationToken).ConfigureAwait(false);
-            if (work is not null)
+            if (work is PresenceUpdateMessage presence)
+            {
+                await PublishPresenceAsync(presence, cancellationToken).ConfigureAwait(false);
+            }
+            else if (work is not null)
             {
                 await DispatchAsync(ServerLink.DocumentOf(work), work, cancellationToken).ConfigureAwait(false);
             }
@@ -336,7 +354,47 @@ internal sealed class SyncConnection : IDisposable
         }
 
         await SendAsync(replies, cancellationToken).ConfigureAwait(false);
+        if (message is OpenDocumentMessage && _link.HasDocument(documentId))
+        {
+            _presence.Opened(_link.Id, documentId); // after DocumentOpened: the client learns who is there
+        }
+
         return true;
+    }
+
+    /// <summary>Fans a presence state out (never journaled); one over the size limit is dropped and the client told, the link stays.</summary>
+    private async Task PublishPresenceAsync(PresenceUpdateMessage presence, CancellationToken cancellationToken)
+    {
+        if (presence.State.Length > _presence.Options.MaxStateBytes)
+        {
+            await SendAsync(new SyncMessage[] { new ErrorMessage(ProtocolErrorCode.PresenceTooLarge, presence.DocumentId,
+                $"a presence state of {presence.State.Length} bytes is over the server's limit of {_presence.Options.MaxStateBytes}; it was dropped") }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _presence.Publish(_link.Id, presence.DocumentId, presence.State);
+    }
+
+    private async Task SendPresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var batch = new List<SyncMessage>();
+            while (await _presenceOut.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < 256 && _presenceOut.Reader.TryRead(out SyncMessage? message))
+                {
+                    batch.Add(message);
+                }
+
+                await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is closing: its peers were told it left.
+        }
     }
 
     /// <summary>Refuses one document on this link with a per-document error frame; the link stays open.</summary>
@@ -344,6 +402,7 @@ internal sealed class SyncConnection : IDisposable
     {
         lane.Failed = true;
         _link.Forget(documentId);
+        _presence.Closed(_link.Id, documentId);
         lock (_retained)
         {
             if (_retained.Remove(documentId, out HostedDocument? hosted))

@@ -102,6 +102,7 @@ public sealed partial class LocalDocument
 
         DropAppliedAndReapply();
         RaiseChanged(DocumentChange.Rebased);
+        _live?.AfterRebase();
     }
 
     /// <summary>

@@ -237,6 +237,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        List<ILiveQuery>? live;
         lock (_sync)
         {
             if (_disposed)
@@ -246,6 +247,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
 
             _disposed = true;
             _flusher?.Close(); // what MutateAsync appended is made durable (or failed) before the journal closes
+            live = CloseLiveQueries();
             foreach (var watcher in _watchers)
             {
                 watcher.TryComplete();
@@ -254,6 +256,8 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             _database.Dispose();
             _timeline.Dispose();
         }
+
+        live?.ForEach(query => query.Complete());
     }
 
     private Lsn MutateLocked(ReadOnlySpan<byte> record, bool deferFsync = false)
@@ -320,6 +324,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
 
         RaiseChanged(DocumentChange.LocalMutation);
+        _live?.AfterLocalMutation();
         return lsn;
     }
 

@@ -61,4 +61,11 @@ public enum ProtocolErrorCode : ushort
     /// <see cref="DocumentFailed"/>, and finds it once a writer has created it.
     /// </summary>
     DocumentNotFound = 17,
+    /// <summary>A presence update named a document the link does not have open (only a hostile client sends one): fatal.</summary>
+    PresenceNotOpen = 24,
+    /// <summary>
+    /// Not fatal: a presence update was larger than the server's <c>MaxPresenceBytes</c> and was dropped; the link stays
+    /// open and the client's earlier state stands.
+    /// </summary>
+    PresenceTooLarge = 25,
 }

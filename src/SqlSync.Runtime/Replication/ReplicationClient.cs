@@ -75,6 +75,9 @@ public sealed class ReplicationClient
         }
     }
 
+    /// <summary>True when the server opened <paramref name="documentId"/> on this link (presence may be published).</summary>
+    public bool IsOpened(string documentId) => _documents.TryGetValue(documentId, out ClientDocumentLink? link) && link.Opened;
+
     /// <summary>
     /// True when <paramref name="documentId"/> is open, nothing is in flight and the server holds every
     /// timeline entry of this client (pending mutations may still await the server's storage).
@@ -121,6 +124,9 @@ public sealed class ReplicationClient
             case ErrorMessage { Code: ProtocolErrorCode.DocumentStuck } stuck when _documents.TryGetValue(stuck.DocumentId, out ClientDocumentLink? stuckLink):
                 stuckLink.StuckReport = stuck.Message; // a status, not a failure: the link stays open
                 break;
+
+            case ErrorMessage { Code: ProtocolErrorCode.PresenceTooLarge }:
+                break; // a status: the update was dropped, the link stays (SqlSyncClient reports it)
 
             case ErrorMessage failed when SyncProtocol.IsDocumentRefusal(failed.Code)
                 && _documents.TryGetValue(failed.DocumentId, out ClientDocumentLink? failedLink) && failedLink.OpenSent:

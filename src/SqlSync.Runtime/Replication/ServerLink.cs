@@ -107,6 +107,10 @@ public sealed class ServerLink
                     return message;
                 case StorageAckMessage:
                     return message;
+                case PresenceUpdateMessage presence:
+                    // Only a document open on this link (its access checked at open): a denied client neither publishes nor sees.
+                    return _documents.ContainsKey(presence.DocumentId) ? message
+                        : throw Error(ProtocolErrorCode.PresenceNotOpen, $"presence for document '{presence.DocumentId}', which this link has not opened");
                 case TimelineEntryPartMessage part:
                     ChargeUpload(part.DocumentId, part.Bytes.Length);
                     return AcceptTimelinePart(part);

@@ -78,6 +78,16 @@ public static class SyncMessageCodec
                 writer.WriteVarUInt64((ulong)part.Offset);
                 EntryCompression.Write(writer, part.Bytes.Span);
                 break;
+            case PresenceUpdateMessage presence:
+                writer.WriteString(presence.DocumentId);
+                writer.WriteBytes(presence.State.Span);
+                break;
+            case PresenceChangedMessage changed:
+                writer.WriteString(changed.DocumentId);
+                writer.WriteString(changed.PeerId);
+                writer.WriteByte(changed.Present ? (byte)1 : (byte)0);
+                writer.WriteBytes(changed.State.Span);
+                break;
             case ErrorMessage error:
                 writer.WriteUInt16((ushort)error.Code);
                 writer.WriteString(error.DocumentId);
@@ -170,6 +180,8 @@ public static class SyncMessageCodec
                 SyncMessageType.StorageAck => new StorageAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
                 SyncMessageType.TimelineEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new TimelineEntryPartMessage(d, l, n, o, b)),
                 SyncMessageType.StorageEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
+                SyncMessageType.PresenceUpdate => new PresenceUpdateMessage(ReadDocumentId(ref reader), reader.ReadBytes()),
+                SyncMessageType.PresenceChanged => new PresenceChangedMessage(ReadDocumentId(ref reader), ReadText(ref reader, 64), ReadPresent(ref reader), reader.ReadBytes()),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
             };
@@ -292,6 +304,13 @@ public static class SyncMessageCodec
         byte access = reader.ReadByte();
         return access <= (byte)DocumentAccess.ReadWrite ? (DocumentAccess)access : throw Malformed($"access {access} is not defined");
     }
+
+    private static bool ReadPresent(ref MutationReader reader) => reader.ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        byte other => throw Malformed($"presence flag {other} (0 left, 1 present)"),
+    };
 
     private static SqlSyncException Malformed(string why) => ProtocolException.Create(ProtocolErrorCode.MalformedFrame, why);
 }

@@ -25,4 +25,8 @@ public enum SyncMessageType : byte
     TimelineEntryPart = 10,
     /// <summary>Server → client: one part of a storage entry too large for one message (version 3).</summary>
     StorageEntryPart = 11,
+    /// <summary>Client → server: this client's presence state in an open document (never journaled).</summary>
+    PresenceUpdate = 12,
+    /// <summary>Server → client: another client's presence state in the document, or that it left.</summary>
+    PresenceChanged = 13,
 }

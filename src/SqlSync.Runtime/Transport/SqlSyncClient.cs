@@ -346,6 +346,8 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
         }
 
         await SendAllAsync(hello).ConfigureAwait(false);
+        MarkPresenceUnsent(); // a new connection: every published state is sent again once its document is open
+        Task presenceRefresh = RefreshPresenceAsync(stopSending.Token);
         Task sender = Task.Run(async () =>
         {
             while (await _wake.Reader.WaitToReadAsync(stopSending.Token).ConfigureAwait(false))
@@ -354,7 +356,7 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
                 IReadOnlyList<SyncMessage> polled;
                 lock (_engineLock)
                 {
-                    polled = _engine.Poll();
+                    polled = WithPresenceUpdates(_engine.Poll());
                 }
 
                 await SendAllAsync(polled).ConfigureAwait(false);
@@ -401,6 +403,11 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
                 }
 
                 await SendAllAsync(replies).ConfigureAwait(false);
+                if (message is DocumentOpenedMessage)
+                {
+                    Wake(); // presence waits for its document to be open
+                }
+
                 UpdateConnectedStatus();
             }
         }
@@ -420,6 +427,9 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
             {
                 // the sender stops with the connection; a failed send ends the receive loop too
             }
+
+            await presenceRefresh.ConfigureAwait(false); // it ends quietly when cancelled
+            ResetPresence(); // nobody is known to be present on a lost connection
 
             if (closing is not null)
             {
@@ -450,6 +460,12 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
     /// </summary>
     private IReadOnlyList<SyncMessage> Handle(SyncMessage message)
     {
+        if (message is PresenceChangedMessage presence)
+        {
+            ApplyPresence(presence); // no engine state: the peers' list is the presence object's
+            return Array.Empty<SyncMessage>();
+        }
+
         LocalDocument? document;
         JournalPartial? entries;
         lock (_engineLock)

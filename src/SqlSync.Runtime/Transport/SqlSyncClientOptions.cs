@@ -27,6 +27,12 @@ public sealed class SqlSyncClientOptions
     /// <summary>Frame and message limits.</summary>
     public ReplicationOptions Replication { get; init; } = new();
 
+    /// <summary>The largest presence state <see cref="DocumentPresence.Publish(ReadOnlySpan{byte})"/> accepts (default 4 KiB, the server's default limit).</summary>
+    public int MaxPresenceBytes { get; init; } = 4096;
+
+    /// <summary>How often a published presence state is sent again, so the server's expiry (30 s by default) keeps it (default 10 s).</summary>
+    public TimeSpan PresenceRefreshInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Sets up each WebSocket before it connects: headers such as <c>Authorization</c>, proxies, certificates.</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; init; }
 }

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using SqlSync.Documents;
+using SqlSync.Mutations;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// Issue 17: local Mutate → a subscribed live query's new result delivered (its Changed handler runs), p50
+/// and p99, with the one live query alone, beside 999 live queries over 99 other tables (which must not run),
+/// and beside 999 that read the same table (all run again; the worst case). In-memory document.
+/// </summary>
+internal static class LiveQueryBench
+{
+    public static int Run(bool quick, Action<string> print)
+    {
+        int samples = quick ? 300 : 5_000;
+        print($"live queries: local Mutate -> Changed handler, {samples} samples each (ms)");
+        Report(print, "1 live query", Measure(samples, others: 0, sameTable: false));
+        Report(print, "1 + 999 on 99 other tables", Measure(samples, others: 999, sameTable: false));
+        Report(print, "1 + 999 on the same table", Measure(quick ? 50 : 500, others: 999, sameTable: true));
+        return 0;
+    }
+
+    private static void Report(Action<string> print, string name, List<double> ms)
+    {
+        ms.Sort();
+        print($"  {name,-30} p50 {ms[ms.Count / 2]:0.000}  p99 {ms[(int)(ms.Count * 0.99)]:0.000}  max {ms[^1]:0.000}");
+    }
+
+    private static List<double> Measure(int samples, int others, bool sameTable)
+    {
+        using var doc = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "live-bench", Reducer = SqlReducer.Instance, FsyncOnAppend = false });
+        doc.Mutate(new SqlRecord(string.Concat(Enumerable.Range(0, 100).Select(t => $"CREATE TABLE t{t}(id INTEGER PRIMARY KEY, v INTEGER);"))));
+        var extra = new List<LiveQuery<long>>();
+        for (int i = 0; i < others; i++)
+        {
+            extra.Add(doc.Live<long>($"SELECT count(*) + {i} FROM t{(sameTable ? 0 : 1 + (i % 99))}"));
+        }
+
+        using var live = doc.Live<long>("SELECT count(*) FROM t0");
+        using var delivered = new SemaphoreSlim(0);
+        live.Changed += (_, _) => delivered.Release();
+        var results = new List<double>(samples);
+        for (int i = 0; i < samples + 50; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            doc.Mutate(new SqlRecord("INSERT INTO t0(v) VALUES (1)"));
+            if (!delivered.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("no delivery");
+            }
+
+            if (i >= 50)
+            {
+                results.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }
+
+        extra.ForEach(q => q.Dispose());
+        return results;
+    }
+
+    private sealed record SqlRecord(string Sql) : IMutation
+    {
+        public uint Tag => 1;
+
+        public void WriteTo(MutationWriter writer)
+        {
+            writer.WriteTag(Tag);
+            writer.WriteString(Sql);
+        }
+    }
+
+    private sealed class SqlReducer : IMutationReducer
+    {
+        public static readonly SqlReducer Instance = new();
+
+        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
+        {
+            var reader = new MutationReader(mutation);
+            _ = reader.ReadTag();
+            context.Execute(reader.ReadString());
+        }
+    }
+}

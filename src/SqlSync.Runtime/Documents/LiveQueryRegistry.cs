@@ -1,0 +1,285 @@
+using SqlSync.Storage;
+
+namespace SqlSync.Documents;
+
+/// <summary>
+/// A local document's live queries and what they depend on. Under the document's lock, a local mutation
+/// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/>), or every
+/// query after a schema change or when coordinator entries arrived; one refresh loop at a time, on the
+/// thread pool, runs the marked queries again (each under the document lock, one by one, so mutations
+/// interleave) and delivers the results that differ outside the lock. Deliveries of one document are
+/// therefore sequential, and a subscriber that mutates from its callback only queues more work for the
+/// same loop. See docs/decisions/0022-live-queries.md.
+/// </summary>
+internal sealed class LiveQueryRegistry
+{
+    private readonly object _sync;
+    private readonly DocumentDatabase _database;
+    private readonly MutationLimits _limits;
+    private readonly TableWriteTracker _tracker;
+    private readonly List<ILiveQuery> _queries = new();
+    private readonly Queue<ILiveQuery> _queue = new();
+    private readonly Action<object?> _refresh;
+
+    /// <summary>Tables the local changes since the last rebase wrote (a rebase drops them): null when unknown.</summary>
+    private HashSet<string>? _pendingTables;
+    private Dictionary<long, string>? _tablesByRoot;
+    private long _tablesByRootVersion;
+    private long _schemaVersion;
+    private ulong _storageNext;
+    private bool _scheduled;
+    private bool _closed;
+
+    public LiveQueryRegistry(object sync, DocumentDatabase database, MutationLimits limits)
+    {
+        _sync = sync;
+        _database = database;
+        _limits = limits;
+        _tracker = new TableWriteTracker(database.Connection.Handle.DangerousGetHandle());
+        _refresh = _ => Refresh();
+    }
+
+    public DocumentDatabase Database => _database;
+
+    public MutationLimits Limits => _limits;
+
+    /// <summary>Under the lock: starts tracking writes (the first query) and adds the query.</summary>
+    public void Add(ILiveQuery query)
+    {
+        if (_queries.Count == 0)
+        {
+            _tracker.Install();
+            _pendingTables = _database.Storage.PendingPageCount == 0 ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
+            _schemaVersion = ReadSchemaVersion();
+            _storageNext = _database.Storage.Range.Next.Value;
+        }
+
+        _queries.Add(query);
+    }
+
+    /// <summary>Under the lock: removes the query; the last one stops the tracking (mutations pay nothing again).</summary>
+    public void Remove(ILiveQuery query)
+    {
+        _queries.Remove(query);
+        if (_queries.Count == 0)
+        {
+            _tracker.Uninstall();
+        }
+    }
+
+    /// <summary>Under the lock: queues the query for delivery (a new subscriber waits for the current result).</summary>
+    public void Enqueue(ILiveQuery query)
+    {
+        if (!query.Queued)
+        {
+            query.Queued = true;
+            _queue.Enqueue(query);
+        }
+
+        Schedule();
+    }
+
+    /// <summary>The hook after a local mutation committed, under the lock: nearly free without live queries.</summary>
+    public void AfterLocalMutation()
+    {
+        if (_queries.Count == 0)
+        {
+            return;
+        }
+
+        HashSet<string>? written = _tracker.Take();
+        if (SchemaChanged())
+        {
+            MarkAll(schema: true);
+            _pendingTables = null;
+            return;
+        }
+
+        Mark(written);
+        if (written is null)
+        {
+            _pendingTables = null;
+        }
+        else
+        {
+            _pendingTables?.UnionWith(written);
+        }
+    }
+
+    /// <summary>
+    /// The hook after a rebase, under the lock. The dropped local changes wrote <see cref="_pendingTables"/>,
+    /// the mutations applied again wrote what the tracker saw; coordinator entries that arrived are pages,
+    /// not tables, so they mark every query (a query whose result did not change is not delivered).
+    /// </summary>
+    public void AfterRebase()
+    {
+        if (_queries.Count == 0)
+        {
+            return;
+        }
+
+        HashSet<string>? reapplied = _tracker.Take();
+        ulong storageNext = _database.Storage.Range.Next.Value;
+        bool received = storageNext != _storageNext;
+        _storageNext = storageNext;
+        bool schema = SchemaChanged();
+        if (schema || received || _pendingTables is null || reapplied is null)
+        {
+            MarkAll(schema);
+        }
+        else
+        {
+            Mark(_pendingTables);
+            Mark(reapplied);
+        }
+
+        _pendingTables = reapplied;
+    }
+
+    /// <summary>Under the lock: the table a root page belongs to (tables and their indexes), or null when unknown.</summary>
+    public HashSet<string>? TablesOf(HashSet<long>? roots)
+    {
+        if (roots is null)
+        {
+            return null;
+        }
+
+        long version = ReadSchemaVersion(); // the map may predate a schema change made while no live query existed
+        if (_tablesByRoot is null || version != _tablesByRootVersion)
+        {
+            _tablesByRootVersion = version;
+            _tablesByRoot = new Dictionary<long, string> { [1] = "sqlite_schema" };
+            foreach (object?[] row in _database.Connection.Query("SELECT rootpage, tbl_name FROM sqlite_schema WHERE rootpage > 0", ReadOnlySpan<object?>.Empty))
+            {
+                _tablesByRoot[(long)row[0]!] = (string)row[1]!;
+            }
+        }
+
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (long root in roots)
+        {
+            if (!_tablesByRoot.TryGetValue(root, out string? table))
+            {
+                return null;
+            }
+
+            tables.Add(table);
+        }
+
+        return tables;
+    }
+
+    /// <summary>Under the lock (document disposal): releases every statement; returns the queries to complete outside it.</summary>
+    public List<ILiveQuery> Close()
+    {
+        _closed = true;
+        var closed = new List<ILiveQuery>(_queries);
+        foreach (ILiveQuery query in closed)
+        {
+            query.CloseLocked();
+        }
+
+        _queries.Clear();
+        _queue.Clear();
+        _tracker.Uninstall();
+        return closed;
+    }
+
+    private void Mark(HashSet<string>? written)
+    {
+        if (written is null)
+        {
+            MarkAll(schema: false);
+            return;
+        }
+
+        if (written.Count == 0)
+        {
+            return;
+        }
+
+        foreach (ILiveQuery query in _queries)
+        {
+            if (!query.Dirty && (query.Tables is null || query.Tables.Overlaps(written)))
+            {
+                MarkOne(query);
+            }
+        }
+    }
+
+    private void MarkAll(bool schema)
+    {
+        if (schema)
+        {
+            _tablesByRoot = null;
+        }
+
+        foreach (ILiveQuery query in _queries)
+        {
+            if (schema)
+            {
+                query.ForgetTables();
+            }
+
+            if (!query.Dirty)
+            {
+                MarkOne(query);
+            }
+        }
+    }
+
+    private void MarkOne(ILiveQuery query)
+    {
+        query.Dirty = true;
+        Enqueue(query);
+    }
+
+    private void Schedule()
+    {
+        if (!_scheduled && !_closed)
+        {
+            _scheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
+        }
+    }
+
+    private bool SchemaChanged()
+    {
+        long version = ReadSchemaVersion();
+        if (version == _schemaVersion)
+        {
+            return false;
+        }
+
+        _schemaVersion = version;
+        return true;
+    }
+
+    private long ReadSchemaVersion() => _database.Connection.QueryScalar<long>("PRAGMA schema_version", ReadOnlySpan<object?>.Empty);
+
+    /// <summary>The refresh loop: one query at a time under the lock, its delivery outside it.</summary>
+    private void Refresh()
+    {
+        while (true)
+        {
+            ILiveQuery query;
+            bool deliver;
+            lock (_sync)
+            {
+                if (_closed || !_queue.TryDequeue(out query!))
+                {
+                    _scheduled = false;
+                    return;
+                }
+
+                query.Queued = false;
+                deliver = query.RunLocked(this);
+            }
+
+            if (deliver)
+            {
+                query.Deliver();
+            }
+        }
+    }
+}

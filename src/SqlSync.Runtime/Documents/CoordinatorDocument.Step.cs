@@ -93,6 +93,7 @@ public sealed partial class CoordinatorDocument
             _inFlight!.Write(batch, strikes);
             ApplyBatch(batch, appliedInBatch);
             _consecutiveFaults = 0;
+            AfterStep();
             return batch.Count;
         }
     }
@@ -358,6 +359,7 @@ public sealed partial class CoordinatorDocument
 
     private void Initialize()
     {
+        LoadCheckpointState();
         LoadState();
         HandleInFlightAtLastStop();
     }

@@ -137,7 +137,9 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentDatabase? database = null;
         try
         {
-            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+#pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
+            database = new DocumentDatabase(options.DocumentId, "local", journals.OpenCheckpoints(), null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+#pragma warning restore CA2000
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             lock (document._sync)
             {

@@ -28,14 +28,20 @@ public sealed partial class CoordinatorDocument
 
     /// <summary>
     /// Writes a checkpoint of the committed pages now, in the background (steps go on), and returns when it is
-    /// on disk; when one is being written already, returns that one. Null-task semantics: completes at once
-    /// for a memory document or before the first entry.
+    /// on disk (after one being written already, if any). Completes at once for a memory document, before the
+    /// first entry, or when the newest checkpoint is of the newest entry already.
     /// </summary>
     public Task CheckpointAsync()
     {
         lock (_sync)
         {
             ThrowIfDisposed();
+            if (_checkpointTask is { } running)
+            {
+                // it may cover an older LSN: write one of the end once it is done
+                return running.ContinueWith(_ => CheckpointAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            }
+
             return StartCheckpoint() ?? Task.CompletedTask;
         }
     }

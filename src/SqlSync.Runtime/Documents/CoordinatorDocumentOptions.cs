@@ -74,4 +74,11 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>Size of the storage journal's segment files (default 4 MiB): compaction deletes whole segments.</summary>
     public long StorageSegmentBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Rejections kept in <c>__sqlsync_rejections</c> per timeline, newest first (default 1,000): older ones are
+    /// deleted in the step that records a new one, so the table does not grow with history. A client that was
+    /// offline while more of its mutations were rejected is told of the newest ones only.
+    /// </summary>
+    public int RejectionsKeptPerTimeline { get; init; } = 1000;
 }

@@ -133,14 +133,16 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
         (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
+        Storage.Checkpoints.CheckpointStore? checkpoints = journals.OpenCheckpoints();
         IJournal timelineJournal = journals.Open("timeline");
         DocumentDatabase? database = null;
         try
         {
 #pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
-            database = new DocumentDatabase(options.DocumentId, "local", journals.OpenCheckpoints(), null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
 #pragma warning restore CA2000
             var document = new LocalDocument(options, timeline, timelineJournal, database);
+            document._checkpointStore = checkpoints;
             lock (document._sync)
             {
                 document._database.WithFileHeld(() =>
@@ -260,6 +262,8 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
             _database.Dispose();
             _timeline.Dispose();
         }
+
+        StopCheckpoint(); // outside the lock: its last step takes it
     }
 
     private Lsn MutateLocked(ReadOnlySpan<byte> record)

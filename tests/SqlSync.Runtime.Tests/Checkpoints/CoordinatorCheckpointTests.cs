@@ -44,7 +44,8 @@ public sealed class CoordinatorCheckpointTests
         }
 
         Assert.NotNull(fixture.Coordinator.NewestCheckpointLsn);
-        fixture.Checkpoint(); // let a running one end
+        fixture.Checkpoint(); // let a running one end (it may cover an older LSN: the test host's threads are busy)
+        fixture.Checkpoint(); // and one of the end
         long databaseBytes = (long)fixture.Coordinator.Database.Storage.CommittedSizeInPages * 4096;
         long storageBytes = new DirectoryInfo(Path.Combine(fixture.Directory, "storage")).EnumerateFiles().Sum(f => f.Length)
             + new DirectoryInfo(fixture.CheckpointDirectory).EnumerateFiles().Sum(f => f.Length);
@@ -105,5 +106,33 @@ public sealed class CoordinatorCheckpointTests
         fixture.Fill(10);
         Assert.Equal(Lsn.Zero, fixture.Coordinator.StorageRange.First);
         Assert.NotNull(fixture.Coordinator.PrepareStorageSync(LsnRange.Empty));
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public void RejectionsAreKeptPerTimelineUpToTheirRetentionNewestFirst()
+    {
+        using var coordinator = SqlSync.Documents.CoordinatorDocument.Open(new SqlSync.Documents.CoordinatorDocumentOptions
+        {
+            DocumentId = "rejections",
+            Reducer = Support.TestMutations.Reducer,
+            RejectionsKeptPerTimeline = 3,
+        });
+        var timeline = Mutations.TimelineId.New();
+        var writer = new Mutations.MutationWriter();
+        var entries = new List<ReadOnlyMemory<byte>>();
+        foreach (Mutations.IMutation mutation in new Mutations.IMutation[] { new Support.TestMutations.CreateSchema() }
+            .Concat(Enumerable.Range(0, 10).Select(i => new Support.TestMutations.Fail("boom " + i))))
+        {
+            writer.Reset();
+            mutation.WriteTo(writer);
+            entries.Add(Mutations.TimelineEntry.Encode(1, writer.WrittenSpan));
+        }
+
+        coordinator.ReceiveTimeline(timeline, new JournalPartial(LsnRange.Inclusive(Lsn.Zero, new Lsn(10)), entries));
+        coordinator.StepAll(batchSize: 4);
+
+        IReadOnlyList<object?[]> kept = coordinator.Query("SELECT lsn FROM __sqlsync_rejections ORDER BY lsn");
+        Assert.Equal(new long[] { 8, 9, 10 }, kept.Select(r => (long)r[0]!).ToArray());
     }
 }

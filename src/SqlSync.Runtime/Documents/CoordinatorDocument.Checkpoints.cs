@@ -62,6 +62,76 @@ public sealed partial class CoordinatorDocument
         }
     }
 
+    /// <summary>
+    /// The checkpoint a replica behind the kept entries starts from: the newest on disk, with its file length and
+    /// pages; null when there is none (a memory document, or nothing compacted).
+    /// </summary>
+    internal (Lsn Lsn, long Length, uint Pages)? CheckpointForReplica()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_newestCheckpoint is not { } newest || _checkpointStore is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                using var file = CheckpointFile.Open(_checkpointStore.PathFor(newest.Lsn), CheckpointStore.LabelOf(_checkpointStore.PathFor(newest.Lsn)));
+                return (newest.Lsn, file.Header.FileLength, file.Header.DatabaseSizeInPages);
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> bytes of the checkpoint at <paramref name="lsn"/> from
+    /// <paramref name="offset"/>, positionally (never the whole file); null when that checkpoint is gone (compacted
+    /// away: the replica starts over from the newest).
+    /// </summary>
+    internal byte[]? ReadCheckpointForReplica(Lsn lsn, long offset, int count)
+    {
+        CheckpointStore? store;
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            store = _checkpointStore;
+        }
+
+        if (store is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(store.PathFor(lsn), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            long length = RandomAccess.GetLength(handle);
+            byte[] bytes = new byte[(int)Math.Clamp(length - offset, 0, count)];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), offset + read);
+                if (n == 0)
+                {
+                    return null;
+                }
+
+                read += n;
+            }
+
+            return bytes;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>After open (under <c>_sync</c>): where checkpoints live and which one the view came from.</summary>
     private void LoadCheckpointState()
     {

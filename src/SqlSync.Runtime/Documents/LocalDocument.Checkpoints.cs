@@ -134,4 +134,105 @@ public sealed partial class LocalDocument
 
         _checkpointCancel.Dispose();
     }
+
+    /// <summary>
+    /// Raised as a checkpoint download from the server advances (bytes and pages of the total), after the document's
+    /// lock is released; the last one has <see cref="Documents.CheckpointDownloadProgress.IsComplete"/> set.
+    /// </summary>
+    public event EventHandler<CheckpointDownloadProgress>? CheckpointDownloadProgress;
+
+    /// <summary>
+    /// Takes a slice of the server's checkpoint at <paramref name="lsn"/> (this replica's storage was behind what the
+    /// server keeps). Slices are kept on disk, so a download cut short resumes where it stopped; a slice that does not
+    /// start where the held bytes end is ignored (the result says where to go on). The last slice completes the file:
+    /// it is validated, installed in place of this replica's storage, and pending mutations are rebased on top.
+    /// </summary>
+    public CheckpointChunkResult ReceiveCheckpointChunk(Lsn lsn, long totalBytes, uint pages, long offset, ReadOnlySpan<byte> bytes)
+    {
+        CheckpointChunkResult result;
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_checkpointStore is not { } store)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.StorageCompacted,
+                    $"Local document '{DocumentId}' is behind what the server keeps and must join from its checkpoint, which needs a Directory (a memory document cannot).");
+            }
+
+            if (lsn.Next <= _database.Storage.Range.Next)
+            {
+                return new CheckpointChunkResult(totalBytes, _database.Storage.Range); // holds that state already
+            }
+
+            long held = CheckpointDownload.Held(store, lsn, totalBytes);
+            if (offset == held && !bytes.IsEmpty)
+            {
+                CheckpointDownload.Append(store, lsn, offset, bytes);
+                held += bytes.Length;
+            }
+
+            result = new CheckpointChunkResult(held, null);
+            if (held == totalBytes)
+            {
+                result = InstallDownloaded(store, lsn);
+            }
+
+            if (CheckpointDownloadProgress is not null)
+            {
+                uint pagesIn = (uint)Math.Min(pages, Math.Max(0, held / Storage.StorageFormat.PageSize - 1));
+                _events.Enqueue(new CheckpointDownloadProgress(DocumentId, lsn, held, totalBytes, result.Installed is null ? pagesIn : pages, pages));
+            }
+        }
+
+        _events.Drain();
+        return result;
+    }
+
+    private CheckpointChunkResult InstallDownloaded(CheckpointStore store, Lsn lsn)
+    {
+        string path;
+        try
+        {
+            path = CheckpointDownload.Complete(store, lsn);
+        }
+        catch (SqlSyncException e) when (e.Code == SqlSyncErrorCode.CheckpointCorrupt)
+        {
+            return new CheckpointChunkResult(0, null); // deleted: the download starts over
+        }
+
+        using CheckpointFile file = CheckpointFile.Open(path, CheckpointStore.LabelOf(path));
+        return _database.WithFileHeld(() =>
+        {
+            _database.Storage.InstallCheckpoint(file, FreshStorageJournal);
+            _newestCheckpoint = lsn;
+            store.DeleteOlderThan(lsn);
+            RebaseUnderHold(committedSchemaChanged: true);
+            return new CheckpointChunkResult(file.Header.FileLength, _database.Storage.Range);
+        });
+    }
+
+    /// <summary>
+    /// Moves the storage journal aside and opens an empty one (it continues the installed checkpoint at any LSN). A
+    /// crash before the move leaves the old journal, which does not continue the new checkpoint: the open passes
+    /// the checkpoint over and the download happens again; after it, the empty journal continues the checkpoint.
+    /// </summary>
+    private IJournal FreshStorageJournal()
+    {
+        string directory = _options.Directory!;
+        string storage = Path.Combine(directory, "storage");
+        string aside = Path.Combine(directory, StorageAside);
+        if (System.IO.Directory.Exists(aside))
+        {
+            System.IO.Directory.Delete(aside, recursive: true);
+        }
+
+        System.IO.Directory.Move(storage, aside);
+        DurableFile.FlushDirectory(directory);
+        IJournal journal = new JournalFactory(directory, _options.FsyncOnAppend).Open("storage");
+        System.IO.Directory.Delete(aside, recursive: true);
+        return journal;
+    }
+
+    /// <summary>Where a replaced storage journal goes before it is deleted; a leftover is deleted at open.</summary>
+    internal const string StorageAside = "storage.replaced";
 }

@@ -132,6 +132,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
+        if (options.Directory is not null && System.IO.Directory.Exists(Path.Combine(options.Directory, StorageAside)))
+        {
+            System.IO.Directory.Delete(Path.Combine(options.Directory, StorageAside), recursive: true); // a checkpoint install cut short
+        }
+
         (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
         Storage.Checkpoints.CheckpointStore? checkpoints = journals.OpenCheckpoints();
         IJournal timelineJournal = journals.Open("timeline");
@@ -392,6 +397,9 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
                 break;
             case RejectedMutation rejection:
                 MutationRejected?.Invoke(this, rejection);
+                break;
+            case CheckpointDownloadProgress progress:
+                CheckpointDownloadProgress?.Invoke(this, progress);
                 break;
         }
     }

@@ -25,4 +25,10 @@ public enum SyncMessageType : byte
     TimelineEntryPart = 10,
     /// <summary>Server → client: one part of a storage entry too large for one message (version 3).</summary>
     StorageEntryPart = 11,
+
+    /// <summary>Server → client: a slice of a checkpoint file (protocol version 5).</summary>
+    CheckpointChunk = 12,
+
+    /// <summary>Client → server: how much of a checkpoint file the client holds (protocol version 5).</summary>
+    CheckpointAck = 13,
 }

@@ -10,7 +10,7 @@ namespace SqlSync.Storage;
 /// </summary>
 internal sealed class PageStorage : IDisposable
 {
-    private readonly IJournal _journal;
+    private IJournal _journal;
     private readonly PageView _view = new();
     private readonly PendingLayer _pending = new();
 
@@ -22,7 +22,7 @@ internal sealed class PageStorage : IDisposable
     }
 
     /// <summary>The first LSN of the storage history (the coordinator's first entry), which checkpoints cover from.</summary>
-    public Lsn HistoryFirst { get; }
+    public Lsn HistoryFirst { get; private set; }
 
     /// <summary>The checkpoint the view was loaded from, or null when the whole journal was replayed.</summary>
     public CheckpointHeader? LoadedCheckpoint { get; private set; }
@@ -33,8 +33,14 @@ internal sealed class PageStorage : IDisposable
     /// <summary>The document name used in error messages.</summary>
     public string Name { get; }
 
-    /// <summary>The storage journal's range.</summary>
-    public LsnRange Range => _journal.Range;
+    /// <summary>
+    /// The storage journal's range; after a checkpoint installed over a fresh journal (which may start anywhere),
+    /// empty at the LSN after the checkpoint.
+    /// </summary>
+    public LsnRange Range => IsFresh(_journal.Range) && LoadedCheckpoint is { } checkpoint ? LsnRange.EmptyAt(checkpoint.Lsn.Next) : _journal.Range;
+
+    /// <summary>A journal that has never held an entry: it continues any checkpoint (its first append may be at any LSN).</summary>
+    private static bool IsFresh(LsnRange range) => range.IsEmpty && range.Next.Value == 0;
 
     /// <summary>The journal behind this storage (read by sync).</summary>
     public IJournal Journal => _journal;
@@ -73,7 +79,7 @@ internal sealed class PageStorage : IDisposable
         if (checkpoint is not null)
         {
             Lsn after = checkpoint.Header.Lsn.Next;
-            if (range.First > after || range.Next < after)
+            if (!IsFresh(range) && (range.First > after || range.Next < after))
             {
                 throw CheckpointHeader.Corrupt(checkpoint.Label,
                     $"it covers storage up to LSN {checkpoint.Header.Lsn}, but the storage journal holds {range}, which does not continue it");
@@ -84,7 +90,7 @@ internal sealed class PageStorage : IDisposable
             from = after.Value;
         }
 
-        for (ulong lsn = from; lsn < range.Next.Value; lsn++)
+        for (ulong lsn = Math.Max(from, range.First.Value); lsn < range.Next.Value; lsn++)
         {
             ReadOnlyMemory<byte> entry = journal.Read(new Lsn(lsn));
             storage.ApplyToView(new Lsn(lsn), entry);
@@ -100,7 +106,7 @@ internal sealed class PageStorage : IDisposable
     /// </summary>
     public PageSnapshot? Snapshot()
     {
-        Lsn next = _journal.Range.Next;
+        Lsn next = Range.Next;
         if (next.Value == 0 || next <= HistoryFirst)
         {
             return null;
@@ -154,6 +160,22 @@ internal sealed class PageStorage : IDisposable
         _view.Adopt(size, pages, checksum);
         _pending.Clear();
         return lsn;
+    }
+
+    /// <summary>
+    /// Replaces everything with <paramref name="checkpoint"/> (a replica joining from the server's checkpoint): the
+    /// old journal is disposed, <paramref name="freshJournal"/> opens an empty one that continues the checkpoint,
+    /// and the view is loaded from the file. Pending writes are dropped; the caller rebases.
+    /// </summary>
+    public void InstallCheckpoint(CheckpointFile checkpoint, Func<IJournal> freshJournal)
+    {
+        _journal.Dispose();
+        _journal = freshJournal();
+        _view.Load(checkpoint);
+        LoadedCheckpoint = checkpoint.Header;
+        HistoryFirst = checkpoint.Header.FirstLsn;
+        BytesSinceCheckpoint = 0;
+        _pending.Clear();
     }
 
     /// <summary>Drops every pending write (the client's path before a rebase).</summary>

@@ -22,6 +22,13 @@ if (args.Length > 0 && args[0] == "idle-server")
     return await IdleConnectionServer.RunAsync();
 }
 
+if (args.Length > 0 && args[0] == "checkpoint")
+{
+    // Issue 14: ... -- checkpoint [--updates N]   (single-row updates; disk after compaction, reopen, join bytes)
+    int updatesIndex = Array.IndexOf(args, "--updates");
+    return await CheckpointBench.RunAsync(updatesIndex > 0 && updatesIndex + 1 < args.Length ? int.Parse(args[updatesIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 100_000, Console.WriteLine);
+}
+
 if (args.Length > 0 && args[0] == "idle-connections")
 {
     int countIndex = Array.IndexOf(args, "--count");

@@ -51,6 +51,13 @@ public enum SqlSyncErrorCode
     JournalReadOnly = 104,
     /// <summary>A read-only open found the journal's lock held: a server or client has the document open.</summary>
     JournalInUse = 105,
+    /// <summary>A checkpoint file failed validation (magic, version, a checksum, its length or a page's hash); the message names the file.</summary>
+    CheckpointCorrupt = 106,
+    /// <summary>
+    /// A replica asked for storage entries the coordinator no longer keeps (dropped behind a checkpoint):
+    /// it must start again from the checkpoint.
+    /// </summary>
+    StorageCompacted = 107,
     /// <summary>
     /// The coordinator could not write the document's storage (the disk is full, or an I/O error): the
     /// document is paused, nothing acknowledged is lost, and it resumes by itself; retry later.

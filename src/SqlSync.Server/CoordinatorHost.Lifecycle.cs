@@ -115,6 +115,9 @@ internal sealed partial class CoordinatorHost
             Warning = message => _logger.LogWarning("{Warning}", message),
             StorageRetryMinDelay = _options.StorageRetryMinDelay,
             StorageRetryMaxDelay = _options.StorageRetryMaxDelay,
+            StorageRetention = _options.StorageRetention,
+            CheckpointJournalRatio = _options.CheckpointJournalRatio,
+            CheckpointMinJournalBytes = _options.CheckpointMinJournalBytes,
         });
         DocumentStepper stepper;
         try

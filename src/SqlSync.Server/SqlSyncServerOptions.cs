@@ -121,6 +121,18 @@ public sealed class SqlSyncServerOptions
     public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long storage entries up to a document's newest checkpoint are kept before they are dropped (default 10
+    /// minutes; null keeps every entry): a client behind the kept entries joins from the checkpoint (decisions 0017, 0018).
+    /// </summary>
+    public TimeSpan? StorageRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A checkpoint is written once the entries since the last add up to this many times the database (default 2).</summary>
+    public double CheckpointJournalRatio { get; set; } = 2.0;
+
+    /// <summary>The fewest journal bytes since the last checkpoint before another is written (default 1 MiB).</summary>
+    public long CheckpointMinJournalBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// How long a new connection may take to complete its hello (default 10 s); a connection that has not is closed
     /// (WebSocket close status 1008, policy violation) and logged at Information.
     /// </summary>

@@ -71,6 +71,6 @@ public abstract class ServerTestBase : IDisposable
     /// <summary>Waits until <paramref name="document"/> has nothing pending and holds exactly the coordinator's storage.</summary>
     protected static Task ConvergedAsync(LocalDocument document, CoordinatorDocument coordinator, string who, TimeSpan? timeout = null) =>
         Eventually.TrueAsync(
-            () => document.PendingMutationCount == 0 && coordinator.QueuedMutationCount == 0 && document.StorageRange == coordinator.StorageRange,
+            () => document.PendingMutationCount == 0 && coordinator.QueuedMutationCount == 0 && document.StorageRange.Next == coordinator.StorageRange.Next && document.StorageChecksum == coordinator.StorageChecksum,
             $"{who} holds the coordinator's storage with nothing pending", timeout ?? TimeSpan.FromSeconds(60));
 }

@@ -173,6 +173,7 @@ public sealed partial class CoordinatorDocument
         try
         {
             // The in-flight note is kept as it is: a batch a fault stopped is no suspect of a crash.
+            LoadCheckpointState();
             LoadState();
 
             // Entries appended before the fault but never synced may be in the page cache only, and a
@@ -200,6 +201,9 @@ public sealed partial class CoordinatorDocument
         _broken = false;
     }
 
+#pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
     private static DocumentDatabase OpenDatabase(JournalFactory journals, CoordinatorDocumentOptions options) =>
-        new(options.DocumentId, "coordinator", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+        new(options.DocumentId, "coordinator", journals.OpenCheckpoints(), journals.Warning, journals.OpenStorage(options.StorageSegmentBytes),
+            options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+#pragma warning restore CA2000
 }

@@ -93,6 +93,7 @@ public sealed partial class CoordinatorDocument
             _inFlight!.Write(batch, strikes);
             ApplyBatch(batch, appliedInBatch);
             _consecutiveFaults = 0;
+            AfterStep();
             return batch.Count;
         }
     }
@@ -205,7 +206,7 @@ public sealed partial class CoordinatorDocument
             {
                 if (offenders.TryGetValue((timeline, lsn), out string? offence))
                 {
-                    connection.ExecuteEngine(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, offence });
+                    RecordRejection(timeline, lsn, offence);
                     continue;
                 }
 
@@ -232,8 +233,7 @@ public sealed partial class CoordinatorDocument
                     return RolledBack(BatchOutcome.RunAgain);
                 }
 
-                connection.ExecuteEngine(SystemTables.InsertRejectionSql,
-                    new object?[] { timeline.ToString(), (long)lsn.Value, RejectionOf(timeline, lsn, failure) });
+                RecordRejection(timeline, lsn, RejectionOf(timeline, lsn, failure));
             }
 
             foreach (KeyValuePair<TimelineId, Lsn> applied in appliedInBatch.OrderBy(p => p.Key.Value))
@@ -282,6 +282,13 @@ public sealed partial class CoordinatorDocument
         _database.Sandbox.RollbackIfActive();
         _database.Storage.Revert();
         return outcome;
+    }
+
+    /// <summary>Records a rejection and trims its timeline's to the newest <see cref="CoordinatorDocumentOptions.RejectionsKeptPerTimeline"/>.</summary>
+    private void RecordRejection(TimelineId timeline, Lsn lsn, string error)
+    {
+        _database.Connection.ExecuteEngine(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
+        _database.Connection.ExecuteEngine(SystemTables.TrimRejectionsSql, new object?[] { timeline.ToString(), (long)Math.Max(1, _options.RejectionsKeptPerTimeline) });
     }
 
     /// <summary>
@@ -358,6 +365,7 @@ public sealed partial class CoordinatorDocument
 
     private void Initialize()
     {
+        LoadCheckpointState();
         LoadState();
         HandleInFlightAtLastStop();
     }
@@ -420,7 +428,7 @@ public sealed partial class CoordinatorDocument
             sandbox.Begin();
             try
             {
-                _database.Connection.ExecuteEngine(SystemTables.InsertRejectionSql, new object?[] { timeline.ToString(), (long)lsn.Value, error });
+                RecordRejection(timeline, lsn, error);
                 _database.Connection.ExecuteEngine(SystemTables.UpsertTimelineSql, new object?[] { timeline.ToString(), (long)lsn.Value });
                 sandbox.Commit();
             }

@@ -267,6 +267,12 @@ public sealed partial class CoordinatorDocument : IDisposable
                     $"Document '{DocumentId}': the replica holds storage up to {replicaStorageRange}, beyond the coordinator's {range}.");
             }
 
+            if (replicaStorageRange.Next < range.First)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.StorageCompacted,
+                    $"Document '{DocumentId}': the replica needs storage from LSN {replicaStorageRange.Next}, but the coordinator keeps only {range}; the entries before were compacted into the checkpoint at LSN {range.First.Value - 1}.");
+            }
+
             return (JournalPartial.Read(_database.Storage.Journal, replicaStorageRange.Next, maxBytes), range.Next);
         }
     }
@@ -300,6 +306,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Task? checkpoint;
         lock (_sync)
         {
             if (_disposed)
@@ -308,6 +315,7 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             _disposed = true;
+            checkpoint = _checkpointTask;
             _retry.Dispose();
             _inFlight?.Dispose();
             _database.Dispose();
@@ -316,6 +324,8 @@ public sealed partial class CoordinatorDocument : IDisposable
                 journal.Dispose();
             }
         }
+
+        StopCheckpoint(checkpoint); // outside the lock: its last step takes it
     }
 
     private IJournal ReceivedJournal(TimelineId timeline)

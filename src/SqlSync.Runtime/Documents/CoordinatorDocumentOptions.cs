@@ -50,4 +50,35 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
     public TimeSpan StorageRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Write a checkpoint (the full page image, docs/formats.md) once the storage entries appended since the
+    /// last one add up to this many times the database's size (default 2), and at least
+    /// <see cref="CheckpointMinJournalBytes"/>. Only documents with a <see cref="Directory"/> keep checkpoints.
+    /// </summary>
+    public double CheckpointJournalRatio { get; init; } = 2.0;
+
+    /// <summary>The fewest journal bytes since the last checkpoint before another is written (default 1 MiB).</summary>
+    public long CheckpointMinJournalBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Write checkpoints at all (default true; only with a <see cref="Directory"/>).</summary>
+    public bool Checkpoints { get; init; } = true;
+
+    /// <summary>
+    /// How long storage entries up to the newest checkpoint (and the previous checkpoint) are kept after it is
+    /// written, so a replica in the middle of reading them finishes (compaction, decision 0017). Null (the
+    /// default) keeps the whole storage journal: a replica behind the kept entries cannot join from a
+    /// checkpoint yet (it gets <see cref="SqlSyncErrorCode.StorageCompacted"/>), so compaction is opt-in.
+    /// </summary>
+    public TimeSpan? StorageRetention { get; init; }
+
+    /// <summary>Size of the storage journal's segment files (default 4 MiB): compaction deletes whole segments.</summary>
+    public long StorageSegmentBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Rejections kept in <c>__sqlsync_rejections</c> per timeline, newest first (default 1,000): older ones are
+    /// deleted in the step that records a new one, so the table does not grow with history. A client that was
+    /// offline while more of its mutations were rejected is told of the newest ones only.
+    /// </summary>
+    public int RejectionsKeptPerTimeline { get; init; } = 1000;
 }

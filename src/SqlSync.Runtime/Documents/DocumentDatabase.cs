@@ -2,6 +2,7 @@ using SQLitePCL;
 using SqlSync.Journals;
 using SqlSync.Mutations;
 using SqlSync.Storage;
+using SqlSync.Storage.Checkpoints;
 using SqlSync.Storage.Vfs;
 
 namespace SqlSync.Documents;
@@ -34,7 +35,10 @@ internal sealed class DocumentDatabase : IDisposable
     private bool _disposed;
 
     /// <summary>Opens the database over <paramref name="storageJournal"/>, which it owns from here on, also when it throws.</summary>
-    public DocumentDatabase(string documentId, string role, IJournal storageJournal, IMutationReducer reducer, TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits)
+    /// <remarks>The view opens from the newest usable checkpoint in <c>checkpoints</c> (null: none) plus the journal after it;
+    /// <c>warning</c> is told what opening passed over (a corrupt checkpoint, naming its file).</remarks>
+    public DocumentDatabase(string documentId, string role, CheckpointStore? checkpoints, Action<string>? warning, IJournal storageJournal, IMutationReducer reducer,
+        TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits)
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
@@ -44,7 +48,7 @@ internal sealed class DocumentDatabase : IDisposable
         try
         {
             limits.Validate();
-            Storage = PageStorage.Open(documentId, storageJournal);
+            Storage = CheckpointStore.OpenStorage(documentId, storageJournal, checkpoints, warning);
             File = PageVfs.Register(FileName, Storage);
             registered = true;
             Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize, drainTimeout);

@@ -77,12 +77,16 @@ public sealed class DocumentInspector : IDisposable
         }
 
         bool isCoordinator = !File.Exists(Path.Combine(directory, "timeline.id"));
+        var checkpoints = new Storage.Checkpoints.CheckpointStore(directory, readOnly: true); // deletes nothing
+#pragma warning disable CA2000 // disposed by the catch below, or owned by the storage it opens
         FileJournal journal = FileJournal.OpenReadOnly(storagePath);
+#pragma warning restore CA2000
         PageStorage? storage = null;
         string fileName = DocumentIds.NewFileName("inspect", "readonly");
         try
         {
-            storage = PageStorage.Open(Path.GetFileName(Path.GetFullPath(directory)), journal);
+            // The newest valid checkpoint plus the journal after it.
+            storage = Storage.Checkpoints.CheckpointStore.OpenStorage(Path.GetFileName(Path.GetFullPath(directory)), journal, checkpoints, warning: null);
             PageVfs.Register(fileName, storage);
             DatabaseConnection connection = DatabaseConnection.Open(fileName, readOnly: true);
             var inspector = new DocumentInspector(directory, isCoordinator, storage, fileName, connection);

@@ -29,6 +29,16 @@ internal sealed class JournalFactory
     /// <summary>Whether file journals fsync every append.</summary>
     public bool FsyncOnAppend => _fsyncOnAppend;
 
+    /// <summary>Told what opening repaired or refused (a torn tail cut, a corrupt checkpoint passed over).</summary>
+    public Action<string>? Warning => _warning;
+
+    /// <summary>The document's checkpoint directory; null for memory documents, which keep no checkpoints.</summary>
+    public Storage.Checkpoints.CheckpointStore? OpenCheckpoints() =>
+        _directory is null ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
+
+    /// <summary>Opens the storage journal, in segments of <paramref name="segmentSizeBytes"/> (compaction drops whole segments).</summary>
+    public IJournal OpenStorage(long segmentSizeBytes) => OpenFile("storage", _fsyncOnAppend, segmentSizeBytes);
+
     /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>.</summary>
     public IJournal Open(string relativePath) => OpenFile(relativePath, _fsyncOnAppend);
 
@@ -52,7 +62,7 @@ internal sealed class JournalFactory
             : Array.Empty<string>();
     }
 
-    private IJournal OpenFile(string relativePath, bool fsyncOnAppend)
+    private IJournal OpenFile(string relativePath, bool fsyncOnAppend, long segmentSizeBytes = FileJournalOptions.DefaultSegmentSizeBytes)
     {
         if (_directory is null)
         {
@@ -60,7 +70,7 @@ internal sealed class JournalFactory
         }
 
         // The label names the journal relative to the document, so its errors carry no server path.
-        var options = new FileJournalOptions { FsyncOnAppend = fsyncOnAppend, Label = relativePath.Replace('\\', '/') };
+        var options = new FileJournalOptions { FsyncOnAppend = fsyncOnAppend, SegmentSizeBytes = segmentSizeBytes, Label = relativePath.Replace('\\', '/') };
         FileJournal journal = FileJournal.Open(Path.Combine(_directory, relativePath), options);
         if (journal.TornTail is { } torn)
         {

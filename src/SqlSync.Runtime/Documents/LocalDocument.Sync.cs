@@ -57,6 +57,7 @@ public sealed partial class LocalDocument
                 RebaseUnderHold(committedSchemaChanged: _database.File.CommittedSchemaCookie != schemaCookie);
                 return _database.Storage.Range;
             });
+            CheckpointIfDue();
         }
 
         _events.Drain();

@@ -132,15 +132,24 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         DocumentIds.Validate(options.DocumentId);
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend);
+        if (options.Directory is not null && System.IO.Directory.Exists(Path.Combine(options.Directory, StorageAside)))
+        {
+            System.IO.Directory.Delete(Path.Combine(options.Directory, StorageAside), recursive: true); // a checkpoint install cut short
+        }
+
         (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
         RecordDocumentId(options.Directory, options.DocumentId);
+        Storage.Checkpoints.CheckpointStore? checkpoints = journals.OpenCheckpoints();
         IJournal timelineJournal = journals.Open("timeline");
         DocumentDatabase? database = null;
         try
         {
-            database = new DocumentDatabase(options.DocumentId, "local", journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+#pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
+            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+#pragma warning restore CA2000
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             document.StartGroupCommit();
+            document._checkpointStore = checkpoints;
             lock (document._sync)
             {
                 document._database.WithFileHeld(() =>
@@ -258,6 +267,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         }
 
         live?.ForEach(query => query.Complete());
+        StopCheckpoint(); // outside the lock: its last step takes it
     }
 
     private Lsn MutateLocked(ReadOnlySpan<byte> record, bool deferFsync = false)
@@ -387,6 +397,9 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
                 break;
             case RejectedMutation rejection:
                 MutationRejected?.Invoke(this, rejection);
+                break;
+            case CheckpointDownloadProgress progress:
+                CheckpointDownloadProgress?.Invoke(this, progress);
                 break;
         }
     }

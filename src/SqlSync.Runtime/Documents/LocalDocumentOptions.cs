@@ -47,4 +47,18 @@ public sealed class LocalDocumentOptions
 
     /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
     public MutationLimits Limits { get; init; } = MutationLimits.Default;
+
+    /// <summary>
+    /// With a <see cref="Directory"/>, write a checkpoint of the coordinator's state this replica holds once the
+    /// storage entries received since the last one add up to this many times the database size (default 2) and
+    /// at least <see cref="CheckpointMinJournalBytes"/>; the entries before it are dropped at once, so opening
+    /// reads the checkpoint and the tail.
+    /// </summary>
+    public double CheckpointJournalRatio { get; init; } = 2.0;
+
+    /// <summary>The fewest storage bytes received since the last checkpoint before another is written (default 1 MiB).</summary>
+    public long CheckpointMinJournalBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Write checkpoints at all (default true; only with a <see cref="Directory"/>).</summary>
+    public bool Checkpoints { get; init; } = true;
 }

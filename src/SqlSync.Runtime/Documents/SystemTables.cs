@@ -19,6 +19,14 @@ internal static class SystemTables
     public const string InsertRejectionSql =
         "INSERT OR REPLACE INTO __sqlsync_rejections(timeline_id, lsn, error) VALUES(?1, ?2, ?3)";
 
+    /// <summary>
+    /// Keeps the newest ?2 rejections of timeline ?1 (a primary-key range delete): the table follows the number of
+    /// timelines, not the history. A client offline across more than ?2 rejections of its own learns of the newest.
+    /// </summary>
+    public const string TrimRejectionsSql =
+        "DELETE FROM __sqlsync_rejections WHERE timeline_id = ?1 AND lsn <= " +
+        "(SELECT lsn FROM __sqlsync_rejections WHERE timeline_id = ?1 ORDER BY lsn DESC LIMIT 1 OFFSET ?2)";
+
     public const string ExistsSql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__sqlsync_timelines'";
 
     public const string AppliedLsnSql = "SELECT lsn FROM __sqlsync_timelines WHERE timeline_id = ?1";

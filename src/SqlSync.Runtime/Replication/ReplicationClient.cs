@@ -193,6 +193,12 @@ public sealed class ReplicationClient
                 return document is null ? replies : StorageReceived(document.DocumentId, document.ReceiveStorage(entries!));
             }
 
+            case CheckpointChunkMessage chunk:
+            {
+                LocalDocument document = TakeCheckpointChunk(chunk);
+                return CheckpointReceived(chunk, document.ReceiveCheckpointChunk(chunk.Lsn, chunk.TotalBytes, chunk.Pages, chunk.Offset, chunk.Bytes.Span));
+            }
+
             default:
                 throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not expected from the server now");
         }
@@ -244,6 +250,42 @@ public sealed class ReplicationClient
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The first half of handling a checkpoint slice, for a transport that must not install it under its own lock:
+    /// checks the link and returns the document, whose <see cref="LocalDocument.ReceiveCheckpointChunk"/> the caller
+    /// runs outside its lock; its result goes to <see cref="CheckpointReceived"/>.
+    /// </summary>
+    public LocalDocument TakeCheckpointChunk(CheckpointChunkMessage chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (_phase != LinkPhase.Connected)
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{chunk.Type} is not expected from the server now");
+        }
+
+        _assembler.ThrowIfUnfinished(chunk);
+        ClientDocumentLink link = Find(chunk.DocumentId);
+        link.StuckReport = null;
+        return link.Document;
+    }
+
+    /// <summary>
+    /// The second half of handling a checkpoint slice: a <see cref="CheckpointAckMessage"/> with what the document
+    /// holds, or, once it installed the checkpoint, a <see cref="StorageAckMessage"/> of its new range.
+    /// </summary>
+    public IReadOnlyList<SyncMessage> CheckpointReceived(CheckpointChunkMessage chunk, CheckpointChunkResult result)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (result.Installed is LsnRange range)
+        {
+            return StorageReceived(chunk.DocumentId, range);
+        }
+
+        return _phase == LinkPhase.Connected && _documents.TryGetValue(chunk.DocumentId, out ClientDocumentLink? link) && link.OpenSent
+            ? new SyncMessage[] { new CheckpointAckMessage(chunk.DocumentId, chunk.Lsn, result.Received) }
+            : Array.Empty<SyncMessage>();
     }
 
     /// <summary>

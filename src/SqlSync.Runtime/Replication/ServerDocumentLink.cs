@@ -27,6 +27,11 @@ internal sealed class ServerDocumentLink
 
     public bool StorageInFlight { get; set; }
 
+    /// <summary>The checkpoint this client is downloading, and how much of it the client said it holds (null: none offered yet on this link).</summary>
+    public Lsn? CheckpointLsn { get; set; }
+
+    public long CheckpointOffset { get; set; }
+
     /// <summary>
     /// Where the timeline ended when this link last saw it (its open, its last upload): a first part past it
     /// leaves a gap, refused without touching the document (which may be busy).

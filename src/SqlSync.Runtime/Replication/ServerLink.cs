@@ -105,7 +105,7 @@ public sealed class ServerLink
                 case TimelineEntriesMessage entries:
                     ChargeUpload(entries.DocumentId, entries.Entries.ByteCount);
                     return message;
-                case StorageAckMessage:
+                case StorageAckMessage or CheckpointAckMessage:
                     return message;
                 case PresenceUpdateMessage presence:
                     // Only a document open on this link (its access checked at open): a denied client neither publishes nor sees.
@@ -140,6 +140,8 @@ public sealed class ServerLink
                     return ReceiveTimeline(entries.DocumentId, entries.Entries);
                 case StorageAckMessage ack:
                     return StorageAck(ack);
+                case CheckpointAckMessage checkpointAck:
+                    return CheckpointAck(checkpointAck);
                 default:
                     throw Error(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} is not applied to a document");
             }
@@ -152,6 +154,7 @@ public sealed class ServerLink
         OpenDocumentMessage open => open.DocumentId,
         TimelineEntriesMessage entries => entries.DocumentId,
         StorageAckMessage ack => ack.DocumentId,
+        CheckpointAckMessage checkpointAck => checkpointAck.DocumentId,
         _ => throw new ArgumentException($"{message?.Type} is not applied to a document", nameof(message)),
     };
 
@@ -460,9 +463,72 @@ public sealed class ServerLink
 
         link.ClientStorage = ack.StorageRange;
         link.StorageInFlight = false;
+        link.CheckpointLsn = null;
         var replies = new List<SyncMessage>();
         AddStorage(link, replies);
         return replies;
+    }
+
+    private IReadOnlyList<SyncMessage> CheckpointAck(CheckpointAckMessage ack)
+    {
+        ServerDocumentLink link = Find(ack.DocumentId);
+        if (link.CheckpointLsn is null || !link.StorageInFlight)
+        {
+            throw Error(ProtocolErrorCode.UnexpectedMessage, "a checkpoint ack with no checkpoint offered", ack.DocumentId);
+        }
+
+        link.StorageInFlight = false;
+        link.CheckpointOffset = ack.Lsn == link.CheckpointLsn ? Math.Max(0, ack.Received) : 0;
+        var replies = new List<SyncMessage>();
+        AddStorage(link, replies);
+        return replies;
+    }
+
+    /// <summary>
+    /// A client behind the entries the server keeps gets the newest checkpoint, a slice per message (one in flight),
+    /// starting with an empty offer so a download cut short resumes where the client stands (decision 0018).
+    /// Returns false when the client is not behind.
+    /// </summary>
+    private bool AddCheckpoint(ServerDocumentLink link, List<SyncMessage> messages, long budget, bool retried = false)
+    {
+        LsnRange kept = link.Document.StorageRange;
+        if (link.ClientStorage.Next >= kept.First)
+        {
+            return false;
+        }
+
+        if (link.Document.CheckpointForReplica() is not { } checkpoint)
+        {
+            throw Error(ProtocolErrorCode.InternalError,
+                $"the client holds storage up to {link.ClientStorage} but the server keeps {kept} and has no checkpoint to send", link.Document.DocumentId);
+        }
+
+        string documentId = link.Document.DocumentId;
+        if (link.CheckpointLsn != checkpoint.Lsn)
+        {
+            link.CheckpointLsn = checkpoint.Lsn;
+            link.CheckpointOffset = 0;
+            link.StorageInFlight = true;
+            messages.Add(new CheckpointChunkMessage(documentId, checkpoint.Lsn, checkpoint.Length, checkpoint.Pages, 0, ReadOnlyMemory<byte>.Empty));
+            return true;
+        }
+
+        long offset = Math.Min(link.CheckpointOffset, checkpoint.Length);
+        byte[]? bytes = link.Document.ReadCheckpointForReplica(checkpoint.Lsn, offset, (int)Math.Min(budget, int.MaxValue));
+        if (bytes is null && !retried)
+        {
+            link.CheckpointLsn = null; // compacted away meanwhile: offer the newest
+            return AddCheckpoint(link, messages, budget, retried: true);
+        }
+
+        if (bytes is null)
+        {
+            throw Error(ProtocolErrorCode.InternalError, $"the checkpoint at LSN {checkpoint.Lsn} could not be read", documentId);
+        }
+
+        link.StorageInFlight = true;
+        messages.Add(new CheckpointChunkMessage(documentId, checkpoint.Lsn, checkpoint.Length, checkpoint.Pages, offset, bytes));
+        return true;
     }
 
     private void AddStorage(ServerDocumentLink link, List<SyncMessage> messages)
@@ -473,6 +539,11 @@ public sealed class ServerLink
         }
 
         long budget = _server.Options.EntryBudget(_peerMaxFrameBytes);
+        if (AddCheckpoint(link, messages, budget))
+        {
+            return;
+        }
+
         StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, link.ClientStorage, budget);
         if (message is null)
         {

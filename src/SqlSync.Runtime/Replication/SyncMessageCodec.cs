@@ -88,6 +88,19 @@ public static class SyncMessageCodec
                 writer.WriteByte(changed.Present ? (byte)1 : (byte)0);
                 writer.WriteBytes(changed.State.Span);
                 break;
+            case CheckpointChunkMessage chunk:
+                writer.WriteString(chunk.DocumentId);
+                writer.WriteVarUInt64(chunk.Lsn.Value);
+                writer.WriteVarUInt64((ulong)chunk.TotalBytes);
+                writer.WriteVarUInt64(chunk.Pages);
+                writer.WriteVarUInt64((ulong)chunk.Offset);
+                writer.WriteBytes(chunk.Bytes.Span);
+                break;
+            case CheckpointAckMessage checkpointAck:
+                writer.WriteString(checkpointAck.DocumentId);
+                writer.WriteVarUInt64(checkpointAck.Lsn.Value);
+                writer.WriteVarUInt64((ulong)checkpointAck.Received);
+                break;
             case ErrorMessage error:
                 writer.WriteUInt16((ushort)error.Code);
                 writer.WriteString(error.DocumentId);
@@ -121,7 +134,12 @@ public static class SyncMessageCodec
         };
         if (entries is null)
         {
-            return message is EntryPartMessage part ? 256 + 6 + part.Bytes.Length : 256;
+            return message switch
+            {
+                EntryPartMessage part => 256 + 6 + part.Bytes.Length,
+                CheckpointChunkMessage chunk => 256 + chunk.Bytes.Length,
+                _ => 256,
+            };
         }
 
         long size = 256 + entries.ByteCount + 6L * entries.Entries.Count;
@@ -182,6 +200,8 @@ public static class SyncMessageCodec
                 SyncMessageType.StorageEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
                 SyncMessageType.PresenceUpdate => new PresenceUpdateMessage(ReadDocumentId(ref reader), reader.ReadBytes()),
                 SyncMessageType.PresenceChanged => new PresenceChangedMessage(ReadDocumentId(ref reader), ReadText(ref reader, 64), ReadPresent(ref reader), reader.ReadBytes()),
+                SyncMessageType.CheckpointChunk => ReadCheckpointChunk(ref reader),
+                SyncMessageType.CheckpointAck => new CheckpointAckMessage(ReadDocumentId(ref reader), new Lsn((ulong)ReadLong(ref reader, "LSN")), ReadLong(ref reader, "received bytes")),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
             };
@@ -192,6 +212,34 @@ public static class SyncMessageCodec
         {
             throw Malformed($"{type} frame: {ex.Message}");
         }
+    }
+
+    /// <summary>A checkpoint slice: its offset and length must lie within the file, and the file hold its pages.</summary>
+    private static CheckpointChunkMessage ReadCheckpointChunk(ref MutationReader reader)
+    {
+        string documentId = ReadDocumentId(ref reader);
+        var lsn = new Lsn((ulong)ReadLong(ref reader, "LSN"));
+        long total = ReadLong(ref reader, "checkpoint length");
+        ulong pages = reader.ReadVarUInt64();
+        long offset = ReadLong(ref reader, "offset");
+        byte[] bytes = reader.ReadBytes();
+        if (pages > uint.MaxValue || total != 4096L * ((long)pages + 1) + 8L * (long)pages + 8)
+        {
+            throw Malformed($"a checkpoint of {pages} pages is not {total} bytes long");
+        }
+
+        if (offset > total || bytes.Length > total - offset)
+        {
+            throw Malformed($"a checkpoint slice of {bytes.Length} bytes at {offset} runs past its {total} bytes");
+        }
+
+        return new CheckpointChunkMessage(documentId, lsn, total, (uint)pages, offset, bytes);
+    }
+
+    private static long ReadLong(ref MutationReader reader, string what)
+    {
+        ulong value = reader.ReadVarUInt64();
+        return value <= long.MaxValue ? (long)value : throw Malformed($"the {what} {value} overflows");
     }
 
     private static void WriteRange(MutationWriter writer, LsnRange range)

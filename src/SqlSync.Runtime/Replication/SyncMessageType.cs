@@ -25,8 +25,15 @@ public enum SyncMessageType : byte
     TimelineEntryPart = 10,
     /// <summary>Server → client: one part of a storage entry too large for one message (version 3).</summary>
     StorageEntryPart = 11,
+
+    /// <summary>Server → client: a slice of a checkpoint file (protocol version 5).</summary>
+    CheckpointChunk = 12,
+
+    /// <summary>Client → server: how much of a checkpoint file the client holds (protocol version 5).</summary>
+    CheckpointAck = 13,
+
     /// <summary>Client → server: this client's presence state in an open document (never journaled).</summary>
-    PresenceUpdate = 12,
+    PresenceUpdate = 14,
     /// <summary>Server → client: another client's presence state in the document, or that it left.</summary>
-    PresenceChanged = 13,
+    PresenceChanged = 15,
 }

@@ -7,9 +7,11 @@ public static class SyncProtocol
     /// The protocol version this build speaks. A peer that speaks another is refused at hello, and a frame of
     /// another version is refused. Version 2 encoded each journal entry raw or as an LZ4 block; version 3 adds entry
     /// parts, which carry an entry larger than a message across frames; version 4 adds the timeline secret to the
-    /// open-document message (docs/decisions/0011-timeline-secrets-and-quotas.md). Older versions are not spoken.
+    /// open-document message (docs/decisions/0011-timeline-secrets-and-quotas.md); version 5 adds checkpoint
+    /// chunks and acks, so a client behind a compaction joins from a checkpoint (decision 0018), and presence
+    /// frames (decision 0024). Older versions are not spoken.
     /// </summary>
-    public const ushort Version = 4;
+    public const ushort Version = 5;
 
     /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
     public const int DefaultMaxFrameBytes = 16 << 20;

@@ -1,4 +1,5 @@
 using SqlSync.Journals;
+using SqlSync.Storage.Checkpoints;
 
 namespace SqlSync.Storage;
 
@@ -9,21 +10,37 @@ namespace SqlSync.Storage;
 /// </summary>
 internal sealed class PageStorage : IDisposable
 {
-    private readonly IJournal _journal;
+    private IJournal _journal;
     private readonly PageView _view = new();
     private readonly PendingLayer _pending = new();
 
-    private PageStorage(string name, IJournal journal)
+    private PageStorage(string name, IJournal journal, Lsn historyFirst)
     {
         Name = name;
         _journal = journal;
+        HistoryFirst = historyFirst;
     }
+
+    /// <summary>The first LSN of the storage history (the coordinator's first entry), which checkpoints cover from.</summary>
+    public Lsn HistoryFirst { get; private set; }
+
+    /// <summary>The checkpoint the view was loaded from, or null when the whole journal was replayed.</summary>
+    public CheckpointHeader? LoadedCheckpoint { get; private set; }
+
+    /// <summary>Bytes of storage entries appended (or replayed) after the newest checkpoint: the checkpoint policy's measure.</summary>
+    public long BytesSinceCheckpoint { get; private set; }
 
     /// <summary>The document name used in error messages.</summary>
     public string Name { get; }
 
-    /// <summary>The storage journal's range.</summary>
-    public LsnRange Range => _journal.Range;
+    /// <summary>
+    /// The storage journal's range; after a checkpoint installed over a fresh journal (which may start anywhere),
+    /// empty at the LSN after the checkpoint.
+    /// </summary>
+    public LsnRange Range => IsFresh(_journal.Range) && LoadedCheckpoint is { } checkpoint ? LsnRange.EmptyAt(checkpoint.Lsn.Next) : _journal.Range;
+
+    /// <summary>A journal that has never held an entry: it continues any checkpoint (its first append may be at any LSN).</summary>
+    private static bool IsFresh(LsnRange range) => range.IsEmpty && range.Next.Value == 0;
 
     /// <summary>The journal behind this storage (read by sync).</summary>
     public IJournal Journal => _journal;
@@ -47,16 +64,56 @@ internal sealed class PageStorage : IDisposable
     /// Opens storage over <paramref name="journal"/>, replaying every entry into the view and checking each
     /// entry's checksum as it goes.
     /// </summary>
-    public static PageStorage Open(string name, IJournal journal)
+    public static PageStorage Open(string name, IJournal journal) => Open(name, journal, null);
+
+    /// <summary>
+    /// Opens storage from <paramref name="checkpoint"/> (when given) plus the journal entries after it: the
+    /// cost of opening follows the database and the tail, not the history. The journal must hold every LSN
+    /// after the checkpoint (it may hold earlier ones too); otherwise <see cref="SqlSyncErrorCode.CheckpointCorrupt"/>.
+    /// </summary>
+    public static PageStorage Open(string name, IJournal journal, CheckpointFile? checkpoint)
     {
-        var storage = new PageStorage(name, journal);
         LsnRange range = journal.Range;
-        for (ulong lsn = range.First.Value; lsn < range.Next.Value; lsn++)
+        var storage = new PageStorage(name, journal, checkpoint?.Header.FirstLsn ?? range.First);
+        ulong from = range.First.Value;
+        if (checkpoint is not null)
         {
-            storage.ApplyToView(new Lsn(lsn), journal.Read(new Lsn(lsn)));
+            Lsn after = checkpoint.Header.Lsn.Next;
+            if (!IsFresh(range) && (range.First > after || range.Next < after))
+            {
+                throw CheckpointHeader.Corrupt(checkpoint.Label,
+                    $"it covers storage up to LSN {checkpoint.Header.Lsn}, but the storage journal holds {range}, which does not continue it");
+            }
+
+            storage._view.Load(checkpoint);
+            storage.LoadedCheckpoint = checkpoint.Header;
+            from = after.Value;
+        }
+
+        for (ulong lsn = Math.Max(from, range.First.Value); lsn < range.Next.Value; lsn++)
+        {
+            ReadOnlyMemory<byte> entry = journal.Read(new Lsn(lsn));
+            storage.ApplyToView(new Lsn(lsn), entry);
+            storage.BytesSinceCheckpoint += entry.Length;
         }
 
         return storage;
+    }
+
+    /// <summary>
+    /// The committed view at the journal's end, frozen for a checkpoint; null before any entry. Starts the
+    /// count of <see cref="BytesSinceCheckpoint"/> again.
+    /// </summary>
+    public PageSnapshot? Snapshot()
+    {
+        Lsn next = Range.Next;
+        if (next.Value == 0 || next <= HistoryFirst)
+        {
+            return null;
+        }
+
+        BytesSinceCheckpoint = 0;
+        return _view.Snapshot(HistoryFirst, new Lsn(next.Value - 1));
     }
 
     /// <summary>The current bytes of a page (pending first).</summary>
@@ -99,9 +156,26 @@ internal sealed class PageStorage : IDisposable
         ulong checksum = _view.ChecksumAfter(size, pages);
         byte[] entry = StorageEntry.Encode(size, checksum, pages.Pages);
         Lsn lsn = _journal.Append(entry);
+        BytesSinceCheckpoint += entry.Length;
         _view.Adopt(size, pages, checksum);
         _pending.Clear();
         return lsn;
+    }
+
+    /// <summary>
+    /// Replaces everything with <paramref name="checkpoint"/> (a replica joining from the server's checkpoint): the
+    /// old journal is disposed, <paramref name="freshJournal"/> opens an empty one that continues the checkpoint,
+    /// and the view is loaded from the file. Pending writes are dropped; the caller rebases.
+    /// </summary>
+    public void InstallCheckpoint(CheckpointFile checkpoint, Func<IJournal> freshJournal)
+    {
+        _journal.Dispose();
+        _journal = freshJournal();
+        _view.Load(checkpoint);
+        LoadedCheckpoint = checkpoint.Header;
+        HistoryFirst = checkpoint.Header.FirstLsn;
+        BytesSinceCheckpoint = 0;
+        _pending.Clear();
     }
 
     /// <summary>Drops every pending write (the client's path before a rebase).</summary>
@@ -125,6 +199,7 @@ internal sealed class PageStorage : IDisposable
             _journal.AppendAt(lsn, data.Span);
         }
 
+        BytesSinceCheckpoint += data.Length;
         _view.Apply(entry.DatabaseSizeInPages, entry, checksum);
     }
 

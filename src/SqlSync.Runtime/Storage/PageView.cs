@@ -1,8 +1,13 @@
+using SqlSync.Journals;
+using SqlSync.Storage.Checkpoints;
+
 namespace SqlSync.Storage;
 
 /// <summary>
 /// The committed page view: for each page number, its newest version in the storage journal, held in
 /// memory so a read is one array index. Keeps the database checksum current in O(pages written).
+/// A page array, once in the view, is never written again (a new version replaces it), so
+/// <see cref="Snapshot"/> only copies references and a checkpoint can be written from it on another thread.
 /// </summary>
 internal sealed class PageView
 {
@@ -62,8 +67,7 @@ internal sealed class PageView
         for (int i = 0; i < pages.PageCount; i++)
         {
             uint page = pages.PageNumberAt(i);
-            byte[] target = _pages[page - 1] ??= new byte[StorageFormat.PageSize];
-            pages.PageAt(i).CopyTo(target);
+            _pages[page - 1] = pages.PageAt(i).ToArray(); // a new array: snapshots may share the old one
         }
 
         Checksum = checksum;
@@ -80,6 +84,27 @@ internal sealed class PageView
 
         Checksum = checksum;
     }
+
+    /// <summary>Replaces the whole view with the pages of <paramref name="checkpoint"/>, each checked against its hash.</summary>
+    public void Load(CheckpointFile checkpoint)
+    {
+        uint size = checkpoint.Header.DatabaseSizeInPages;
+        var pages = new byte[]?[Math.Max(64, size)];
+        for (uint page = 1; page <= size; page++)
+        {
+            byte[] bytes = new byte[StorageFormat.PageSize];
+            checkpoint.ReadPage(page, bytes);
+            pages[page - 1] = bytes;
+        }
+
+        _pages = pages;
+        Size = size;
+        Checksum = checkpoint.Header.Checksum;
+    }
+
+    /// <summary>The view as it is now, frozen (O(size) references copied, no page bytes).</summary>
+    public PageSnapshot Snapshot(Lsn firstLsn, Lsn lsn) =>
+        new(firstLsn, lsn, Size, Checksum, _pages.AsSpan(0, (int)Size).ToArray());
 
     private void Resize(uint size)
     {

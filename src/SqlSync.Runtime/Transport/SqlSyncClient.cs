@@ -468,6 +468,21 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
 
         LocalDocument? document;
         JournalPartial? entries;
+        if (message is CheckpointChunkMessage chunk)
+        {
+            // Installed outside the engine lock, like storage: the rebase raises the document's events.
+            lock (_engineLock)
+            {
+                document = _engine.TakeCheckpointChunk(chunk);
+            }
+
+            CheckpointChunkResult result = document.ReceiveCheckpointChunk(chunk.Lsn, chunk.TotalBytes, chunk.Pages, chunk.Offset, chunk.Bytes.Span);
+            lock (_engineLock)
+            {
+                return _engine.CheckpointReceived(chunk, result);
+            }
+        }
+
         lock (_engineLock)
         {
             if (!_engine.TryTakeStorage(message, out document, out entries))

@@ -29,8 +29,15 @@ internal sealed class ConvergenceSimulation : IDisposable
     private CoordinatorDocument _coordinator;
     private int _action;
 
-    public ConvergenceSimulation(int seed, int mutationsPerClient)
+    private readonly bool _checkpoints;
+
+    /// <param name="checkpoints">
+    /// Checkpoints, compaction and crashes while checkpointing at random points; every client on file journals, so
+    /// one behind a compaction joins from the checkpoint (in slices, cut by restarts).
+    /// </param>
+    public ConvergenceSimulation(int seed, int mutationsPerClient, bool checkpoints = false)
     {
+        _checkpoints = checkpoints;
         _seed = seed;
         _mutationsPerClient = mutationsPerClient;
         _rng = new Random(seed);
@@ -51,7 +58,7 @@ internal sealed class ConvergenceSimulation : IDisposable
         for (int i = 0; i < clientCount; i++)
         {
             // Memory journals keep most clients fast; file journals let a client restart.
-            bool onFile = i == 0 || _rng.Next(4) == 0;
+            bool onFile = i == 0 || _rng.Next(4) == 0 || _checkpoints;
             var client = new SimClient
             {
                 Index = i,
@@ -88,6 +95,12 @@ internal sealed class ConvergenceSimulation : IDisposable
 
     private void RunOneAction()
     {
+        if (_checkpoints && _rng.Next(100) < 3)
+        {
+            CheckpointAction();
+            return;
+        }
+
         int roll = _rng.Next(100);
         SimClient client = _clients[_rng.Next(_clients.Count)];
         bool online = client.OfflineUntil <= _action;
@@ -284,8 +297,89 @@ internal sealed class ConvergenceSimulation : IDisposable
         return after;
     }
 
+    /// <summary>A checkpoint, with compaction, a crash at a random point of writing it, or a restart after it.</summary>
+    private void CheckpointAction()
+    {
+        int kind = _rng.Next(4);
+        if (kind == 0)
+        {
+            var points = Enum.GetValues<SqlSync.Storage.Checkpoints.CheckpointWritePoint>();
+            var point = points[_rng.Next(points.Length)];
+            Count("coordinator crashes while checkpointing");
+            _coordinator.CheckpointFaultInjection = p =>
+            {
+                if (p == point)
+                {
+                    throw new IOException("simulated crash at " + p);
+                }
+            };
+            try
+            {
+                _coordinator.CheckpointAsync().Wait(TimeSpan.FromMinutes(1));
+                _coordinator.CompactNow();
+            }
+            catch (Exception e) when (e is IOException or AggregateException)
+            {
+            }
+
+            Note($"coordinator crashed at {point} of a checkpoint");
+            RestartCoordinator();
+            return;
+        }
+
+        if (!_coordinator.CheckpointAsync().Wait(TimeSpan.FromMinutes(1)))
+        {
+            throw new TimeoutException("A checkpoint took over a minute.");
+        }
+
+        Count("checkpoints");
+        if (kind >= 2)
+        {
+            _coordinator.CompactNow();
+            Count("compactions");
+        }
+
+        Note($"coordinator checkpoint at {_coordinator.NewestCheckpointLsn}{(kind >= 2 ? ", compacted" : "")}: storage {_coordinator.StorageRange}");
+        if (kind == 3)
+        {
+            RestartCoordinator();
+        }
+    }
+
+    /// <summary>A client behind the compacted entries downloads the checkpoint in random slices, restarting now and then.</summary>
+    private void JoinFromCheckpoint(SimClient client)
+    {
+        var offer = _coordinator.CheckpointForReplica() ?? throw new InvalidOperationException("Compacted without a checkpoint.");
+        Count("joins from a checkpoint");
+        long held = client.Document.ReceiveCheckpointChunk(offer.Lsn, offer.Length, offer.Pages, 0, default).Received;
+        while (true)
+        {
+            int size = _rng.Next(1, 40) * 4096 + _rng.Next(0, 100);
+            byte[] bytes = _coordinator.ReadCheckpointForReplica(offer.Lsn, held, size) ?? throw new InvalidOperationException("The checkpoint went away.");
+            CheckpointChunkResult result = client.Document.ReceiveCheckpointChunk(offer.Lsn, offer.Length, offer.Pages, held, bytes);
+            if (result.Installed is LsnRange installed)
+            {
+                Note($"client {client.Index} installed the checkpoint at {offer.Lsn}: holds {installed}, pending {client.Document.PendingMutationCount}");
+                return;
+            }
+
+            held = result.Received;
+            if (_rng.Next(8) == 0)
+            {
+                Count("checkpoint downloads cut by a restart");
+                RestartClient(client);
+                held = client.Document.ReceiveCheckpointChunk(offer.Lsn, offer.Length, offer.Pages, 0, default).Received;
+            }
+        }
+    }
+
     private void Download(SimClient client)
     {
+        if (client.Document.StorageRange.Next < _coordinator.StorageRange.First)
+        {
+            JoinFromCheckpoint(client);
+        }
+
         int kind = _rng.Next(10);
         if (kind < 4)
         {
@@ -329,6 +423,12 @@ internal sealed class ConvergenceSimulation : IDisposable
                 return;
             }
 
+            if (held.Next < _coordinator.StorageRange.First)
+            {
+                JoinFromCheckpoint(client);
+                continue;
+            }
+
             if (_coordinator.PrepareStorageSync(held, maxBytes) is not { } partial)
             {
                 return;
@@ -363,7 +463,7 @@ internal sealed class ConvergenceSimulation : IDisposable
         OpenClient(client);
         Note($"client {client.Index} restarted: storage {client.Document.StorageRange}, pending {client.Document.PendingMutationCount}");
         Check(client.Timeline == timeline, $"client {client.Index} came back with timeline {client.Timeline}, not {timeline}");
-        Check(client.Document.StorageRange == storage, $"client {client.Index} came back with storage {client.Document.StorageRange}, not {storage}");
+        Check(client.Document.StorageRange.Next == storage.Next, $"client {client.Index} came back with storage {client.Document.StorageRange}, not {storage}");
         Check(client.Document.StorageChecksum == checksum, $"client {client.Index} came back with another storage checksum");
         Check(client.Document.PendingMutationCount == pending,
             $"client {client.Index} came back with {client.Document.PendingMutationCount} pending mutations, not {pending}");
@@ -414,7 +514,7 @@ internal sealed class ConvergenceSimulation : IDisposable
 
             LsnRange storage = _coordinator.StorageRange;
             if (_coordinator.QueuedMutationCount == 0 &&
-                _clients.TrueForAll(c => c.Document.PendingMutationCount == 0 && c.Document.StorageRange == storage))
+                _clients.TrueForAll(c => c.Document.PendingMutationCount == 0 && c.Document.StorageRange.Next == storage.Next))
             {
                 return;
             }
@@ -487,7 +587,7 @@ internal sealed class ConvergenceSimulation : IDisposable
         {
             string name = $"client {client.Index}";
             LocalDocument document = client.Document;
-            if (document.StorageRange != _coordinator.StorageRange)
+            if (document.StorageRange.Next != _coordinator.StorageRange.Next)
             {
                 Report($"{name} holds storage {document.StorageRange}, the coordinator {_coordinator.StorageRange}");
             }

@@ -58,9 +58,34 @@ public sealed class ConvergenceTests
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine + Environment.NewLine, failures));
     }
 
-    private static string? RunSeed(int seed, int mutations, SortedDictionary<string, int> totals)
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public void RandomSchedulesWithCheckpointsCompactionAndLateJoinersConverge()
     {
-        using var simulation = new ConvergenceSimulation(seed, mutations);
+        int count = EnvInt("SQLSYNC_CHECKPOINT_SEEDS") ?? 12;
+        var failures = new List<string>();
+        var totals = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        for (int seed = 1; seed <= count && failures.Count < 3; seed++)
+        {
+            if (RunSeed(seed, 120, totals, checkpoints: true) is { } failure)
+            {
+                failures.Add(failure);
+            }
+        }
+
+        foreach (KeyValuePair<string, int> total in totals)
+        {
+            _output.WriteLine($"  {total.Key}: {total.Value}");
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine + Environment.NewLine, failures));
+        Assert.True(totals.GetValueOrDefault("joins from a checkpoint") > 0, "no client ever joined from a checkpoint");
+        Assert.True(totals.GetValueOrDefault("coordinator crashes while checkpointing") > 0, "no crash while checkpointing");
+    }
+
+    private static string? RunSeed(int seed, int mutations, SortedDictionary<string, int> totals, bool checkpoints = false)
+    {
+        using var simulation = new ConvergenceSimulation(seed, mutations, checkpoints);
         List<string> problems;
         try
         {

@@ -17,11 +17,14 @@ internal sealed class TestCoordinators : ICoordinatorProvider, IDisposable
 
     public bool StepImmediately { get; set; } = true;
 
+    /// <summary>How a document opens (default: in memory with the reducer).</summary>
+    public Func<string, CoordinatorDocumentOptions>? OptionsFor { get; init; }
+
     public CoordinatorDocument GetDocument(string documentId)
     {
         if (!_documents.TryGetValue(documentId, out CoordinatorDocument? document))
         {
-            document = CoordinatorDocument.Open(new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = _reducer });
+            document = CoordinatorDocument.Open(OptionsFor?.Invoke(documentId) ?? new CoordinatorDocumentOptions { DocumentId = documentId, Reducer = _reducer });
             _documents.Add(documentId, document);
         }
 

@@ -1,0 +1,288 @@
+using SqlSync.Journals;
+using SqlSync.Storage.Checkpoints;
+
+namespace SqlSync.Documents;
+
+/// <summary>Checkpoints and compaction of the storage journal (decision 0017).</summary>
+public sealed partial class CoordinatorDocument
+{
+    private CheckpointStore? _checkpointStore;
+    private Task? _checkpointTask;
+    private readonly CancellationTokenSource _checkpointCancel = new();
+    private DateTime _checkpointRetryAfter;
+
+    /// <summary>The newest checkpoint written or loaded, and when (for the retention of what it replaces).</summary>
+    private (Lsn Lsn, DateTime At)? _newestCheckpoint;
+
+    /// <summary>Test hook: called at each point of writing a checkpoint and compacting; throwing there simulates a crash.</summary>
+    internal Action<CheckpointWritePoint>? CheckpointFaultInjection { get; set; }
+
+    /// <summary>The LSN of the newest checkpoint on disk, or null.</summary>
+    public Lsn? NewestCheckpointLsn
+    {
+        get
+        {
+            lock (_sync) return _newestCheckpoint?.Lsn;
+        }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of the committed pages now, in the background (steps go on), and returns when it is
+    /// on disk (after one being written already, if any). Completes at once for a memory document, before the
+    /// first entry, or when the newest checkpoint is of the newest entry already.
+    /// </summary>
+    public Task CheckpointAsync()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_checkpointTask is { } running)
+            {
+                // it may cover an older LSN: write one of the end once it is done
+                return running.ContinueWith(_ => CheckpointAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            }
+
+            return StartCheckpoint() ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// Drops the storage entries up to the newest checkpoint and the older checkpoints now, whatever the
+    /// retention (tools and tests; the document does it by itself after <see cref="CoordinatorDocumentOptions.StorageRetention"/>).
+    /// </summary>
+    public void CompactNow()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_newestCheckpoint is { } newest)
+            {
+                Compact(newest.Lsn);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint a replica behind the kept entries starts from: the newest on disk, with its file length and
+    /// pages; null when there is none (a memory document, or nothing compacted).
+    /// </summary>
+    internal (Lsn Lsn, long Length, uint Pages)? CheckpointForReplica()
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            if (_newestCheckpoint is not { } newest || _checkpointStore is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                using var file = CheckpointFile.Open(_checkpointStore.PathFor(newest.Lsn), CheckpointStore.LabelOf(_checkpointStore.PathFor(newest.Lsn)));
+                return (newest.Lsn, file.Header.FileLength, file.Header.DatabaseSizeInPages);
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> bytes of the checkpoint at <paramref name="lsn"/> from
+    /// <paramref name="offset"/>, positionally (never the whole file); null when that checkpoint is gone (compacted
+    /// away: the replica starts over from the newest).
+    /// </summary>
+    internal byte[]? ReadCheckpointForReplica(Lsn lsn, long offset, int count)
+    {
+        CheckpointStore? store;
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            store = _checkpointStore;
+        }
+
+        if (store is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(store.PathFor(lsn), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            long length = RandomAccess.GetLength(handle);
+            byte[] bytes = new byte[(int)Math.Clamp(length - offset, 0, count)];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), offset + read);
+                if (n == 0)
+                {
+                    return null;
+                }
+
+                read += n;
+            }
+
+            return bytes;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>After open (under <c>_sync</c>): where checkpoints live and which one the view came from.</summary>
+    private void LoadCheckpointState()
+    {
+        _checkpointStore ??= _journals.OpenCheckpoints();
+        if (_database.Storage.LoadedCheckpoint is { } loaded)
+        {
+            _newestCheckpoint = (loaded.Lsn, DateTime.UtcNow); // the retention starts again: a replica may be reading
+        }
+    }
+
+    /// <summary>After a step (under <c>_sync</c>): the checkpoint policy, then the compaction whose retention ran out.</summary>
+    private void AfterStep()
+    {
+        if (_checkpointStore is null || !_options.Checkpoints)
+        {
+            return;
+        }
+
+        if (_newestCheckpoint is { } newest && _options.StorageRetention is { } retention
+            && DateTime.UtcNow - newest.At >= retention && _database.Storage.Range.First <= newest.Lsn)
+        {
+            Compact(newest.Lsn);
+        }
+
+        long databaseBytes = (long)_database.Storage.CommittedSizeInPages * Storage.StorageFormat.PageSize;
+        long threshold = Math.Max(_options.CheckpointMinJournalBytes, (long)(_options.CheckpointJournalRatio * databaseBytes));
+        if (_checkpointTask is null && _database.Storage.BytesSinceCheckpoint >= threshold && DateTime.UtcNow >= _checkpointRetryAfter)
+        {
+            StartCheckpoint();
+        }
+    }
+
+    /// <summary>
+    /// Takes a snapshot of the committed pages (O(size) references under the lock) and writes it on a
+    /// background task. Under <c>_sync</c>.
+    /// </summary>
+    private Task? StartCheckpoint()
+    {
+        if (_checkpointTask is { } running)
+        {
+            return running;
+        }
+
+        if (_checkpointStore is null)
+        {
+            return null;
+        }
+
+        // A checkpoint must never cover entries the journal could lose in a crash.
+        if (!_journals.FsyncOnAppend)
+        {
+            _database.Storage.Journal.Flush();
+        }
+
+        PageSnapshot? snapshot = _database.Storage.Snapshot();
+        if (snapshot is null || _newestCheckpoint?.Lsn == snapshot.Lsn)
+        {
+            return null;
+        }
+
+        CheckpointStore store = _checkpointStore;
+        Action<CheckpointWritePoint>? fault = CheckpointFaultInjection;
+        CancellationToken cancel = _checkpointCancel.Token;
+        Task task = Task.Run(() => WriteCheckpoint(store, snapshot, fault, cancel));
+        _checkpointTask = task;
+        return task;
+    }
+
+    private void WriteCheckpoint(CheckpointStore store, PageSnapshot snapshot, Action<CheckpointWritePoint>? fault, CancellationToken cancel)
+    {
+        string path = store.PathFor(snapshot.Lsn);
+        try
+        {
+            CheckpointWriter.Write(path, snapshot, fault, cancel);
+        }
+        catch (Exception e)
+        {
+            TryDelete(path + DurableFile.TempSuffix);
+            lock (_sync)
+            {
+                _checkpointTask = null;
+                _checkpointRetryAfter = DateTime.UtcNow + _options.StorageRetryMaxDelay;
+            }
+
+            if (e is not OperationCanceledException && !e.Data.Contains(SimulatedCrashKey))
+            {
+                _options.Warning?.Invoke($"Document '{DocumentId}': writing the checkpoint at LSN {snapshot.Lsn} failed ({StorageFaults.Describe(e)}); the journal keeps everything and it is tried again later.");
+            }
+
+            throw;
+        }
+
+        lock (_sync)
+        {
+            _checkpointTask = null;
+            if (!_disposed && (_newestCheckpoint is null || _newestCheckpoint.Value.Lsn < snapshot.Lsn))
+            {
+                _newestCheckpoint = (snapshot.Lsn, DateTime.UtcNow);
+                if (_options.StorageRetention == TimeSpan.Zero)
+                {
+                    Compact(snapshot.Lsn);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops the storage entries up to <paramref name="lsn"/> (durably, start marker first), then deletes the
+    /// older checkpoint files. A crash between the two leaves an older checkpoint the journal no longer
+    /// continues: harmless, the newest is chosen at open and the next compaction deletes it. Under <c>_sync</c>.
+    /// </summary>
+    private void Compact(Lsn lsn)
+    {
+        if (_checkpointStore is null || _database.Storage.Range.First > lsn)
+        {
+            _checkpointStore?.DeleteOlderThan(lsn);
+            return;
+        }
+
+        _database.Storage.Journal.DropPrefix(lsn);
+        CheckpointFaultInjection?.Invoke(CheckpointWritePoint.AfterDropPrefix);
+        _checkpointStore.DeleteOlderThan(lsn);
+    }
+
+    /// <summary>Stops a checkpoint being written (on dispose, outside <c>_sync</c>) and waits for it to end.</summary>
+    private void StopCheckpoint(Task? task)
+    {
+        _checkpointCancel.Cancel();
+        try
+        {
+            task?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // its failure was reported (or it was the test's simulated crash); the journal keeps everything
+        }
+
+        _checkpointCancel.Dispose();
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -115,7 +115,8 @@ public sealed partial class MutationGenerator
                 ExtensionsClassName: extensionsClassName,
                 Mutations: new EquatableArray<MutationSpec>(mutations),
                 Shapes: resolver.ShapesUsedBy(mutations));
-            return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+            return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics),
+                ContractOf(type, spec, candidateLocations, classLocation, cancellationToken));
         }
 
         public static DiagnosticInfo? CheckMutationOutsideSet(IMethodSymbol method)
@@ -209,7 +210,8 @@ public sealed partial class MutationGenerator
                 IsExplicitTag: explicitTag != 0,
                 RecordAccessibility: widest == Accessibility.Public ? "public" : IsInternal(widest) ? "internal" : "private",
                 ExtensionAccessibility: extension == Accessibility.Public ? "public" : IsInternal(extension) ? "internal" : null,
-                Parameters: new EquatableArray<ParameterSpec>(parameters));
+                Parameters: new EquatableArray<ParameterSpec>(parameters),
+                IsObsolete: method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"));
         }
 
         private static string QualifiedName(INamedTypeSymbol type)

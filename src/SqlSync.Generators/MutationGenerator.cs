@@ -55,5 +55,7 @@ public sealed partial class MutationGenerator : IIncrementalGenerator
             .Select(static (diagnostic, _) => diagnostic!)
             .WithTrackingName(TrackingNames.StrayMutationDiagnostics);
         context.RegisterSourceOutput(strayMutations, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        InitializeContract(context, results);
     }
 }

@@ -109,7 +109,8 @@ public sealed partial class MutationGenerator
                 ? "it knows no mutations"
                 : "it knows " + string.Join(", ", spec.Mutations.Select(m => $"{Hex(m.Tag)} ({m.MethodName})"));
             writer.WriteLine($"/// <summary>Applies encoded records of <c>{spec.DisplayName}</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>");
-            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames");
+            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames"
+                + (spec.Migrations.Count > 0 ? ", global::SqlSync.Mutations.IMutationMigrations" : ""));
             writer.WriteLine("private Reducer()");
             writer.OpenBlock();
             writer.CloseBlock();
@@ -148,6 +149,7 @@ public sealed partial class MutationGenerator
             writer.CloseBlock();
             writer.WriteLine();
             EmitMutationNames(writer, spec);
+            EmitMigrations(writer, spec);
             writer.CloseBlock();
         }
 

@@ -91,6 +91,7 @@ public sealed partial class MutationGenerator
             }
 
             List<MutationSpec> mutations = RemoveDuplicates(candidates, candidateLocations, type, diagnostics);
+            List<MigrationSpec> migrations = ParseMigrations(type, displayName, contextType, compilation, diagnostics);
             if (!valid)
             {
                 return new MutationSetResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
@@ -114,7 +115,8 @@ public sealed partial class MutationGenerator
                 FullyQualifiedName: "global::" + displayName,
                 ExtensionsClassName: extensionsClassName,
                 Mutations: new EquatableArray<MutationSpec>(mutations),
-                Shapes: resolver.ShapesUsedBy(mutations));
+                Shapes: resolver.ShapesUsedBy(mutations),
+                Migrations: new EquatableArray<MigrationSpec>(migrations));
             return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics),
                 ContractOf(type, spec, candidateLocations, classLocation, cancellationToken));
         }

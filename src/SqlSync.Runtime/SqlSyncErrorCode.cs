@@ -65,4 +65,12 @@ public enum SqlSyncErrorCode
 
     /// <summary>A read through a document's query API ran over <see cref="Documents.MutationLimits.MaxVmStepsPerQuery"/> and was stopped.</summary>
     QueryOverBudget = 308,
+
+    /// <summary>
+    /// A schema migration threw (or broke the sandbox's rules) on the coordinator: the document is stopped at
+    /// its previous schema version, nothing of the failed migrations committed; fix the migration and reopen.
+    /// </summary>
+    MigrationFailed = 310,
+    /// <summary>The document's schema version is newer than every migration this mutation set knows (a downgraded app or server).</summary>
+    DocumentSchemaNewer = 311,
 }

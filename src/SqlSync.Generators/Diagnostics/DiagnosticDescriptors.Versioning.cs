@@ -37,4 +37,14 @@ internal static partial class DiagnosticDescriptors
         "SQLSYNC0035", "Shipped-mutations file has a malformed line",
         "Line {1} of '{0}' is not '0xTAG Name (Shape) | parameters': '{2}'",
         VersioningCategory);
+
+    public static readonly DiagnosticDescriptor InvalidMigration = Error(
+        "SQLSYNC0036", "Migration method is invalid",
+        "Migration '{0}' {1}; a migration is 'static void Name(IMutationContext context)' with [Migration(n)], n = 1, 2, 3...",
+        VersioningCategory);
+
+    public static readonly DiagnosticDescriptor MigrationVersionsNotInOrder = Error(
+        "SQLSYNC0037", "Migration versions must be 1, 2, 3 without gaps or duplicates",
+        "Migration '{0}' has version {1}, but {2}; number migrations 1, 2, 3... in the order they must run",
+        VersioningCategory);
 }

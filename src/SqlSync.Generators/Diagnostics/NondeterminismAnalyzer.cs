@@ -50,6 +50,7 @@ public sealed class NondeterminismAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             INamedTypeSymbol? mutationAttribute = start.Compilation.GetTypeByMetadataName("SqlSync.Mutations.MutationAttribute");
+            INamedTypeSymbol? migrationAttribute = start.Compilation.GetTypeByMetadataName("SqlSync.Mutations.MigrationAttribute"); // migrations are deterministic too
             if (mutationAttribute is null)
             {
                 return;
@@ -58,7 +59,8 @@ public sealed class NondeterminismAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockStartAction(block =>
             {
                 if (block.OwningSymbol is not IMethodSymbol method
-                    || !method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mutationAttribute)))
+                    || !method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mutationAttribute)
+                        || SymbolEqualityComparer.Default.Equals(a.AttributeClass, migrationAttribute)))
                 {
                     return;
                 }

@@ -11,6 +11,7 @@ namespace SqlSync.Generators.Model;
 /// <param name="FullyQualifiedName">The class's name with <c>global::</c>.</param>
 /// <param name="ExtensionsClassName">The static class that holds the extension methods.</param>
 /// <param name="Mutations">The mutations, sorted by tag.</param>
+/// <param name="Migrations">The schema migrations, sorted by version (1, 2, ... without gaps).</param>
 /// <param name="Shapes">The composite types the codec needs, sorted by shape name.</param>
 internal sealed record MutationSetSpec(
     string HintName,
@@ -21,4 +22,5 @@ internal sealed record MutationSetSpec(
     string FullyQualifiedName,
     string ExtensionsClassName,
     EquatableArray<MutationSpec> Mutations,
-    EquatableArray<CodecShapeSpec> Shapes);
+    EquatableArray<CodecShapeSpec> Shapes,
+    EquatableArray<MigrationSpec> Migrations = default);

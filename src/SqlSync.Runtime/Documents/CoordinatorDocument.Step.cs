@@ -359,6 +359,7 @@ public sealed partial class CoordinatorDocument
     private void Initialize()
     {
         LoadState();
+        ApplyMigrations();
         HandleInFlightAtLastStop();
     }
 

@@ -50,4 +50,7 @@ public sealed class CoordinatorDocumentOptions
 
     /// <summary>The longest delay between retries of a paused document (default 30 s).</summary>
     public TimeSpan StorageRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Test hook: injected at the crash points of the migrations <see cref="CoordinatorDocument.Open"/> applies.</summary>
+    internal Action<CoordinatorStepPoint>? FaultInjectionAtOpen { get; init; }
 }

@@ -19,6 +19,13 @@ public sealed partial class MutationGenerator
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc />");
             writer.WriteLine($"public int SchemaVersion => {spec.Migrations.Count.ToString(CultureInfo.InvariantCulture)};");
+            if (spec.MinimumClientSchemaVersion > 0)
+            {
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc />");
+                writer.WriteLine($"public int MinimumClientSchemaVersion => {spec.MinimumClientSchemaVersion.ToString(CultureInfo.InvariantCulture)};");
+            }
+
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc />");
             writer.OpenBlock("public void Migrate(global::SqlSync.Mutations.IMutationContext context, int version)");

@@ -12,6 +12,21 @@ public sealed partial class MutationGenerator
 {
     internal static partial class Parser
     {
+        /// <summary>The <c>MinimumClientSchemaVersion</c> named argument of the class's <c>[MutationSet]</c>, or 0.</summary>
+        private static int MinimumClientSchemaVersionOf(INamedTypeSymbol type)
+        {
+            AttributeData? attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == MutationSetAttributeName);
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
+            {
+                if (argument.Key == "MinimumClientSchemaVersion" && argument.Value.Value is int version)
+                {
+                    return version;
+                }
+            }
+
+            return 0;
+        }
+
         /// <summary>The class's <c>[Migration(n)]</c> methods, checked and sorted by version; invalid ones are reported and left out.</summary>
         private static List<MigrationSpec> ParseMigrations(
             INamedTypeSymbol type, string displayName, INamedTypeSymbol? contextType, Compilation compilation, List<DiagnosticInfo> diagnostics)

@@ -116,7 +116,8 @@ public sealed partial class MutationGenerator
                 ExtensionsClassName: extensionsClassName,
                 Mutations: new EquatableArray<MutationSpec>(mutations),
                 Shapes: resolver.ShapesUsedBy(mutations),
-                Migrations: new EquatableArray<MigrationSpec>(migrations));
+                Migrations: new EquatableArray<MigrationSpec>(migrations),
+                MinimumClientSchemaVersion: MinimumClientSchemaVersionOf(type));
             return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics),
                 ContractOf(type, spec, candidateLocations, classLocation, cancellationToken));
         }

@@ -12,6 +12,7 @@ namespace SqlSync.Generators.Model;
 /// <param name="ExtensionsClassName">The static class that holds the extension methods.</param>
 /// <param name="Mutations">The mutations, sorted by tag.</param>
 /// <param name="Migrations">The schema migrations, sorted by version (1, 2, ... without gaps).</param>
+/// <param name="MinimumClientSchemaVersion">From <c>[MutationSet(MinimumClientSchemaVersion = n)]</c>; 0 when not set.</param>
 /// <param name="Shapes">The composite types the codec needs, sorted by shape name.</param>
 internal sealed record MutationSetSpec(
     string HintName,
@@ -23,4 +24,5 @@ internal sealed record MutationSetSpec(
     string ExtensionsClassName,
     EquatableArray<MutationSpec> Mutations,
     EquatableArray<CodecShapeSpec> Shapes,
-    EquatableArray<MigrationSpec> Migrations = default);
+    EquatableArray<MigrationSpec> Migrations = default,
+    int MinimumClientSchemaVersion = 0);

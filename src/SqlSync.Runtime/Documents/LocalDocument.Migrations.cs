@@ -5,6 +5,9 @@ public sealed partial class LocalDocument
 {
     private int _schemaVersion;
 
+    /// <summary>The schema version of this app's mutation set (its highest migration): what the client tells the server at open.</summary>
+    public int AppSchemaVersion => _database.Applier.TargetSchemaVersion;
+
     /// <summary>
     /// The schema version local reads see: the coordinator's, or this app's when the app is newer and has
     /// migrated the document locally (its pending layer) until the coordinator's migrated state arrives.

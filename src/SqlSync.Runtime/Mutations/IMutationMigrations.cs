@@ -12,6 +12,13 @@ public interface IMutationMigrations
     /// <summary>Runs migration number <paramref name="version"/> (1 to <see cref="SchemaVersion"/>).</summary>
     void Migrate(IMutationContext context, int version);
 
+    /// <summary>
+    /// The oldest app schema version a server running this mutation set serves (0: every version). An older client
+    /// is refused with "upgrade required" and keeps its pending mutations. Declared with
+    /// <c>[MutationSet(MinimumClientSchemaVersion = n)]</c>.
+    /// </summary>
+    int MinimumClientSchemaVersion => 0;
+
     /// <summary>The method name of migration <paramref name="version"/>, for errors.</summary>
     string GetMigrationName(int version);
 }

@@ -91,6 +91,7 @@ public sealed partial class MutationGenerator
             }
 
             List<MutationSpec> mutations = RemoveDuplicates(candidates, candidateLocations, type, diagnostics);
+            List<MigrationSpec> migrations = ParseMigrations(type, displayName, contextType, compilation, diagnostics);
             if (!valid)
             {
                 return new MutationSetResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
@@ -114,8 +115,11 @@ public sealed partial class MutationGenerator
                 FullyQualifiedName: "global::" + displayName,
                 ExtensionsClassName: extensionsClassName,
                 Mutations: new EquatableArray<MutationSpec>(mutations),
-                Shapes: resolver.ShapesUsedBy(mutations));
-            return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics));
+                Shapes: resolver.ShapesUsedBy(mutations),
+                Migrations: new EquatableArray<MigrationSpec>(migrations),
+                MinimumClientSchemaVersion: MinimumClientSchemaVersionOf(type));
+            return new MutationSetResult(spec, new EquatableArray<DiagnosticInfo>(diagnostics),
+                ContractOf(type, spec, candidateLocations, classLocation, cancellationToken));
         }
 
         public static DiagnosticInfo? CheckMutationOutsideSet(IMethodSymbol method)
@@ -209,7 +213,8 @@ public sealed partial class MutationGenerator
                 IsExplicitTag: explicitTag != 0,
                 RecordAccessibility: widest == Accessibility.Public ? "public" : IsInternal(widest) ? "internal" : "private",
                 ExtensionAccessibility: extension == Accessibility.Public ? "public" : IsInternal(extension) ? "internal" : null,
-                Parameters: new EquatableArray<ParameterSpec>(parameters));
+                Parameters: new EquatableArray<ParameterSpec>(parameters),
+                IsObsolete: method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"));
         }
 
         private static string QualifiedName(INamedTypeSymbol type)

@@ -17,6 +17,7 @@ public sealed partial class MutationGenerator : IIncrementalGenerator
     internal const string MutationSetAttributeName = "SqlSync.Mutations.MutationSetAttribute";
     internal const string MutationAttributeName = "SqlSync.Mutations.MutationAttribute";
     internal const string MutationContextName = "SqlSync.Mutations.IMutationContext";
+    internal const string MigrationAttributeName = "SqlSync.Mutations.MigrationAttribute";
 
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -55,5 +56,7 @@ public sealed partial class MutationGenerator : IIncrementalGenerator
             .Select(static (diagnostic, _) => diagnostic!)
             .WithTrackingName(TrackingNames.StrayMutationDiagnostics);
         context.RegisterSourceOutput(strayMutations, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        InitializeContract(context, results);
     }
 }

@@ -91,4 +91,12 @@ public enum SqlSyncErrorCode
     PresenceTooLarge = 408,
     /// <summary>Presence was published for a document this client has not opened on a server, or may not write.</summary>
     PresenceUnavailable = 409,
+
+    /// <summary>
+    /// A schema migration threw (or broke the sandbox's rules) on the coordinator: the document is stopped at
+    /// its previous schema version, nothing of the failed migrations committed; fix the migration and reopen.
+    /// </summary>
+    MigrationFailed = 310,
+    /// <summary>The document's schema version is newer than every migration this mutation set knows (a downgraded app or server).</summary>
+    DocumentSchemaNewer = 311,
 }

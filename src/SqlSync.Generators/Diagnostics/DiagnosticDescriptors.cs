@@ -6,7 +6,7 @@ namespace SqlSync.Generators.Diagnostics;
 /// Every diagnostic SqlSync's generator and analyzers report. Ids are stable and never reused; each is
 /// listed in AnalyzerReleases.*.md and explained in docs/diagnostics.md, where its help link points.
 /// </summary>
-internal static class DiagnosticDescriptors
+internal static partial class DiagnosticDescriptors
 {
     public const string UsageCategory = "SqlSync.Usage";
     public const string DeterminismCategory = "SqlSync.Determinism";

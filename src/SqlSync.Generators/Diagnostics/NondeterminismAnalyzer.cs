@@ -33,6 +33,7 @@ public sealed class NondeterminismAnalyzer : DiagnosticAnalyzer
         {
             INamedTypeSymbol? mutationAttribute = start.Compilation.GetTypeByMetadataName("SqlSync.Mutations.MutationAttribute");
             INamedTypeSymbol? mutationContext = start.Compilation.GetTypeByMetadataName(MutationGenerator.MutationContextName);
+            INamedTypeSymbol? migrationAttribute = start.Compilation.GetTypeByMetadataName("SqlSync.Mutations.MigrationAttribute"); // migrations are deterministic too
             if (mutationAttribute is null)
             {
                 return;
@@ -42,7 +43,8 @@ public sealed class NondeterminismAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockStartAction(block =>
             {
                 if (block.OwningSymbol is not IMethodSymbol method
-                    || !method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mutationAttribute)))
+                    || !method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mutationAttribute)
+                        || SymbolEqualityComparer.Default.Equals(a.AttributeClass, migrationAttribute)))
                 {
                     return;
                 }

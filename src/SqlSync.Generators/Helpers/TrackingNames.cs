@@ -7,6 +7,8 @@ internal static class TrackingNames
     public const string MutationSetSpecs = nameof(MutationSetSpecs);
     public const string MutationSetDiagnostics = nameof(MutationSetDiagnostics);
     public const string StrayMutationDiagnostics = nameof(StrayMutationDiagnostics);
+    public const string ShippedFiles = nameof(ShippedFiles);
+    public const string ContractDiagnostics = nameof(ContractDiagnostics);
 
     public static readonly string[] All =
     {
@@ -14,5 +16,7 @@ internal static class TrackingNames
         MutationSetSpecs,
         MutationSetDiagnostics,
         StrayMutationDiagnostics,
+        ShippedFiles,
+        ContractDiagnostics,
     };
 }

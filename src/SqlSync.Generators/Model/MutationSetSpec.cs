@@ -11,6 +11,8 @@ namespace SqlSync.Generators.Model;
 /// <param name="FullyQualifiedName">The class's name with <c>global::</c>.</param>
 /// <param name="ExtensionsClassName">The static class that holds the extension methods.</param>
 /// <param name="Mutations">The mutations, sorted by tag.</param>
+/// <param name="Migrations">The schema migrations, sorted by version (1, 2, ... without gaps).</param>
+/// <param name="MinimumClientSchemaVersion">From <c>[MutationSet(MinimumClientSchemaVersion = n)]</c>; 0 when not set.</param>
 /// <param name="Shapes">The composite types the codec needs, sorted by shape name.</param>
 internal sealed record MutationSetSpec(
     string HintName,
@@ -21,4 +23,6 @@ internal sealed record MutationSetSpec(
     string FullyQualifiedName,
     string ExtensionsClassName,
     EquatableArray<MutationSpec> Mutations,
-    EquatableArray<CodecShapeSpec> Shapes);
+    EquatableArray<CodecShapeSpec> Shapes,
+    EquatableArray<MigrationSpec> Migrations = default,
+    int MinimumClientSchemaVersion = 0);

@@ -8,6 +8,7 @@ namespace SqlSync.Generators.Model;
 /// <param name="Tag">The stable tag.</param>
 /// <param name="IsExplicitTag">True when the tag came from the attribute.</param>
 /// <param name="RecordAccessibility">"public", "internal" or "private": the widest the parameter types allow.</param>
+/// <param name="IsObsolete">True when the method is [Obsolete] (a shipped shape kept for old journals): generated code calling it suppresses the warning.</param>
 /// <param name="ExtensionAccessibility">"public" or "internal" for the extension methods, or null when the types are too private for them.</param>
 internal sealed record MutationSpec(
     string MethodName,
@@ -16,4 +17,5 @@ internal sealed record MutationSpec(
     bool IsExplicitTag,
     string RecordAccessibility,
     string? ExtensionAccessibility,
-    EquatableArray<ParameterSpec> Parameters);
+    EquatableArray<ParameterSpec> Parameters,
+    bool IsObsolete = false);

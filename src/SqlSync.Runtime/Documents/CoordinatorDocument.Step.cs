@@ -367,6 +367,7 @@ public sealed partial class CoordinatorDocument
     {
         LoadCheckpointState();
         LoadState();
+        ApplyMigrations();
         HandleInFlightAtLastStop();
     }
 

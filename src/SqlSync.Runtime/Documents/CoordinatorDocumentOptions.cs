@@ -81,4 +81,7 @@ public sealed class CoordinatorDocumentOptions
     /// offline while more of its mutations were rejected is told of the newest ones only.
     /// </summary>
     public int RejectionsKeptPerTimeline { get; init; } = 1000;
+
+    /// <summary>Test hook: injected at the crash points of the migrations <see cref="CoordinatorDocument.Open"/> applies.</summary>
+    internal Action<CoordinatorStepPoint>? FaultInjectionAtOpen { get; init; }
 }

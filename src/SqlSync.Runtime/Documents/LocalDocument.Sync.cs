@@ -128,6 +128,7 @@ public sealed partial class LocalDocument
             _timeline.DropPrefix(appliedLsn);
         }
 
+        MigrateLocally();
         LsnRange pending = _timeline.Range;
         if (pending.IsEmpty)
         {

@@ -10,7 +10,7 @@ namespace SqlSync.Documents;
 /// numbers of each entry in force and inside the <see cref="ReducerSandbox"/>. Shared by the local and the
 /// coordinator document.
 /// </summary>
-internal sealed class MutationApplier
+internal sealed partial class MutationApplier
 {
     private readonly DatabaseConnection _connection;
     private readonly ReducerSandbox _sandbox;

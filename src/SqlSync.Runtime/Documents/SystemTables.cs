@@ -35,4 +35,20 @@ internal static class SystemTables
 
     public const string RejectionsInRangeSql =
         "SELECT lsn, error FROM __sqlsync_rejections WHERE timeline_id = ?1 AND lsn >= ?2 AND lsn <= ?3 ORDER BY lsn";
+
+    /// <summary>
+    /// The document's schema version: the highest migration applied. Created by the first migration, so a
+    /// document of a mutation set without migrations has no such table (version 0) and its bytes do not change.
+    /// </summary>
+    public const string Schema = "__sqlsync_schema";
+
+    public const string CreateSchemaSql =
+        "CREATE TABLE IF NOT EXISTS __sqlsync_schema(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)";
+
+    public const string SchemaExistsSql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__sqlsync_schema'";
+
+    public const string SchemaVersionSql = "SELECT version FROM __sqlsync_schema WHERE id = 1";
+
+    public const string SetSchemaVersionSql =
+        "INSERT INTO __sqlsync_schema(id, version) VALUES(1, ?1) ON CONFLICT(id) DO UPDATE SET version = excluded.version";
 }

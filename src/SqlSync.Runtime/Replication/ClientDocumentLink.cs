@@ -26,6 +26,12 @@ internal sealed class ClientDocumentLink
     /// </summary>
     public string? FailedReport { get; set; }
 
+    /// <summary>
+    /// <see cref="ProtocolErrorCode.UpgradeRequired"/> (until the document opens again) or
+    /// <see cref="ProtocolErrorCode.ServerOlderThanClient"/> (until an upload is acknowledged), or null.
+    /// </summary>
+    public ProtocolErrorCode? VersionRefusal { get; set; }
+
     /// <summary>Per-document refusals in a row (reset when the server acknowledges an upload or sends storage).</summary>
     public int Refusals { get; set; }
 

@@ -68,4 +68,17 @@ public enum ProtocolErrorCode : ushort
     /// open and the client's earlier state stands.
     /// </summary>
     PresenceTooLarge = 25,
+
+    /// <summary>
+    /// Not fatal: the client's app is older than the server's mutation set allows (its schema version, sent with the
+    /// open, is below the minimum the mutation set declares). The client keeps its pending mutations and reports
+    /// "upgrade required"; it opens the document again after a delay, so an upgraded app goes on by itself.
+    /// </summary>
+    UpgradeRequired = 22,
+    /// <summary>
+    /// Not fatal: the client uploaded a mutation whose tag the server's mutation set does not know (the server is
+    /// older than the client). Nothing from that entry on was taken; the client keeps it queued, not rejected, and
+    /// uploads it again after a delay, so it goes through once the server is upgraded.
+    /// </summary>
+    ServerOlderThanClient = 23,
 }

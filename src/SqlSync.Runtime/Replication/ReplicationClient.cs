@@ -94,6 +94,14 @@ public sealed class ReplicationClient
         _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.StuckReport : null;
 
     /// <summary>
+    /// Whether the server refused <paramref name="documentId"/> for its version: <see cref="ProtocolErrorCode.UpgradeRequired"/>
+    /// (this app is older than the server serves) or <see cref="ProtocolErrorCode.ServerOlderThanClient"/> (the server
+    /// does not know a pending mutation yet); null otherwise. Pending mutations stay queued either way.
+    /// </summary>
+    public ProtocolErrorCode? GetVersionRefusal(string documentId) =>
+        _documents.TryGetValue(documentId, out ClientDocumentLink? link) ? link.VersionRefusal : null;
+
+    /// <summary>
     /// The server's report that <paramref name="documentId"/> failed or was refused on its own (it could not be
     /// opened, e.g. a corrupt journal on the server, or the server has too many documents open), or null; cleared
     /// when the document opens again on a later link. The link's other documents keep syncing meanwhile.
@@ -133,6 +141,10 @@ public sealed class ReplicationClient
                 // This document alone is refused: it is opened again on this link after a delay that grows with each
                 // refusal in a row (a paused or busy server heals by itself), or on the next link.
                 failedLink.FailedReport = failed.Message;
+                if (failed.Code is ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient)
+                {
+                    failedLink.VersionRefusal = failed.Code; // pending mutations stay queued (docs/versioning.md)
+                }
                 failedLink.Opened = false;
                 failedLink.UploadInFlight = false;
                 failedLink.OpenSent = false;
@@ -165,6 +177,11 @@ public sealed class ReplicationClient
                 ClientDocumentLink link = Find(opened.DocumentId);
                 link.Opened = true;
                 link.FailedReport = null;
+                if (link.VersionRefusal == ProtocolErrorCode.UpgradeRequired)
+                {
+                    link.VersionRefusal = null;
+                }
+
                 link.Access = opened.Access;
                 link.ServerTimeline = opened.TimelineRange;
                 AddUpload(link, replies);
@@ -178,6 +195,11 @@ public sealed class ReplicationClient
                 {
                     throw ProtocolException.Create(ProtocolErrorCode.LsnOutOfRange,
                         $"document '{ack.DocumentId}': the server holds the timeline up to {ack.TimelineRange} but the client sent from {link.SentFrom} to {sent}; the server lost entries this client already dropped");
+                }
+
+                if (link.VersionRefusal == ProtocolErrorCode.ServerOlderThanClient && (link.ServerTimeline is not LsnRange before || ack.TimelineRange.Next > before.Next))
+                {
+                    link.VersionRefusal = null; // the server took what it refused before: it was upgraded
                 }
 
                 link.ServerTimeline = ack.TimelineRange;
@@ -345,7 +367,7 @@ public sealed class ReplicationClient
                 }
 
                 link.OpenSent = true;
-                messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange, link.Document.TimelineSecret));
+                messages.Add(new OpenDocumentMessage(link.Document.DocumentId, link.Document.TimelineId, link.Document.StorageRange, link.Document.TimelineSecret, link.Document.AppSchemaVersion));
             }
             else
             {

@@ -332,6 +332,12 @@ public sealed class ServerLink
 
         CoordinatorDocument document = _server.Documents.GetDocument(open.DocumentId);
         CheckOwnership(document, open.DocumentId, open.Timeline, open.Secret, claim: false);
+        if (open.AppSchemaVersion < document.MinimumClientSchemaVersion)
+        {
+            throw Error(ProtocolErrorCode.UpgradeRequired,
+                $"upgrade required: the app's mutation set is at schema version {open.AppSchemaVersion}, and the server serves {document.MinimumClientSchemaVersion} or newer; pending mutations stay on the client", open.DocumentId);
+        }
+
         if (open.StorageRange.Next > document.StorageRange.Next)
         {
             throw Error(ProtocolErrorCode.LsnOutOfRange,
@@ -409,6 +415,7 @@ public sealed class ServerLink
     private IReadOnlyList<SyncMessage> ReceiveTimeline(string documentId, JournalPartial entries)
     {
         (ServerDocumentLink link, LsnRange held) = CheckTimelineUpload(documentId, entries.Range.First);
+        entries = KnownPrefix(link.Document, documentId, entries);
         if (_unclaimed.Remove(documentId, out TimelineSecret secret))
         {
             CheckOwnership(link.Document, documentId, link.Timeline, secret, claim: true);
@@ -425,6 +432,46 @@ public sealed class ServerLink
 
         link.Document.MakeTimelineDurable(link.Timeline);
         return new SyncMessage[] { new TimelineAckMessage(documentId, after) };
+    }
+
+    /// <summary>
+    /// The entries up to the first whose mutation tag the document's mutation set does not know (the server is older
+    /// than the client): those are taken; from it on nothing is, and when it is the first the upload is refused with
+    /// <see cref="ProtocolErrorCode.ServerOlderThanClient"/>, a per-document error: the client keeps it queued and
+    /// uploads it again later, so it goes through once the server is upgraded instead of being rejected.
+    /// Entries that do not decode are left to the step, which rejects them as before.
+    /// </summary>
+    private static JournalPartial KnownPrefix(CoordinatorDocument document, string documentId, JournalPartial entries)
+    {
+        for (int i = 0; i < entries.Entries.Count; i++)
+        {
+            ReadOnlySpan<byte> mutation;
+            try
+            {
+                mutation = TimelineEntry.Decode(entries.Entries[i].Span).Mutation;
+            }
+            catch (SqlSyncException)
+            {
+                continue;
+            }
+
+            if (mutation.Length < 4 || document.KnowsMutationTag(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(mutation)))
+            {
+                continue;
+            }
+
+            if (i == 0)
+            {
+                uint tag = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(mutation);
+                Lsn lsn = entries.Range.First;
+                throw Error(ProtocolErrorCode.ServerOlderThanClient,
+                    $"server older than client: the mutation at {lsn} has tag 0x{tag:X8}, which the server's mutation set does not know; it stays queued on the client until the server is upgraded", documentId);
+            }
+
+            return new JournalPartial(LsnRange.Inclusive(entries.Range.First, new Lsn(entries.Range.First.Value + (ulong)i - 1)), entries.Entries.Take(i).ToArray());
+        }
+
+        return entries;
     }
 
     /// <summary>The link may upload to <paramref name="documentId"/>, and entries from <paramref name="first"/> leave no gap.</summary>

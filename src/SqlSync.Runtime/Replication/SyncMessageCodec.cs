@@ -49,6 +49,11 @@ public static class SyncMessageCodec
                 writer.WriteGuid(open.Timeline.Value);
                 WriteRange(writer, open.StorageRange);
                 writer.WriteBytes(open.Secret.IsValid ? open.Secret.Bytes : throw new ArgumentException("An open-document message needs its timeline's secret.", nameof(message)));
+                if (open.AppSchemaVersion > 0)
+                {
+                    writer.WriteVarUInt64((ulong)open.AppSchemaVersion); // optional trailing field (docs/protocol.md)
+                }
+
                 break;
             case DocumentOpenedMessage opened:
                 writer.WriteString(opened.DocumentId);
@@ -190,7 +195,7 @@ public static class SyncMessageCodec
             {
                 SyncMessageType.Hello => new HelloMessage(reader.ReadUInt16(), reader.ReadUInt16(), reader.ReadInt32(), ReadText(ref reader, 256)),
                 SyncMessageType.Welcome => new WelcomeMessage(reader.ReadUInt16(), reader.ReadInt32()),
-                SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader), ReadSecret(ref reader)),
+                SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader), ReadSecret(ref reader), ReadSchemaVersion(ref reader)),
                 SyncMessageType.DocumentOpened => new DocumentOpenedMessage(ReadDocumentId(ref reader), ReadAccess(ref reader), ReadRange(ref reader)),
                 SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
                 SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
@@ -339,6 +344,18 @@ public static class SyncMessageCodec
         }
 
         return text;
+    }
+
+    /// <summary>The open's optional trailing schema version: 0 when absent; more than int.MaxValue is malformed.</summary>
+    private static int ReadSchemaVersion(ref MutationReader reader)
+    {
+        if (reader.Remaining == 0)
+        {
+            return 0;
+        }
+
+        ulong version = reader.ReadVarUInt64();
+        return version is > 0 and <= int.MaxValue ? (int)version : throw Malformed($"schema version {version} is out of range");
     }
 
     private static TimelineSecret ReadSecret(ref MutationReader reader)

@@ -39,7 +39,8 @@ public static class SyncProtocol
     /// </summary>
     public static bool IsDocumentError(ProtocolErrorCode code) =>
         code is ProtocolErrorCode.DocumentStuck or ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments
-            or ProtocolErrorCode.StorageUnavailable or ProtocolErrorCode.DocumentNotFound;
+            or ProtocolErrorCode.StorageUnavailable or ProtocolErrorCode.DocumentNotFound
+            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient;
 
     /// <summary>
     /// True for the per-document errors after which the client opens the document again on the same link, after a
@@ -47,7 +48,8 @@ public static class SyncProtocol
     /// </summary>
     public static bool IsDocumentRefusal(ProtocolErrorCode code) =>
         code is ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments or ProtocolErrorCode.StorageUnavailable
-            or ProtocolErrorCode.DocumentNotFound;
+            or ProtocolErrorCode.DocumentNotFound
+            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient;
 
     /// <summary>How long a client waits before it opens a refused document again: 1 s, doubled per refusal in a row, at most 60 s.</summary>
     public static TimeSpan ReopenDelay(int refusalsInARow) =>

@@ -1,0 +1,24 @@
+using SqlSync.Mutations;
+
+namespace SqlSync.Server.Tests.Versioning;
+
+/// <summary>Version 2 as a server that no longer serves v1 apps: <c>MinimumClientSchemaVersion = 2</c>.</summary>
+[MutationSet(MinimumClientSchemaVersion = 2)]
+public static partial class TodosV2Required
+{
+    [Mutation(0x100)]
+    public static void Add(IMutationContext context, long id, string title) =>
+        context.Execute("INSERT INTO todos(id, title) VALUES(?1, ?2)", id, title);
+
+    [Mutation(0x200)]
+    public static void AddWithPriority(IMutationContext context, long id, string title, int priority) =>
+        context.Execute("INSERT INTO todos(id, title, priority) VALUES(?1, ?2, ?3)", id, title, priority);
+
+    [Migration(1)]
+    public static void CreateTodos(IMutationContext context) =>
+        context.Execute("CREATE TABLE todos(id INTEGER PRIMARY KEY, title TEXT NOT NULL)");
+
+    [Migration(2)]
+    public static void AddPriority(IMutationContext context) =>
+        context.Execute("ALTER TABLE todos ADD COLUMN priority INTEGER NOT NULL DEFAULT 0");
+}

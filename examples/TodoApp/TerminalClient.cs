@@ -38,6 +38,10 @@ internal static class TerminalClient
                 screen.SetStatus(Status());
             }
         };
+        // A client far behind (or new to a compacted list) downloads a checkpoint first: its progress is the status.
+        document.CheckpointDownloadProgress += (_, p) => screen.SetStatus(p.IsComplete
+            ? Status()
+            : $"downloading the list: {p.BytesReceived * 100 / Math.Max(1, p.TotalBytes)}% ({p.PagesReceived:N0} of {p.TotalPages:N0} pages)");
         sync.Start();
         document.CreateSchema();
         presence.Publish(name);

@@ -83,6 +83,7 @@ public sealed class SyncStateTests : ServerTestBase
     public async Task AReadOnlyClientThatMutatesGetsAClearStatusAndTheWaitFails()
     {
         await using var server = await TestServer.StartAsync(ServerDirectory, TestServer.TokenAuthorization);
+        _ = server.Document("counters"); // it exists: a reader does not create documents (decision 0016)
         using LocalDocument document = Client("reader");
         await using SqlSyncClient sync = Connect(server.SyncUri, document, token: "reader");
         Assert.True((await sync.WaitUntilSyncedAsync(document).WaitAsync(Deadline)).AllApplied); // nothing pending: open is enough

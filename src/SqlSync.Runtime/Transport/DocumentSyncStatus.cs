@@ -20,4 +20,14 @@ public enum DocumentSyncStatus
     Refused,
     /// <summary>The server opened the document read-only for this client: its local mutations never upload (the reason counts them).</summary>
     ReadOnly,
+    /// <summary>
+    /// The server refused this document because this app is older than its mutation set allows ("upgrade required",
+    /// docs/versioning.md): local mutations stay queued until the app is upgraded.
+    /// </summary>
+    UpgradeRequired,
+    /// <summary>
+    /// The server does not know a pending mutation's tag (the server is older than this app): it stays queued, not
+    /// rejected, and uploads once the server is upgraded.
+    /// </summary>
+    ServerOlderThanClient,
 }

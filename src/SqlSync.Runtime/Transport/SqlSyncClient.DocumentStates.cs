@@ -246,6 +246,13 @@ public sealed partial class SqlSyncClient
             return new DocumentSyncState(id, DocumentSyncStatus.Offline);
         }
 
+        if (_engine.GetVersionRefusal(id) is ProtocolErrorCode versionRefusal)
+        {
+            return new DocumentSyncState(id,
+                versionRefusal == ProtocolErrorCode.UpgradeRequired ? DocumentSyncStatus.UpgradeRequired : DocumentSyncStatus.ServerOlderThanClient,
+                _engine.GetDocumentError(id));
+        }
+
         if (_engine.GetDocumentError(id) is string refused)
         {
             return new DocumentSyncState(id, DocumentSyncStatus.Refused, refused);

@@ -31,6 +31,7 @@ public sealed class MixedVersionTests : ServerTestBase
             Assert.Equal(2, v2.SchemaVersion); // migrated locally
 
             await Eventually.TrueAsync(() => syncV2.IsServerOlderThanClient(v2), "the server refused the unknown mutation");
+            await Eventually.TrueAsync(() => syncV2.GetSyncState(v2).Status == DocumentSyncStatus.ServerOlderThanClient, "the document's status says the server is older");
             await Eventually.TrueAsync(() => syncV1.IsUploaded(v1) && v2.PendingMutationCount == 1, "the known prefix went through");
             Assert.Equal(1, v2.PendingMutationCount); // queued, not rejected
             await Eventually.TrueAsync(() => Titles(server.Document(DocumentId)) == "milk;eggs", "the server applied what it knows");
@@ -73,6 +74,7 @@ public sealed class MixedVersionTests : ServerTestBase
             old.Mutate(new TodosV1.AddMutation(2, "eggs"));
             server = await TestServer.StartAsync(ServerDirectory, o => o.UseReducer(TodosV2Required.Reducer.Instance), port: port);
             await Eventually.TrueAsync(() => sync.IsUpgradeRequired(old), "the v1 app is told to upgrade");
+            await Eventually.TrueAsync(() => sync.GetSyncState(old).Status == DocumentSyncStatus.UpgradeRequired, "the document's status says upgrade required");
             Assert.Contains("upgrade required", sync.GetDocumentError(old) ?? "", StringComparison.Ordinal);
             Assert.Equal(1, old.PendingMutationCount); // kept until the upgrade
 

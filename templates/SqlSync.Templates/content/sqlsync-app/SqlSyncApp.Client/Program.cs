@@ -20,10 +20,12 @@ sync.Add(document);
 sync.Start();                                   // uploads, downloads, rebases, reconnects
 
 // Synced when the server has applied every local mutation and the document has rebased on its pages.
+// Its result lists any mutation the server rejected.
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-while (document.PendingMutationCount > 0)
+SyncResult synced = await sync.WaitUntilSyncedAsync(document, timeout.Token);
+foreach (RejectedMutation rejected in synced.Rejections)
 {
-    await Task.Delay(50, timeout.Token);
+    Console.Error.WriteLine($"rejected: {rejected.Error}");
 }
 
 foreach (object?[] row in document.Query("SELECT title, done FROM todos ORDER BY title"))

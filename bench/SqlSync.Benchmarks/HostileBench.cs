@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using SqlSync.Documents;
 using SqlSync.Journals;
@@ -11,8 +10,8 @@ using SqlSync.Transport;
 namespace SqlSync.Benchmarks;
 
 /// <summary>
-/// The server under issue 13's load (docs/benchmarks.md, "Hostile load"): its RSS and open files after
-/// 10,000 documents were each touched once and released, before and after idle close; and the round trip of
+/// The server under issue 13's load (docs/benchmarks.md, "Hostile load"): its RSS and open files (the server alone, in
+/// a child process) after 10,000 documents were each touched once and released, before and after idle close; and the round trip of
 /// an unrelated document (and of a plain HTTP request) while another document runs a slow step with 40
 /// clients waiting on it.
 /// </summary>
@@ -34,28 +33,20 @@ internal static class HostileBench
         return 0;
     }
 
+    /// <summary>
+    /// The server runs in a child process (<see cref="ServerProcess"/>) so that its resident set and open files are the
+    /// server's alone, not the clients' (their sockets, the WebSocket client's assemblies) of this process.
+    /// </summary>
     private static async Task ManyDocumentsAsync(int documents, Action<string> print)
     {
-        long open = 0, releases = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-            Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value));
-        listener.Start();
-
         TimeSpan idle = TimeSpan.FromSeconds(2);
-        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options => options.DocumentIdleTimeout = idle);
-        (long rssStart, int filesStart) = (RssBytes(), OpenFiles());
-        string breakdownStart = ProcessMemory.Breakdown(), filesKindsStart = ProcessMemory.Files();
+        await using ServerProcess server = await ServerProcess.StartAsync(documentIdleTimeout: idle);
+        (long rssStart, int filesStart) = (server.RssBytes(), server.OpenFiles());
+        string breakdownStart = await server.BreakdownAsync(), filesKindsStart = server.Files();
         var clock = Stopwatch.StartNew();
         long peakRss = 0;
-        int peakFiles = 0, peakOpen = 0;
+        int peakFiles = 0;
+        long peakOpen = 0;
         const int PerConnection = 100;
         for (int batch = 0; batch < documents / PerConnection; batch++)
         {
@@ -73,60 +64,62 @@ internal static class HostileBench
                 await ReceiveAsync<DocumentOpenedMessage>(socket);
             }
 
-            peakRss = Math.Max(peakRss, RssBytes());
-            peakFiles = Math.Max(peakFiles, OpenFiles());
-            peakOpen = Math.Max(peakOpen, (int)Interlocked.Read(ref open));
+            peakRss = Math.Max(peakRss, server.RssBytes());
+            peakFiles = Math.Max(peakFiles, server.OpenFiles());
+            peakOpen = Math.Max(peakOpen, (await server.CountersAsync()).Open);
             await WebSocketFrames.CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "done");
         }
 
         TimeSpan touched = clock.Elapsed;
-        while (Interlocked.Read(ref open) > 0 && clock.Elapsed < touched + TimeSpan.FromMinutes(2))
+        (long open, long releases) = await server.CountersAsync();
+        while (open > 0 && clock.Elapsed < touched + TimeSpan.FromMinutes(2))
         {
             await Task.Delay(100);
+            (open, releases) = await server.CountersAsync();
         }
 
         TimeSpan closed = clock.Elapsed - touched;
-        (long rssAtClose, string breakdownAtClose) = (RssBytes(), ProcessMemory.Breakdown());
+        (long rssAtClose, int filesAtClose) = (server.RssBytes(), server.OpenFiles());
+        string breakdownAtClose = await server.BreakdownAsync();
 
         // The server gives memory back once the burst of closes has ended (ReleaseMemoryAfterClosing), at most once a
-        // minute: wait for the release after the last close.
-        long releasesAtClose = Interlocked.Read(ref releases);
-        while (Interlocked.Read(ref releases) == releasesAtClose && clock.Elapsed < touched + closed + TimeSpan.FromSeconds(90))
+        // minute: wait for the release after the last close (its counter, reported by the child).
+        long releasesAtClose = releases;
+        while (releases == releasesAtClose && clock.Elapsed < touched + closed + TimeSpan.FromSeconds(90))
         {
             await Task.Delay(100);
+            (open, releases) = await server.CountersAsync();
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // the release runs in the background after its counter ticks
         TimeSpan released = clock.Elapsed - touched - closed;
-        (long rssClosed, int filesClosed) = (RssBytes(), OpenFiles());
-        string breakdownClosed = ProcessMemory.Breakdown(), filesKindsClosed = ProcessMemory.Files();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        long rssCollected = RssBytes();
-        string breakdownCollected = ProcessMemory.Breakdown();
+        (long rssReleased, int filesReleased) = (server.RssBytes(), server.OpenFiles());
+        string breakdownReleased = await server.BreakdownAsync(), filesKindsReleased = server.Files();
+        (_, long rssCollected) = await server.MeasureAsync();
+        string breakdownCollected = await server.BreakdownAsync();
         if (Environment.GetEnvironmentVariable("SQLSYNC_BENCH_PAUSE") is { Length: > 0 } pause)
         {
             // For a heap dump of what stays (dotnet-gcdump collect -p PID): waits until the file named exists.
-            print($"paused (pid {Environment.ProcessId}); create {pause} to go on");
+            print($"paused (server pid {server.Pid}); create {pause} to go on");
             while (!File.Exists(pause))
             {
                 await Task.Delay(200);
             }
         }
 
+        print($"server process {server.Pid} (alone: the clients run in this process)");
         print($"documents touched once: {documents} in {touched.TotalSeconds:0.0} s ({PerConnection} per connection), idle timeout {idle.TotalSeconds:0} s, MaxOpenDocuments 1000 (default)");
-        print($"  at start:           RSS {Mib(rssStart)}, {filesStart} open files");
-        print($"  peak while touched: RSS {Mib(peakRss)}, {peakFiles} open files, {peakOpen} documents open");
-        print($"  at the last close:  RSS {Mib(rssAtClose)}; closing took {closed.TotalSeconds:0.0} s");
-        print($"  after idle close:   RSS {Mib(rssClosed)} ({Mib(rssCollected)} after a full GC), {filesClosed} open files, {Interlocked.Read(ref open)} documents open; "
-            + $"{Interlocked.Read(ref releases)} memory release(s) by the server, {released.TotalSeconds:0.0} s after the last close");
+        print($"  at start:            RSS {Mib(rssStart)}, {filesStart} open files");
+        print($"  peak while touched:  RSS {Mib(peakRss)}, {peakFiles} open files, {peakOpen} documents open");
+        print($"  at the last close:   RSS {Mib(rssAtClose)}, {filesAtClose} open files; closing took {closed.TotalSeconds:0.0} s");
+        print($"  after the release:   RSS {Mib(rssReleased)} ({Mib(rssCollected)} after a full GC), {filesReleased} open files, {open} documents open; "
+            + $"{releases} memory release(s) by the server{(releases == releasesAtClose ? " (none after the last close within 90 s)" : "")}, {released.TotalSeconds:0.0} s after the last close");
         print($"  where, at start:        {breakdownStart}");
         print($"  where, at last close:   {breakdownAtClose}");
-        print($"  where, after release:   {breakdownClosed}");
+        print($"  where, after release:   {breakdownReleased}");
         print($"  where, after a full GC: {breakdownCollected}");
         print($"  files at start:         {filesKindsStart}");
-        print($"  files after close:      {filesKindsClosed}");
+        print($"  files after release:    {filesKindsReleased}");
     }
 
     private static async Task SlowStepAsync(int roundTrips, Action<string> print)
@@ -257,10 +250,6 @@ internal static class HostileBench
             }
         }
     }
-
-    private static long RssBytes() => ProcessMemory.RssBytes();
-
-    private static int OpenFiles() => ProcessMemory.OpenFiles();
 
     private static string Mib(long bytes) => ProcessMemory.Mib(bytes);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
 using SqlSync.Journals;
@@ -11,7 +10,7 @@ namespace SqlSync.Benchmarks;
 
 /// <summary>
 /// The <c>idle-connections</c> mode (issue 13: memory per idle connection, target ≤ 64 KiB): starts the server in a
-/// child process, opens warm-up connections, measures the server, opens N more idle connections (each says hello,
+/// child process (<see cref="ServerProcess"/>), opens warm-up connections, measures the server, opens N more idle connections (each says hello,
 /// opens one document and waits for the server with a receive pending, as a synced client does), measures again,
 /// closes them all and measures once more. Prints the growth per connection of the server's managed heap and resident set.
 /// </summary>
@@ -25,15 +24,14 @@ internal static class IdleConnectionsBench
 #if DEBUG
         Console.Error.WriteLine("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
-        using Process server = StartServer();
-        var uri = new Uri((await ReadReplyAsync(server, "uri"))[1]);
+        await using ServerProcess server = await ServerProcess.StartAsync();
         var clients = new List<IdleClient>();
         try
         {
-            clients.AddRange(await OpenAsync(uri, WarmUp));
-            (long managed0, long rss0) = await MeasureAsync(server);
-            clients.AddRange(await OpenAsync(uri, count));
-            (long managed1, long rss1) = await MeasureAsync(server);
+            clients.AddRange(await OpenAsync(server.SyncUri, WarmUp));
+            (long managed0, long rss0) = await server.MeasureAsync();
+            clients.AddRange(await OpenAsync(server.SyncUri, count));
+            (long managed1, long rss1) = await server.MeasureAsync();
             foreach (IdleClient client in clients)
             {
                 await client.DisposeAsync();
@@ -41,7 +39,7 @@ internal static class IdleConnectionsBench
 
             clients.Clear();
             await Task.Delay(TimeSpan.FromSeconds(2)); // the server's side of each close runs after the client's
-            (long managed2, long rss2) = await MeasureAsync(server);
+            (long managed2, long rss2) = await server.MeasureAsync();
 
             static string KiB(double bytes) => (bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture);
             Console.WriteLine($"| Idle connections | Managed heap growth per connection | Resident set growth per connection | Target |");
@@ -51,8 +49,6 @@ internal static class IdleConnectionsBench
             Console.WriteLine($"server with {WarmUp} warm-up connections: managed {managed0 >> 20} MiB, resident {rss0 >> 20} MiB; "
                 + $"with {count} more: managed {managed1 >> 20} MiB, resident {rss1 >> 20} MiB; "
                 + $"after all closed: managed {managed2 >> 20} MiB, resident {rss2 >> 20} MiB");
-            await server.StandardInput.WriteLineAsync("quit");
-            await server.WaitForExitAsync();
             return 0;
         }
         finally
@@ -61,39 +57,7 @@ internal static class IdleConnectionsBench
             {
                 await client.DisposeAsync();
             }
-
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
         }
-    }
-
-    private static Process StartServer()
-    {
-        // The same program in its server mode: through the dotnet host when this one runs through it.
-        string host = Environment.ProcessPath!;
-        bool viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
-        var start = new ProcessStartInfo(host)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        if (viaDotnet)
-        {
-            start.ArgumentList.Add(typeof(IdleConnectionsBench).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("idle-server");
-        return Process.Start(start)!;
-    }
-
-    private static async Task<(long Managed, long Rss)> MeasureAsync(Process server)
-    {
-        await server.StandardInput.WriteLineAsync("measure");
-        string[] reply = await ReadReplyAsync(server, "memory");
-        return (long.Parse(reply[1], CultureInfo.InvariantCulture), long.Parse(reply[2], CultureInfo.InvariantCulture));
     }
 
     private static async Task<List<IdleClient>> OpenAsync(Uri uri, int count)
@@ -183,19 +147,5 @@ internal static class IdleConnectionsBench
                 }
             }
         }
-    }
-
-    /// <summary>The server's next line that starts with <paramref name="word"/>, split at spaces (its log lines are skipped).</summary>
-    private static async Task<string[]> ReadReplyAsync(Process server, string word)
-    {
-        while (await server.StandardOutput.ReadLineAsync() is string line)
-        {
-            if (line.StartsWith(word + " ", StringComparison.Ordinal))
-            {
-                return line.Split(' ');
-            }
-        }
-
-        throw new InvalidOperationException($"the benchmark server exited before it printed '{word}'");
     }
 }

@@ -5,19 +5,22 @@ using SQLitePCL;
 namespace SqlSync.Benchmarks;
 
 /// <summary>
-/// Where this process's memory and files are, for the hostile benchmark's analysis: the resident set, the managed heap
+/// Where a process's memory and files are, for the hostile benchmark's analysis: the resident set and the open file
+/// descriptors grouped by what they point at (of this process, or of another by id: the benchmark's server child), and
+/// for this process also the managed heap
 /// (<see cref="GC.GetGCMemoryInfo()"/>), SQLite's own heap (<c>sqlite3_memory_used</c>), glibc malloc's totals
 /// (<c>mallinfo2</c>: in use and free-but-kept) and the open file descriptors grouped by what they point at.
 /// </summary>
 internal static partial class ProcessMemory
 {
-    public static long RssBytes()
+    /// <summary>VmRSS of /proc/PID/status (this process when <paramref name="pid"/> is null), in bytes.</summary>
+    public static long RssBytes(int? pid = null)
     {
-        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        string? line = File.ReadLines($"/proc/{Proc(pid)}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
-    public static int OpenFiles() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+    public static int OpenFiles(int? pid = null) => Directory.GetFileSystemEntries($"/proc/{Proc(pid)}/fd").Length;
 
     /// <summary>One line: RSS, managed heap (size, committed, fragmented), SQLite's heap now and at its peak, malloc in use and free.</summary>
     public static string Breakdown()
@@ -42,10 +45,10 @@ internal static partial class ProcessMemory
     }
 
     /// <summary>The open file descriptors, counted by kind: socket, pipe, anon_inode:[eventpoll], a regular file's directory...</summary>
-    public static string Files()
+    public static string Files(int? pid = null)
     {
         var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (string fd in Directory.GetFileSystemEntries("/proc/self/fd"))
+        foreach (string fd in Directory.GetFileSystemEntries($"/proc/{Proc(pid)}/fd"))
         {
             string target;
             try
@@ -63,6 +66,8 @@ internal static partial class ProcessMemory
 
         return string.Join(", ", kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Value} {k.Key}"));
     }
+
+    private static string Proc(int? pid) => pid?.ToString(CultureInfo.InvariantCulture) ?? "self";
 
     public static string Mib(long bytes) => $"{bytes / (1024.0 * 1024):0} MiB";
 

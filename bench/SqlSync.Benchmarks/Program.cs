@@ -8,7 +8,7 @@ using SqlSync.Benchmarks;
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
-//        ... -- hostile [--quick] [--documents N] [--many-only]   (issue 13: RSS and open files after 10,000 documents touched once; an unrelated
+//        ... -- hostile [--quick] [--documents N] [--many-only]   (issue 13: the server's RSS and open files after 10,000 documents touched once, the server in a child process; an unrelated
 //        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
 //        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
@@ -17,9 +17,9 @@ using SqlSync.Benchmarks;
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
-if (args.Length > 0 && args[0] == "idle-server")
+if (args.Length > 0 && args[0] == ServerChild.Mode)
 {
-    return await IdleConnectionServer.RunAsync();
+    return await ServerChild.RunAsync(args);
 }
 
 if (args.Length > 0 && args[0] == "checkpoint")

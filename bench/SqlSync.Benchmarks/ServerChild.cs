@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Runtime;
+
+namespace SqlSync.Benchmarks;
+
+/// <summary>
+/// The server half of the benchmarks that measure the server alone (<c>idle-connections</c>, <c>hostile</c>'s documents
+/// part), in a process of its own so that its memory and open files are the server's only: starts the in-process Kestrel
+/// server (<see cref="BenchServer"/>: fsync off, quotas lifted; <c>--document-idle-timeout S</c> sets
+/// <c>DocumentIdleTimeout</c>), prints <c>uri ADDRESS</c>, then answers commands on stdin, one line each:
+/// <c>measure</c> prints <c>memory MANAGED RSS</c> after a full compacting collection; <c>counters</c> prints
+/// <c>counters OPEN RELEASES</c> (the metrics <c>sqlsync.documents.open</c> and <c>sqlsync.memory.releases</c>);
+/// <c>breakdown</c> prints <c>breakdown ...</c> (<see cref="ProcessMemory.Breakdown"/>, no collection); <c>quit</c> stops.
+/// The parent (<see cref="ServerProcess"/>) reads the resident set and open files from /proc/PID itself.
+/// </summary>
+internal static class ServerChild
+{
+    public const string Mode = "server-child";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int timeoutIndex = Array.IndexOf(args, "--document-idle-timeout");
+        TimeSpan? idle = timeoutIndex > 0 && timeoutIndex + 1 < args.Length
+            ? TimeSpan.FromSeconds(double.Parse(args[timeoutIndex + 1], CultureInfo.InvariantCulture))
+            : null;
+        long open = 0, releases = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value));
+        listener.Start();
+
+        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options =>
+        {
+            if (idle is TimeSpan timeout)
+            {
+                options.DocumentIdleTimeout = timeout;
+            }
+        });
+        Console.WriteLine($"uri {server.SyncUri}");
+        while (Console.ReadLine() is string command)
+        {
+            switch (command)
+            {
+                case "measure":
+                    (long managed, long rss) = Measure();
+                    Console.WriteLine($"memory {managed} {rss}");
+                    break;
+                case "counters":
+                    Console.WriteLine($"counters {Interlocked.Read(ref open)} {Interlocked.Read(ref releases)}");
+                    break;
+                case "breakdown":
+                    Console.WriteLine($"breakdown {ProcessMemory.Breakdown()}");
+                    break;
+                case "quit":
+                    return 0;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The managed heap and the resident set (bytes) after full, compacting collections.</summary>
+    public static (long Managed, long Rss) Measure()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+
+        return (GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, ProcessMemory.RssBytes());
+    }
+}

@@ -24,9 +24,9 @@ public sealed class AttackReview2Tests : ServerTestBase
         const long Budget = 8L << 20;
         await using var server = await TestServer.StartAsync(ServerDirectory, options => options.MaxReceiveBufferBytes = Budget);
         ReceiveBudget budget = server.Services.GetRequiredService<ConnectionLimits>().Budget;
-        const int Sockets = 6;
+        const int Sockets = 12;
         const int Part = 512 * 1024;
-        const int EntryLength = 6 << 20; // within the per-connection cap (the budget); six of them are 36 MiB
+        const int EntryLength = 6 << 20; // within the per-connection cap (the budget); twelve of them are 72 MiB
         const int PartsEach = EntryLength / Part - 1; // all but the last: each entry stays unfinished
         var sockets = new List<RawSyncSocket>();
         try
@@ -67,7 +67,9 @@ public sealed class AttackReview2Tests : ServerTestBase
                 "the entries over the budget are refused", TimeSpan.FromSeconds(60));
             long held = GC.GetTotalMemory(forceFullCollection: true) - before;
             Assert.True(budget.HeldBytes <= Budget, $"the budget lends {budget.HeldBytes} bytes, over its {Budget}");
-            Assert.True(held < 2 * Budget,
+            // The process's whole managed heap: the entry that fits, frames in flight and buffers pooled after use count
+            // too, so the bound is loose; without the budget the unfinished entries alone hold 66 MiB.
+            Assert.True(held < 4 * Budget,
                 $"the server holds {held >> 20} MiB for {Sockets} unfinished entries of idle sockets, over a receive budget of {Budget >> 20} MiB");
 
             // Each refused link was closed for ServerBusy (a socket whose later send failed cannot read its error frame any more);

@@ -4,7 +4,7 @@ using Spectre.Console;
 using SqlSync.Cli;
 using SqlSync.Cli.Commands;
 
-// sqlsync: serve a coordinator; inspect, dump and verify document directories.
+// sqlsync: serve a coordinator; inspect, dump, verify and export document directories.
 if (Console.IsOutputRedirected)
 {
     // Spectre.Console assumes 80 columns when it cannot ask a terminal: a file or a pipe gets whole lines.
@@ -17,6 +17,7 @@ var root = new RootCommand("SqlSync command-line tool: serve a coordinator, insp
     InspectCommand.Create(),
     DumpCommand.Create(),
     VerifyCommand.Create(),
+    ExportCommand.Create(),
 };
 
 ParseResult parsed = root.Parse(args);

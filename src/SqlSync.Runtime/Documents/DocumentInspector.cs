@@ -144,6 +144,21 @@ public sealed class DocumentInspector : IDisposable
         string.Join(Environment.NewLine, Query("PRAGMA integrity_check").Select(row => (string)row[0]!));
 
     /// <summary>
+    /// Writes the committed page image at the newest LSN (the newest checkpoint plus the storage journal after
+    /// it) to <paramref name="path"/> as a plain SQLite database file, atomically (a temporary file beside it,
+    /// fsync'd, renamed). An existing file is an <see cref="SqlSyncErrorCode.InvalidArgument"/> error unless
+    /// <paramref name="overwrite"/>. The pages' checksum is recomputed as they are written and must equal
+    /// <see cref="StorageChecksum"/> (<see cref="SqlSyncErrorCode.Divergence"/> otherwise, and no file).
+    /// </summary>
+    public ExportedImage Export(string path, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Storage.Checkpoints.DatabaseImageWriter.Write(_storage, path, overwrite);
+        LsnRange range = _storage.Range;
+        return new ExportedImage(range.Next.Value == 0 ? null : new Lsn(range.Next.Value - 1), _storage.CommittedSizeInPages, _storage.Checksum);
+    }
+
+    /// <summary>
     /// Reads every entry of every journal (checking each frame's checksum), checks that every timeline
     /// entry is a well-formed envelope, and recomputes the database checksum over all pages. Reports
     /// progress as (entries checked, entries in all). Throws <see cref="SqlSyncException"/> at the first problem.

@@ -5,7 +5,7 @@ internal static class ExitCodes
 {
     /// <summary>Done.</summary>
     public const int Success = 0;
-    /// <summary>Wrong arguments or a path that does not exist (System.CommandLine reports parse errors with this code too).</summary>
+    /// <summary>Wrong arguments, a path that does not exist or an export target that exists without --force (System.CommandLine reports parse errors with this code too).</summary>
     public const int Usage = 1;
     /// <summary>A corrupt or unreadable document.</summary>
     public const int BadData = 2;
@@ -22,7 +22,7 @@ internal static class ExitCodes
 
     /// <summary>The exit codes in one line, for <c>sqlsync --help</c> (the README has the same table).</summary>
     public const string Summary =
-        "Exit codes: 0 done, every document sound; 1 wrong arguments or a missing path; 2 a corrupt or unreadable document; " +
+        "Exit codes: 0 done, every document sound; 1 wrong arguments, a missing path or an export target that exists; 2 a corrupt or unreadable document; " +
         "3 something unexpected; 4 a torn tail, otherwise sound; 5 in use by a running server or client (nothing read); several documents: the worst.";
 
     /// <summary>The line width when standard output is a file or a pipe: wide enough that nothing wraps.</summary>

@@ -11,7 +11,7 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = ExitCodes.RedirectedWidth;
 }
 
-var root = new RootCommand("SqlSync command-line tool: serve a coordinator, inspect, dump and verify document directories. " + ExitCodes.Summary)
+var root = new RootCommand("SqlSync command-line tool: serve a coordinator, inspect, dump, verify and export document directories. " + ExitCodes.Summary)
 {
     ServeCommand.Create(),
     InspectCommand.Create(),

@@ -90,6 +90,13 @@ public sealed partial class CliTests
                 AssertUnchanged(before, Snapshot(document), tool);
             }
 
+            string exported = Path.Combine(_root, "live.db");
+            (int exportCode, string exportOutput) = await Sqlsync.RunAsync("export", document, exported);
+            Assert.True(exportCode == 5, $"export exits 5 on a live server's folder, not {exportCode}: {exportOutput}");
+            Assert.Contains("in use", exportOutput, StringComparison.Ordinal);
+            Assert.False(File.Exists(exported), "export wrote a file from a document in use");
+            AssertUnchanged(before, Snapshot(document), "export");
+
             // The server is not held back: it still syncs.
             client.AddNote(2, "still running", null);
             await using (var sync = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = uri, ClientName = "cli-test" }))

@@ -14,6 +14,11 @@ public sealed partial class CoordinatorDocument
     /// <summary>The newest checkpoint written or loaded, and when (for the retention of what it replaces).</summary>
     private (Lsn Lsn, DateTime At)? _newestCheckpoint;
 
+    // Checkpoints not yet compacted to, oldest first, with when each was written: each one's retention runs from its own
+    // birth, so a document that checkpoints more often than the retention still compacts (to the newest old enough).
+    private readonly List<(Lsn Lsn, DateTime At)> _uncompacted = new();
+    private Lsn? _compactedTo;
+
     /// <summary>Test hook: called at each point of writing a checkpoint and compacting; throwing there simulates a crash.</summary>
     internal Action<CheckpointWritePoint>? CheckpointFaultInjection { get; set; }
 
@@ -138,7 +143,11 @@ public sealed partial class CoordinatorDocument
         _checkpointStore ??= _journals.OpenCheckpoints();
         if (_database.Storage.LoadedCheckpoint is { } loaded)
         {
-            _newestCheckpoint = (loaded.Lsn, DateTime.UtcNow); // the retention starts again: a replica may be reading
+            // Its retention runs from when it was written, not from this open: a document that closes when idle and
+            // opens again before the retention ends would otherwise never compact.
+            DateTime written = _checkpointStore is null ? DateTime.UtcNow : WrittenAt(_checkpointStore.PathFor(loaded.Lsn));
+            _newestCheckpoint = (loaded.Lsn, written);
+            _uncompacted.Add((loaded.Lsn, written));
         }
     }
 
@@ -150,11 +159,7 @@ public sealed partial class CoordinatorDocument
             return;
         }
 
-        if (_newestCheckpoint is { } newest && _options.StorageRetention is { } retention
-            && DateTime.UtcNow - newest.At >= retention && _database.Storage.Range.First <= newest.Lsn)
-        {
-            Compact(newest.Lsn);
-        }
+        CompactWhatIsDue();
 
         long databaseBytes = (long)_database.Storage.CommittedSizeInPages * Storage.StorageFormat.PageSize;
         long threshold = Math.Max(_options.CheckpointMinJournalBytes, (long)(_options.CheckpointJournalRatio * databaseBytes));
@@ -230,11 +235,43 @@ public sealed partial class CoordinatorDocument
             if (!_disposed && (_newestCheckpoint is null || _newestCheckpoint.Value.Lsn < snapshot.Lsn))
             {
                 _newestCheckpoint = (snapshot.Lsn, DateTime.UtcNow);
+                _uncompacted.Add(_newestCheckpoint.Value);
                 if (_options.StorageRetention == TimeSpan.Zero)
                 {
                     Compact(snapshot.Lsn);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Compacts to the newest checkpoint whose own retention has run out (under <c>_sync</c>); the checkpoints after it
+    /// and the entries they cover stay until theirs has.
+    /// </summary>
+    private void CompactWhatIsDue()
+    {
+        if (_options.StorageRetention is not { } retention)
+        {
+            return;
+        }
+
+        DateTime now = DateTime.UtcNow;
+        int due = _uncompacted.FindLastIndex(c => now - c.At >= retention);
+        if (due >= 0)
+        {
+            Compact(_uncompacted[due].Lsn);
+        }
+    }
+
+    private static DateTime WrittenAt(string path)
+    {
+        try
+        {
+            return File.GetLastWriteTimeUtc(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return DateTime.UtcNow; // the retention starts again: a replica may be reading
         }
     }
 
@@ -245,6 +282,13 @@ public sealed partial class CoordinatorDocument
     /// </summary>
     private void Compact(Lsn lsn)
     {
+        if (_compactedTo is { } done && done >= lsn)
+        {
+            return; // nothing new to drop: no directory listing per step
+        }
+
+        _compactedTo = lsn;
+        _uncompacted.RemoveAll(c => c.Lsn < lsn);
         if (_checkpointStore is null || _database.Storage.Range.First > lsn)
         {
             _checkpointStore?.DeleteOlderThan(lsn);

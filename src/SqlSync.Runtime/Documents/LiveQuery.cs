@@ -102,20 +102,24 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     public IDisposable Subscribe(IObserver<IReadOnlyList<T>> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        bool closed;
         lock (_document.Database.DocumentLock)
         {
-            if (_closed)
+            closed = _closed;
+            if (!closed)
             {
-                Post(observer.OnCompleted);
-                return new Unsubscriber(this, observer);
-            }
+                lock (_subscribers)
+                {
+                    _newObservers.Add(observer);
+                }
 
-            lock (_subscribers)
-            {
-                _newObservers.Add(observer);
+                _registry.Enqueue(this); // the current result is delivered by the refresh loop, in order with the next ones
             }
+        }
 
-            _registry.Enqueue(this); // the current result is delivered by the refresh loop, in order with the next ones
+        if (closed)
+        {
+            Post(observer.OnCompleted); // user code, never under the document's lock
         }
 
         return new Unsubscriber(this, observer);

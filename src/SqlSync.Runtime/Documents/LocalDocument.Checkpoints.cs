@@ -96,7 +96,19 @@ public sealed partial class LocalDocument
             lock (_sync)
             {
                 _checkpointTask = null;
-                if (!_disposed)
+                if (!_disposed && NewestCheckpointLsnLocked() is { } newer && newer > snapshot.Lsn)
+                {
+                    // A checkpoint download was installed while this one was written: the newest stays the newest.
+                    try
+                    {
+                        File.Delete(store.PathFor(snapshot.Lsn));
+                    }
+                    catch (IOException)
+                    {
+                        // left behind; the next checkpoint's clean-up deletes what is older than it
+                    }
+                }
+                else if (!_disposed)
                 {
                     _newestCheckpoint = snapshot.Lsn;
                     if (_database.Storage.Range.First <= snapshot.Lsn)

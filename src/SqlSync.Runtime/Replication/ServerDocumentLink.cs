@@ -32,6 +32,9 @@ internal sealed class ServerDocumentLink
 
     public long CheckpointOffset { get; set; }
 
+    /// <summary>The file length and pages of the checkpoint at <see cref="CheckpointLsn"/>, as offered.</summary>
+    public (long Length, uint Pages) CheckpointShape { get; set; }
+
     /// <summary>
     /// Where the timeline ended when this link last saw it (its open, its last upload): a first part past it
     /// leaves a gap, refused without touching the document (which may be busy).

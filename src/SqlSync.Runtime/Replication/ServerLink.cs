@@ -551,9 +551,18 @@ public sealed class ServerLink
         }
 
         string documentId = link.Document.DocumentId;
+        if (link.CheckpointLsn is { } current && current != checkpoint.Lsn && !retried && link.ClientStorage.Next <= current)
+        {
+            // A newer checkpoint was written during the download: finish the one begun while it is still kept (its
+            // retention runs from its own birth), then catch up through the entries after it. Restarting on every new
+            // checkpoint would never finish on a slow link to a busy document.
+            checkpoint = (current, link.CheckpointShape.Length, link.CheckpointShape.Pages);
+        }
+
         if (link.CheckpointLsn != checkpoint.Lsn)
         {
             link.CheckpointLsn = checkpoint.Lsn;
+            link.CheckpointShape = (checkpoint.Length, checkpoint.Pages);
             link.CheckpointOffset = 0;
             link.StorageInFlight = true;
             messages.Add(new CheckpointChunkMessage(documentId, checkpoint.Lsn, checkpoint.Length, checkpoint.Pages, 0, ReadOnlyMemory<byte>.Empty));

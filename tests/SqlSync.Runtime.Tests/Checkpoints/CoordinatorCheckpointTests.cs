@@ -135,4 +135,41 @@ public sealed class CoordinatorCheckpointTests
         IReadOnlyList<object?[]> kept = coordinator.Query("SELECT lsn FROM __sqlsync_rejections ORDER BY lsn");
         Assert.Equal(new long[] { 8, 9, 10 }, kept.Select(r => (long)r[0]!).ToArray());
     }
+
+    /// <summary>
+    /// A document that checkpoints more often than its retention still compacts: each checkpoint's retention runs from
+    /// its own birth (it used to restart with every new checkpoint, so a busy document kept every entry and every
+    /// checkpoint file for good). The attack review's finding 1.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public void ABusyDocumentThatCheckpointsMoreOftenThanItsRetentionStillCompacts()
+    {
+        var retention = TimeSpan.FromMilliseconds(300);
+        using var fixture = new CheckpointFixture(retention: retention);
+        fixture.Fill(50);
+        fixture.Checkpoint();
+        Lsn firstCheckpoint = fixture.Coordinator.NewestCheckpointLsn!.Value;
+        int written = 1;
+        DateTime deadline = DateTime.UtcNow + Deadline;
+        bool compactedDuringTheStream = false;
+        while (DateTime.UtcNow < deadline)
+        {
+            // Steady writes, a checkpoint after each: far more often than the retention.
+            fixture.Fill(5);
+            fixture.Checkpoint();
+            written++;
+            if (fixture.Coordinator.StorageRange.First > firstCheckpoint.Next)
+            {
+                compactedDuringTheStream = true; // a checkpoint written during the stream was compacted to
+                break;
+            }
+        }
+
+        Assert.True(compactedDuringTheStream, $"no compaction during {written} checkpoints: storage {fixture.Coordinator.StorageRange}");
+        Assert.True(fixture.CheckpointFiles().Length < written, $"{fixture.CheckpointFiles().Length} checkpoint files kept of {written} written");
+        var before = fixture.State();
+        fixture.Reopen();
+        Assert.Equal(before, fixture.State());
+    }
 }

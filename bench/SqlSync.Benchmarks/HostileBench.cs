@@ -17,13 +17,14 @@ namespace SqlSync.Benchmarks;
 /// </summary>
 internal static class HostileBench
 {
-    public static async Task<int> RunAsync(bool quick, Action<string> print, int? documents = null, bool manyOnly = false)
+    /// <param name="serverExe">The documents part's server executable (<see cref="ServerProcess.StartAsync"/>); null runs this program.</param>
+    public static async Task<int> RunAsync(bool quick, Action<string> print, int? documents = null, bool manyOnly = false, string? serverExe = null)
     {
 #if DEBUG
         print("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
         print($"load average before: {MachineInfo.LoadAverage()}");
-        await ManyDocumentsAsync(documents ?? (quick ? 1_000 : 10_000), print);
+        await ManyDocumentsAsync(documents ?? (quick ? 1_000 : 10_000), print, serverExe);
         if (!manyOnly)
         {
             await SlowStepAsync(quick ? 100 : 1_000, print);
@@ -37,10 +38,10 @@ internal static class HostileBench
     /// The server runs in a child process (<see cref="ServerProcess"/>) so that its resident set and open files are the
     /// server's alone, not the clients' (their sockets, the WebSocket client's assemblies) of this process.
     /// </summary>
-    private static async Task ManyDocumentsAsync(int documents, Action<string> print)
+    private static async Task ManyDocumentsAsync(int documents, Action<string> print, string? serverExe)
     {
         TimeSpan idle = TimeSpan.FromSeconds(2);
-        await using ServerProcess server = await ServerProcess.StartAsync(documentIdleTimeout: idle);
+        await using ServerProcess server = await ServerProcess.StartAsync(documentIdleTimeout: idle, serverExe: serverExe);
         (long rssStart, int filesStart) = (server.RssBytes(), server.OpenFiles());
         string breakdownStart = await server.BreakdownAsync(), filesKindsStart = server.Files();
         var clock = Stopwatch.StartNew();
@@ -107,7 +108,8 @@ internal static class HostileBench
             }
         }
 
-        print($"server process {server.Pid} (alone: the clients run in this process)");
+        print($"server process {server.Pid} (alone: the clients run in this process): {serverExe ?? "this program, framework-dependent"}"
+            + $"{(Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") is string diagnostics ? $", DOTNET_EnableDiagnostics={diagnostics}" : "")}");
         print($"documents touched once: {documents} in {touched.TotalSeconds:0.0} s ({PerConnection} per connection), idle timeout {idle.TotalSeconds:0} s, MaxOpenDocuments 1000 (default)");
         print($"  at start:            RSS {Mib(rssStart)}, {filesStart} open files");
         print($"  peak while touched:  RSS {Mib(peakRss)}, {peakFiles} open files, {peakOpen} documents open");

@@ -8,8 +8,9 @@ using SqlSync.Benchmarks;
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
 //        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
-//        ... -- hostile [--quick] [--documents N] [--many-only]   (issue 13: the server's RSS and open files after 10,000 documents touched once, the server in a child process; an unrelated
-//        document's round trip while another runs a slow step). Prints; the figures go to docs/benchmarks.md by hand.
+//        ... -- hostile [--quick] [--documents N] [--many-only] [--server-exe PATH]   (issue 13: the server's RSS and open files after 10,000 documents touched once, the server in a child process; an unrelated
+//        document's round trip while another runs a slow step; --server-exe: the server child is that executable of this program,
+//        e.g. a self-contained single-file publish). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
 //        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
@@ -83,11 +84,19 @@ if (positional.Length == 1 && positional[0] == "durable-mutate")
     return await DurableMutateBench.RunAsync(quick, Console.WriteLine);
 }
 
-if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N leaves N among the positionals
+if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N and --server-exe PATH leave N and PATH among the positionals
 {
     int documentsIndex = Array.IndexOf(args, "--documents");
     int? documents = documentsIndex > 0 && documentsIndex + 1 < args.Length ? int.Parse(args[documentsIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
-    return await HostileBench.RunAsync(quick, Console.WriteLine, documents, manyOnly: args.Contains("--many-only"));
+    int serverExeIndex = Array.IndexOf(args, "--server-exe");
+    string? serverExe = serverExeIndex > 0 && serverExeIndex + 1 < args.Length ? args[serverExeIndex + 1] : null;
+    if (serverExeIndex > 0 && (serverExe is null || !File.Exists(serverExe)))
+    {
+        Console.Error.WriteLine($"--server-exe takes the path of an executable of this program (e.g. a single-file publish), not '{serverExe}'");
+        return 2;
+    }
+
+    return await HostileBench.RunAsync(quick, Console.WriteLine, documents, manyOnly: args.Contains("--many-only"), serverExe);
 }
 
 if (positional.Length == 1 && positional[0] == "live")

@@ -5,9 +5,10 @@ namespace SqlSync.Benchmarks;
 
 /// <summary>
 /// The parent's handle on a <see cref="ServerChild"/>: starts this same program in its server mode (through the dotnet
-/// host when this one runs through it), reads its address, sends it commands and reads its replies; its resident set
-/// and open files are read from /proc/PID (<see cref="ProcessMemory"/>). Disposing quits the child (killed if it does
-/// not exit within 30 s).
+/// host when this one runs through it), or another build of it given as an executable (a self-contained single-file
+/// publish: how a production server may be deployed), reads its address, sends it commands and reads its replies; its
+/// resident set and open files are read from /proc/PID (<see cref="ProcessMemory"/>). Disposing quits the child (killed
+/// if it does not exit within 30 s).
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
@@ -24,18 +25,28 @@ internal sealed class ServerProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <param name="documentIdleTimeout">The server's <c>DocumentIdleTimeout</c>; null keeps its default.</param>
-    public static async Task<ServerProcess> StartAsync(TimeSpan? documentIdleTimeout = null)
+    /// <param name="serverExe">
+    /// An executable of this program to run the server with (its <c>server-child</c> mode), e.g. a self-contained
+    /// single-file publish; null runs this same program.
+    /// </param>
+    public static async Task<ServerProcess> StartAsync(TimeSpan? documentIdleTimeout = null, string? serverExe = null)
     {
-        string host = Environment.ProcessPath!;
+        if (serverExe is not null && !File.Exists(serverExe))
+        {
+            throw new FileNotFoundException($"the server executable '{serverExe}' does not exist", serverExe);
+        }
+
+        string host = serverExe is null ? Environment.ProcessPath! : Path.GetFullPath(serverExe);
         var start = new ProcessStartInfo(host)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        if (serverExe is null && Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+            // Not Assembly.Location: it is empty in a single-file publish (and the analyzer fails that publish on it).
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, typeof(ServerProcess).Assembly.GetName().Name + ".dll"));
         }
 
         start.ArgumentList.Add(ServerChild.Mode);

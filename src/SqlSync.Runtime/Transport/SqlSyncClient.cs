@@ -117,28 +117,6 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// True when the server refused <paramref name="document"/> because this app is older than the minimum its mutation
-    /// set serves ("upgrade required"): pending mutations stay queued until the app is upgraded. Cleared when the
-    /// document opens again (the client retries after a delay of up to a minute). docs/versioning.md.
-    /// </summary>
-    public bool IsUpgradeRequired(LocalDocument document) => VersionRefusal(document) == ProtocolErrorCode.UpgradeRequired;
-
-    /// <summary>
-    /// True when the server refused a pending mutation of <paramref name="document"/> because it does not know its tag
-    /// (the server is older than this app): it stays queued, not rejected, and goes through once the server is upgraded.
-    /// </summary>
-    public bool IsServerOlderThanClient(LocalDocument document) => VersionRefusal(document) == ProtocolErrorCode.ServerOlderThanClient;
-
-    private ProtocolErrorCode? VersionRefusal(LocalDocument document)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        lock (_engineLock)
-        {
-            return _engine.GetVersionRefusal(document.DocumentId);
-        }
-    }
-
-    /// <summary>
     /// The server's report that <paramref name="document"/> failed or was refused on its own (it could not be
     /// opened there, or the server has too many documents open), or null. The connection stays and its other
     /// documents keep syncing; the document is opened again at the next connection. <see cref="LastError"/> names

@@ -347,7 +347,10 @@ public sealed class FuzzTests : ServerTestBase
         int Logged() => server.Logs.Lines.Count(l => l.Message.Contains("closed for a protocol error", StringComparison.Ordinal));
         try
         {
-            await Eventually.TrueAsync(() => Logged() == rejected - refusedPerDocument, $"every rejection that closed a link was logged once ({rejected} rejected, {refusedPerDocument} of them per document)");
+            // A link refused per document stays open until the test drops it, and its end may be logged as well: so
+            // between the rejections that closed a link and all the rejections, never more (one line per link at most).
+            await Eventually.TrueAsync(() => Logged() >= rejected - refusedPerDocument, $"every rejection that closed a link was logged ({rejected} rejected, {refusedPerDocument} of them per document)");
+            Assert.InRange(Logged(), rejected - refusedPerDocument, rejected);
         }
         catch (TimeoutException)
         {

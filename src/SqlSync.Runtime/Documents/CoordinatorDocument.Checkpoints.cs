@@ -161,9 +161,8 @@ public sealed partial class CoordinatorDocument
 
         CompactWhatIsDue();
 
-        long databaseBytes = (long)_database.Storage.CommittedSizeInPages * Storage.StorageFormat.PageSize;
-        long threshold = Math.Max(_options.CheckpointMinJournalBytes, (long)(_options.CheckpointJournalRatio * databaseBytes));
-        if (_checkpointTask is null && _database.Storage.BytesSinceCheckpoint >= threshold && DateTime.UtcNow >= _checkpointRetryAfter)
+        if (_checkpointTask is null && _database.Storage.IsCheckpointDue(_options.CheckpointMinJournalBytes, _options.CheckpointJournalRatio)
+            && DateTime.UtcNow >= _checkpointRetryAfter)
         {
             StartCheckpoint();
         }

@@ -48,9 +48,7 @@ public sealed partial class LocalDocument
             return;
         }
 
-        long databaseBytes = (long)_database.Storage.CommittedSizeInPages * Storage.StorageFormat.PageSize;
-        long threshold = Math.Max(_options.CheckpointMinJournalBytes, (long)(_options.CheckpointJournalRatio * databaseBytes));
-        if (_database.Storage.BytesSinceCheckpoint >= threshold)
+        if (_database.Storage.IsCheckpointDue(_options.CheckpointMinJournalBytes, _options.CheckpointJournalRatio))
         {
             StartCheckpoint();
         }

@@ -30,6 +30,16 @@ internal sealed class PageStorage : IDisposable
     /// <summary>Bytes of storage entries appended (or replayed) after the newest checkpoint: the checkpoint policy's measure.</summary>
     public long BytesSinceCheckpoint { get; private set; }
 
+    /// <summary>
+    /// The checkpoint policy, one for coordinators and clients: the journal since the last checkpoint has reached
+    /// <paramref name="ratio"/> times the database and at least <paramref name="minJournalBytes"/>.
+    /// </summary>
+    public bool IsCheckpointDue(long minJournalBytes, double ratio)
+    {
+        long databaseBytes = (long)CommittedSizeInPages * StorageFormat.PageSize;
+        return BytesSinceCheckpoint >= Math.Max(minJournalBytes, (long)(ratio * databaseBytes));
+    }
+
     /// <summary>The document name used in error messages.</summary>
     public string Name { get; }
 

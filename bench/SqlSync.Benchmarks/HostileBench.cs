@@ -27,7 +27,7 @@ internal static class HostileBench
         await ManyDocumentsAsync(documents ?? (quick ? 1_000 : 10_000), print, serverExe);
         if (!manyOnly)
         {
-            await SlowStepAsync(quick ? 100 : 1_000, print);
+            await SlowStepAsync(quick ? 100 : 1_000, print, serverExe);
         }
 
         print($"load average after: {MachineInfo.LoadAverage()}");
@@ -124,17 +124,22 @@ internal static class HostileBench
         print($"  files after release:    {filesKindsReleased}");
     }
 
-    private static async Task SlowStepAsync(int roundTrips, Action<string> print)
+    /// <summary>
+    /// The server runs in a child process here too, as it would beside its clients on other machines: 42 clients' loops
+    /// and collections in the server's own process would be measured as the server's latency.
+    /// </summary>
+    private static async Task SlowStepAsync(int roundTrips, Action<string> print, string? serverExe)
     {
-        using var release = new ManualResetEventSlim();
-        var slow = new SlowReducer(release);
-        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false,
-            options => options.ReducerFor = id => id == "slow" ? slow : BenchMutations.Reducer);
+        await using ServerProcess server = await ServerProcess.StartAsync(slowDocument: "slow", serverExe: serverExe);
 
-        // Baseline first, then with a step that runs until released and 40 clients waiting on its document.
+        // Warm-up (the JIT tiers the server's and client's paths up; the figures are of steady state), then the baseline,
+        // then with a step that runs until released and 40 clients waiting on its document.
+        await RoundTripsAsync(server.SyncUri, roundTrips);
+        await HttpAsync(server.SyncUri, roundTrips);
+        await server.StepsAsync();
         (double P50, double P99, double Max) quiet = await RoundTripsAsync(server.SyncUri, roundTrips);
+        (int Count, double P50, double P99, double Max) quietSteps = await server.StepsAsync();
         (double P50, double P99, double Max) quietHttp = await HttpAsync(server.SyncUri, roundTrips);
-        var waiting = new List<BenchPeer>();
         using LocalDocument slowDocument = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "slow", Reducer = BenchMutations.Reducer });
         await using var slowClient = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "slow" });
         try
@@ -142,7 +147,7 @@ internal static class HostileBench
             slowDocument.Mutate(new BenchMutations.CreateTable());
             slowClient.Add(slowDocument);
             slowClient.Start();
-            while (!slow.Running)
+            while (!await server.SlowStepRunningAsync())
             {
                 await Task.Delay(10);
             }
@@ -158,10 +163,12 @@ internal static class HostileBench
                 waiters.Add((document, client));
             }
 
+            await server.StepsAsync();
             (double P50, double P99, double Max) busy = await RoundTripsAsync(server.SyncUri, roundTrips);
+            (int Count, double P50, double P99, double Max) busySteps = await server.StepsAsync();
             (double P50, double P99, double Max) busyHttp = await HttpAsync(server.SyncUri, roundTrips);
-            bool stillRunning = slow.Running;
-            release.Set();
+            bool stillRunning = await server.SlowStepRunningAsync();
+            await server.ReleaseSlowStepAsync();
             foreach ((LocalDocument document, SqlSyncClient client) in waiters)
             {
                 await client.DisposeAsync();
@@ -171,13 +178,16 @@ internal static class HostileBench
             print($"unrelated document, {roundTrips} round trips (mutate until the server's storage is back), ms:");
             print($"  quiet server:                          p50 {quiet.P50:0.00}, p99 {quiet.P99:0.00}, max {quiet.Max:0.00}");
             print($"  beside a slow step with 40 waiting:    p50 {busy.P50:0.00}, p99 {busy.P99:0.00}, max {busy.Max:0.00}{(stillRunning ? "" : " (the slow step ended before the run did)")}");
+            print($"the server's steps in those round trips (metric sqlsync.step.duration), ms:");
+            print($"  quiet server:                          p50 {quietSteps.P50:0.00}, p99 {quietSteps.P99:0.00}, max {quietSteps.Max:0.00} ({quietSteps.Count} steps)");
+            print($"  beside a slow step with 40 waiting:    p50 {busySteps.P50:0.00}, p99 {busySteps.P99:0.00}, max {busySteps.Max:0.00} ({busySteps.Count} steps)");
             print($"plain HTTP GET of the endpoint, {roundTrips} requests, ms:");
             print($"  quiet server:                          p50 {quietHttp.P50:0.00}, p99 {quietHttp.P99:0.00}, max {quietHttp.Max:0.00}");
             print($"  beside a slow step with 40 waiting:    p50 {busyHttp.P50:0.00}, p99 {busyHttp.P99:0.00}, max {busyHttp.Max:0.00}");
         }
         finally
         {
-            release.Set();
+            await server.ReleaseSlowStepAsync();
         }
     }
 
@@ -194,7 +204,7 @@ internal static class HostileBench
         {
             long start = Stopwatch.GetTimestamp();
             document.Mutate(new BenchMutations.InsertRow(i, BenchMutations.RowText));
-            await UntilAsync(() => document.PendingMutationCount == 0);
+            await client.WaitUntilSyncedAsync(document);
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 
@@ -254,22 +264,4 @@ internal static class HostileBench
     }
 
     private static string Mib(long bytes) => ProcessMemory.Mib(bytes);
-
-    /// <summary>Runs the bench reducer, but the first mutation of its document holds its step until released (at most 60 s).</summary>
-    private sealed class SlowReducer(ManualResetEventSlim release) : IMutationReducer
-    {
-        private int _running;
-
-        public bool Running => Volatile.Read(ref _running) == 1 && !release.IsSet;
-
-        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
-        {
-            if (Interlocked.Exchange(ref _running, 1) == 0)
-            {
-                release.Wait(TimeSpan.FromSeconds(60));
-            }
-
-            BenchMutations.Reducer.Apply(context, mutation);
-        }
-    }
 }

@@ -8,10 +8,14 @@ namespace SqlSync.Benchmarks;
 /// The server half of the benchmarks that measure the server alone (<c>idle-connections</c>, <c>hostile</c>'s documents
 /// part), in a process of its own so that its memory and open files are the server's only: starts the in-process Kestrel
 /// server (<see cref="BenchServer"/>: fsync off, quotas lifted; <c>--document-idle-timeout S</c> sets
-/// <c>DocumentIdleTimeout</c>), prints <c>uri ADDRESS</c>, then answers commands on stdin, one line each:
+/// <c>DocumentIdleTimeout</c>; <c>--slow-document ID</c> gives that document a <see cref="SlowReducer"/>), prints <c>uri ADDRESS</c>, then answers commands on stdin, one line each:
 /// <c>measure</c> prints <c>memory MANAGED RSS</c> after a full compacting collection; <c>counters</c> prints
 /// <c>counters OPEN RELEASES</c> (the metrics <c>sqlsync.documents.open</c> and <c>sqlsync.memory.releases</c>);
-/// <c>breakdown</c> prints <c>breakdown ...</c> (<see cref="ProcessMemory.Breakdown"/>, no collection); <c>quit</c> stops.
+/// <c>breakdown</c> prints <c>breakdown ...</c> (<see cref="ProcessMemory.Breakdown"/>, no collection); <c>steps</c> prints
+/// <c>steps COUNT P50 P99 MAX</c> of the steps' durations in ms since the last <c>steps</c> (the metric
+/// <c>sqlsync.step.duration</c>); <c>slow</c> prints
+/// <c>slow 1</c> while the slow document's held step runs (else <c>slow 0</c>); <c>release</c> ends it and prints
+/// <c>released 1</c>; <c>quit</c> stops.
 /// The parent (<see cref="ServerProcess"/>) reads the resident set and open files from /proc/PID itself.
 /// </summary>
 internal static class ServerChild
@@ -24,15 +28,26 @@ internal static class ServerChild
         TimeSpan? idle = timeoutIndex > 0 && timeoutIndex + 1 < args.Length
             ? TimeSpan.FromSeconds(double.Parse(args[timeoutIndex + 1], CultureInfo.InvariantCulture))
             : null;
+        int slowIndex = Array.IndexOf(args, "--slow-document");
+        string? slowDocument = slowIndex > 0 && slowIndex + 1 < args.Length ? args[slowIndex + 1] : null;
+        var slow = new SlowReducer();
         long open = 0, releases = 0;
         using var listener = new MeterListener();
+        var steps = new List<double>();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases")
+            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases" or "sqlsync.step.duration")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            lock (steps)
+            {
+                steps.Add(seconds * 1000);
+            }
+        });
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
             Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value));
         listener.Start();
@@ -42,6 +57,11 @@ internal static class ServerChild
             if (idle is TimeSpan timeout)
             {
                 options.DocumentIdleTimeout = timeout;
+            }
+
+            if (slowDocument is not null)
+            {
+                options.ReducerFor = id => id == slowDocument ? slow : BenchMutations.Reducer;
             }
         });
         Console.WriteLine($"uri {server.SyncUri}");
@@ -59,7 +79,25 @@ internal static class ServerChild
                 case "breakdown":
                     Console.WriteLine($"breakdown {ProcessMemory.Breakdown()}");
                     break;
+                case "steps":
+                    lock (steps)
+                    {
+                        steps.Sort();
+                        Console.WriteLine(steps.Count == 0 ? "steps 0 0 0 0"
+                            : FormattableString.Invariant($"steps {steps.Count} {steps[steps.Count / 2]} {steps[Math.Min(steps.Count - 1, (int)Math.Ceiling(steps.Count * 0.99) - 1)]} {steps[^1]}"));
+                        steps.Clear();
+                    }
+
+                    break;
+                case "slow":
+                    Console.WriteLine($"slow {(slow.Running ? 1 : 0)}");
+                    break;
+                case "release":
+                    slow.Release();
+                    Console.WriteLine("released 1");
+                    break;
                 case "quit":
+                    slow.Release();
                     return 0;
             }
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 
 namespace SqlSync.Benchmarks;
 
@@ -13,10 +14,12 @@ namespace SqlSync.Benchmarks;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly ChannelReader<string> _lines;
 
-    private ServerProcess(Process process, Uri syncUri)
+    private ServerProcess(Process process, ChannelReader<string> lines, Uri syncUri)
     {
         _process = process;
+        _lines = lines;
         SyncUri = syncUri;
     }
 
@@ -29,7 +32,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// An executable of this program to run the server with (its <c>server-child</c> mode), e.g. a self-contained
     /// single-file publish; null runs this same program.
     /// </param>
-    public static async Task<ServerProcess> StartAsync(TimeSpan? documentIdleTimeout = null, string? serverExe = null)
+    /// <param name="slowDocument">A document whose first step the server holds until <see cref="ReleaseSlowStepAsync"/>; null for none.</param>
+    public static async Task<ServerProcess> StartAsync(TimeSpan? documentIdleTimeout = null, string? serverExe = null, string? slowDocument = null)
     {
         if (serverExe is not null && !File.Exists(serverExe))
         {
@@ -56,11 +60,18 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(idle.TotalSeconds.ToString(CultureInfo.InvariantCulture));
         }
 
+        if (slowDocument is not null)
+        {
+            start.ArgumentList.Add("--slow-document");
+            start.ArgumentList.Add(slowDocument);
+        }
+
         Process process = Process.Start(start)!;
+        ChannelReader<string> lines = PumpLines(process);
         try
         {
-            var uri = new Uri((await ReadReplyAsync(process, "uri"))[1]);
-            return new ServerProcess(process, uri);
+            var uri = new Uri((await ReadReplyAsync(lines, "uri"))[1]);
+            return new ServerProcess(process, lines, uri);
         }
         catch
         {
@@ -94,6 +105,24 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>The child's <see cref="ProcessMemory.Breakdown"/> (no collection).</summary>
     public async Task<string> BreakdownAsync() => string.Join(' ', (await AskAsync("breakdown", "breakdown")).Skip(1));
 
+    /// <summary>The server's steps since the last call: how many, and their p50, p99 and longest duration in ms.</summary>
+    public async Task<(int Count, double P50, double P99, double Max)> StepsAsync()
+    {
+        string[] reply = await AskAsync("steps", "steps");
+        double At(int i) => double.Parse(reply[i], CultureInfo.InvariantCulture);
+        return (int.Parse(reply[1], CultureInfo.InvariantCulture), At(2), At(3), At(4));
+    }
+
+    /// <summary>Whether the slow document's held step runs now.</summary>
+    public async Task<bool> SlowStepRunningAsync() => (await AskAsync("slow", "slow"))[1] == "1";
+
+    /// <summary>Ends the slow document's held step (idempotent).</summary>
+    public async Task ReleaseSlowStepAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("release");
+        await ReadReplyAsync(_lines, "released");
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -118,13 +147,37 @@ internal sealed class ServerProcess : IAsyncDisposable
     private async Task<string[]> AskAsync(string command, string word)
     {
         await _process.StandardInput.WriteLineAsync(command);
-        return await ReadReplyAsync(_process, word);
+        return await ReadReplyAsync(_lines, word);
+    }
+
+    /// <summary>
+    /// Reads the child's output all the time, not only while a reply is awaited: its log lines (a warning per refused
+    /// client, say) would otherwise fill the pipe and block the server mid-run.
+    /// </summary>
+    private static ChannelReader<string> PumpLines(Process process)
+    {
+        var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await process.StandardOutput.ReadLineAsync() is string line)
+                {
+                    lines.Writer.TryWrite(line);
+                }
+            }
+            finally
+            {
+                lines.Writer.TryComplete();
+            }
+        });
+        return lines.Reader;
     }
 
     /// <summary>The child's next line that starts with <paramref name="word"/>, split at spaces (its log lines are skipped).</summary>
-    private static async Task<string[]> ReadReplyAsync(Process process, string word)
+    private static async Task<string[]> ReadReplyAsync(ChannelReader<string> lines, string word)
     {
-        while (await process.StandardOutput.ReadLineAsync() is string line)
+        await foreach (string line in lines.ReadAllAsync())
         {
             if (line.StartsWith(word + " ", StringComparison.Ordinal))
             {

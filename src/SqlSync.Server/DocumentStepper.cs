@@ -162,6 +162,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
 
         if (applied > 0)
         {
+            _metrics.StepDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds);
             _metrics.MutationsApplied.Add(applied, new KeyValuePair<string, object?>("document", _document.DocumentId));
             StorageChanged?.Invoke(_document.DocumentId);
         }

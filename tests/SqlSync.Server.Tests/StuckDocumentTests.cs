@@ -22,14 +22,22 @@ public sealed class StuckDocumentTests : ServerTestBase
         using var release = new ManualResetEventSlim();
         var hanging = new HangingReducer(release);
         var stuckGauge = new Dictionary<string, long>();
+        var stepSeconds = new List<double>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == SqlSyncMetrics.MeterName && instrument.Name == "sqlsync.document.stuck")
+            if (instrument.Meter.Name == SqlSyncMetrics.MeterName && instrument.Name is "sqlsync.document.stuck" or "sqlsync.step.duration")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            lock (stepSeconds)
+            {
+                stepSeconds.Add(seconds);
+            }
+        });
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             lock (stuckGauge)
@@ -82,6 +90,19 @@ public sealed class StuckDocumentTests : ServerTestBase
             release.Set();
             await Eventually.TrueAsync(() => Stuck("stuck") == 0, "the stuck document recovers once its step ends");
             await Eventually.TrueAsync(() => server.Document("stuck").GetAppliedLsns().Count == 1, "the stuck mutation is applied once released");
+
+            // The step-duration histogram shows the stuck step for what it was (and the other document's quick ones).
+            await Eventually.TrueAsync(() =>
+            {
+                lock (stepSeconds)
+                {
+                    return stepSeconds.Any(seconds => seconds >= 0.2);
+                }
+            }, "sqlsync.step.duration records the stuck step's length");
+            lock (stepSeconds)
+            {
+                Assert.Contains(stepSeconds, seconds => seconds < 0.2);
+            }
         }
         finally
         {

@@ -24,7 +24,7 @@ public sealed class UpgradeStoryTests
     [Fact]
     public async Task EveryReplicaConvergesAndNoMutationIsLostAcrossTheUpgrade()
     {
-        var log = new StringWriter();
+        using var log = new StringWriter();
         StoryResult result = await UpgradeStory.RunAsync(log);
 
         Assert.True(result.Converged, log.ToString());

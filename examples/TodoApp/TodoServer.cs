@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SqlSync.Mutations;
 using SqlSync.Server;
 
 namespace TodoApp;
@@ -12,8 +13,8 @@ namespace TodoApp;
 /// <summary>The todo server: SqlSync's ASP.NET Core hosting with the todo reducer.</summary>
 internal static class TodoServer
 {
-    /// <summary>Starts a server and returns it with its sync endpoint.</summary>
-    public static async Task<(WebApplication App, Uri SyncUri)> StartAsync(string dataDirectory, string urls, LogLevel logLevel)
+    /// <summary>Starts a server and returns it with its sync endpoint; <paramref name="reducer"/> is the app version it serves (version 1 unless given).</summary>
+    public static async Task<(WebApplication App, Uri SyncUri)> StartAsync(string dataDirectory, string urls, LogLevel logLevel, IMutationReducer? reducer = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
@@ -21,7 +22,7 @@ internal static class TodoServer
         builder.Services.AddSqlSync(options =>
         {
             options.DataDirectory = dataDirectory;
-            options.UseReducer(TodoMutations.Reducer.Instance);
+            options.UseReducer(reducer ?? TodoMutations.Reducer.Instance);
             options.AllowAnonymous = true; // a demo on 127.0.0.1: a real server sets options.Authorize (README, "The server")
         });
         WebApplication app = builder.Build();

@@ -18,6 +18,7 @@ internal sealed class LiveQueryRegistry
     private readonly MutationLimits _limits;
     private readonly TableWriteTracker _tracker;
     private readonly List<ILiveQuery> _queries = new();
+    private readonly LiveQueryIndex _index = new();
     private readonly Queue<ILiveQuery> _queue = new();
     private readonly Action<object?> _refresh;
 
@@ -55,12 +56,20 @@ internal sealed class LiveQueryRegistry
         }
 
         _queries.Add(query);
+        _index.Add(query);
     }
+
+    /// <summary>Under the lock: the query's <see cref="ILiveQuery.Tables"/> were computed again (after a schema change).</summary>
+    public void TablesChanged(ILiveQuery query) => _index.Update(query);
+
+    /// <summary>How many live queries the marking looked at since the document opened (tests: work per change follows the affected queries).</summary>
+    public long MarkChecks => _index.Checks;
 
     /// <summary>Under the lock: removes the query; the last one stops the tracking (mutations pay nothing again).</summary>
     public void Remove(ILiveQuery query)
     {
         _queries.Remove(query);
+        _index.Remove(query);
         if (_queries.Count == 0)
         {
             _tracker.Uninstall();
@@ -180,6 +189,7 @@ internal sealed class LiveQueryRegistry
         }
 
         _queries.Clear();
+        _index.Clear();
         _queue.Clear();
         _tracker.Uninstall();
         return closed;
@@ -198,9 +208,9 @@ internal sealed class LiveQueryRegistry
             return;
         }
 
-        foreach (ILiveQuery query in _queries)
+        foreach (ILiveQuery query in _index.Readers(written))
         {
-            if (!query.Dirty && (query.Tables is null || query.Tables.Overlaps(written)))
+            if (!query.Dirty)
             {
                 MarkOne(query);
             }

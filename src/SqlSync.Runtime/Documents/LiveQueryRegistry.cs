@@ -53,6 +53,7 @@ internal sealed class LiveQueryRegistry
             _pendingTables = _database.Storage.PendingPageCount == 0 ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
             _schemaVersion = ReadSchemaVersion();
             _storageNext = _database.Storage.Range.Next.Value;
+            _database.Storage.RecordReceivedPages(true);
         }
 
         _queries.Add(query);
@@ -73,6 +74,7 @@ internal sealed class LiveQueryRegistry
         if (_queries.Count == 0)
         {
             _tracker.Uninstall();
+            _database.Storage.RecordReceivedPages(false);
         }
     }
 
@@ -117,8 +119,9 @@ internal sealed class LiveQueryRegistry
 
     /// <summary>
     /// The hook after a rebase, under the lock. The dropped local changes wrote <see cref="_pendingTables"/>,
-    /// the mutations applied again wrote what the tracker saw; coordinator entries that arrived are pages,
-    /// not tables, so they mark every query (a query whose result did not change is not delivered).
+    /// the mutations applied again wrote what the tracker saw, and coordinator entries that arrived wrote
+    /// pages, mapped to the tables whose b-trees hold them in the new committed view (<see cref="BTreePageOwners"/>).
+    /// A schema change, or anything unknown, marks every query.
     /// </summary>
     public void AfterRebase()
     {
@@ -128,21 +131,57 @@ internal sealed class LiveQueryRegistry
         }
 
         HashSet<string>? reapplied = _tracker.Take();
+        HashSet<uint>? receivedPages = _database.Storage.TakeReceivedPages();
         ulong storageNext = _database.Storage.Range.Next.Value;
         bool received = storageNext != _storageNext;
         _storageNext = storageNext;
         bool schema = SchemaChanged();
-        if (schema || received || _pendingTables is null || reapplied is null)
+        HashSet<string>? serverTables = received ? TablesWrittenBy(receivedPages) : null;
+        if (schema || _pendingTables is null || reapplied is null || (received && serverTables is null))
         {
             MarkAll(schema);
         }
         else
         {
+            if (serverTables is not null)
+            {
+                Mark(serverTables);
+            }
+
             Mark(_pendingTables);
             Mark(reapplied);
         }
 
         _pendingTables = reapplied;
+    }
+
+    /// <summary>The tables whose b-trees hold <paramref name="pages"/> in the committed view; null when that cannot be known.</summary>
+    private HashSet<string>? TablesWrittenBy(HashSet<uint>? pages)
+    {
+        // The roots come from the connection's schema, which includes the local changes applied again: they
+        // are the committed view's roots only when those changes hold no schema change.
+        if (pages is null || _database.File.SchemaChangedLocally)
+        {
+            return null;
+        }
+
+        Dictionary<long, string> tablesByRoot = TablesByRoot();
+        Dictionary<uint, uint>? owners = BTreePageOwners.Map(_database.Storage, tablesByRoot.Keys);
+        if (owners is null)
+        {
+            return null;
+        }
+
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (uint page in pages)
+        {
+            if (owners.TryGetValue(page, out uint root))
+            {
+                tables.Add(tablesByRoot[root]);
+            }
+        }
+
+        return tables;
     }
 
     /// <summary>Under the lock: the table a root page belongs to (tables and their indexes), or null when unknown.</summary>
@@ -153,6 +192,24 @@ internal sealed class LiveQueryRegistry
             return null;
         }
 
+        Dictionary<long, string> tablesByRoot = TablesByRoot();
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (long root in roots)
+        {
+            if (!tablesByRoot.TryGetValue(root, out string? table))
+            {
+                return null;
+            }
+
+            tables.Add(table);
+        }
+
+        return tables;
+    }
+
+    /// <summary>Root page → table (an index's root → its table), read again when the schema version moved.</summary>
+    private Dictionary<long, string> TablesByRoot()
+    {
         long version = ReadSchemaVersion(); // the map may predate a schema change made while no live query existed
         if (_tablesByRoot is null || version != _tablesByRootVersion)
         {
@@ -164,18 +221,7 @@ internal sealed class LiveQueryRegistry
             }
         }
 
-        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (long root in roots)
-        {
-            if (!_tablesByRoot.TryGetValue(root, out string? table))
-            {
-                return null;
-            }
-
-            tables.Add(table);
-        }
-
-        return tables;
+        return _tablesByRoot;
     }
 
     /// <summary>Under the lock (document disposal): releases every statement; returns the queries to complete outside it.</summary>
@@ -192,6 +238,7 @@ internal sealed class LiveQueryRegistry
         _index.Clear();
         _queue.Clear();
         _tracker.Uninstall();
+        _database.Storage.RecordReceivedPages(false);
         return closed;
     }
 

@@ -10,15 +10,14 @@ namespace SqlSync.Server;
 /// never waiting). Each document has its own lock, so documents never contend; a link's own lock orders its
 /// opens, closes and leave (lock order: link, then document, then an outbox). A link that opened a document
 /// (its access checked then) gets the document's states at once and every later change; only such links may
-/// publish, at most <see cref="PresenceOptions.MaxPublishesPerSecond"/> fanned out per second (a faster
-/// client's states are coalesced, the newest sent when its turn comes). A state ends when its connection
+/// publish, at most <see cref="PresenceOptions.MaxPublishesPerSecond"/> fanned out per second after a burst of as
+/// many (a faster client's states are coalesced, the newest sent when its turn comes). A state ends when its connection
 /// ends, the document fails on that link, the client publishes an empty state, or it is not published again
 /// within <see cref="PresenceOptions.Timeout"/>.
 /// </summary>
 internal sealed class PresenceHub : IDisposable
 {
     private readonly PresenceOptions _options;
-    private readonly long _publishInterval;
     private readonly ConcurrentDictionary<long, Member> _members = new();
     private readonly ConcurrentDictionary<string, DocumentPresence> _documents = new(StringComparer.Ordinal);
     private readonly Timer _sweeper;
@@ -26,7 +25,6 @@ internal sealed class PresenceHub : IDisposable
     public PresenceHub(PresenceOptions options)
     {
         _options = options;
-        _publishInterval = options.MaxPublishesPerSecond <= 0 ? 0 : Math.Max(1, 1000 / options.MaxPublishesPerSecond);
         TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(options.Timeout.TotalMilliseconds / 4, 10, 1000));
         _sweeper = new Timer(_ => Sweep(), null, period, period);
     }
@@ -117,27 +115,26 @@ internal sealed class PresenceHub : IDisposable
             }
 
             long now = Environment.TickCount64;
-            document.States.TryGetValue(linkId, out State? current);
-            var next = new State(member.PeerId, state.ToArray(), now + (long)_options.Timeout.TotalMilliseconds)
+            if (!document.States.TryGetValue(linkId, out State? current))
             {
-                SentAt = current?.SentAt ?? long.MinValue,
-                FlushScheduled = current?.FlushScheduled ?? false,
-            };
-            document.States[linkId] = next;
-            long due = next.SentAt == long.MinValue ? now : next.SentAt + _publishInterval;
-            if (due <= now)
+                document.States[linkId] = current = new State(member.PeerId, _options.MaxPublishesPerSecond, now);
+            }
+
+            current.Bytes = state.ToArray();
+            current.ExpiresAt = now + (long)_options.Timeout.TotalMilliseconds;
+            long wait = current.Spend(_options.MaxPublishesPerSecond, now);
+            if (wait == 0)
             {
-                next.SentAt = now;
-                next.Deferred = false;
-                FanOut(document, linkId, new PresenceChangedMessage(documentId, next.PeerId, true, next.Bytes));
+                current.Deferred = false;
+                FanOut(document, linkId, new PresenceChangedMessage(documentId, current.PeerId, true, current.Bytes));
             }
             else
             {
-                next.Deferred = true; // coalesced: the newest goes out when its turn comes
-                if (!next.FlushScheduled)
+                current.Deferred = true; // coalesced: the newest goes out when its turn comes
+                if (!current.FlushScheduled)
                 {
-                    next.FlushScheduled = true;
-                    delay = due - now;
+                    current.FlushScheduled = true;
+                    delay = wait;
                 }
             }
         }
@@ -195,12 +192,21 @@ internal sealed class PresenceHub : IDisposable
             }
 
             state.FlushScheduled = false;
-            if (state.Deferred)
+            if (!state.Deferred)
             {
-                state.Deferred = false;
-                state.SentAt = Environment.TickCount64;
-                FanOut(document, linkId, new PresenceChangedMessage(document.Id, state.PeerId, true, state.Bytes));
+                return;
             }
+
+            long wait = state.Spend(_options.MaxPublishesPerSecond, Environment.TickCount64);
+            if (wait > 0)
+            {
+                state.FlushScheduled = true; // a timer fired early: wait for the token
+                _ = FlushLaterAsync(document, linkId, wait);
+                return;
+            }
+
+            state.Deferred = false;
+            FanOut(document, linkId, new PresenceChangedMessage(document.Id, state.PeerId, true, state.Bytes));
         }
     }
 
@@ -269,21 +275,41 @@ internal sealed class PresenceHub : IDisposable
         }
     }
 
-    private sealed class State(string peerId, byte[] bytes, long expiresAt)
+    /// <summary>One link's state in one document, and its publish budget (a token bucket: a burst of N, then N a second).</summary>
+    private sealed class State(string peerId, int perSecond, long now)
     {
+        private double _tokens = perSecond;
+        private long _refilledAt = now;
+
         public string PeerId { get; } = peerId;
 
-        public byte[] Bytes { get; } = bytes;
+        public byte[] Bytes { get; set; } = Array.Empty<byte>();
 
-        public long ExpiresAt { get; } = expiresAt;
-
-        /// <summary>When this link's state was last fanned out in the document (rate limit).</summary>
-        public long SentAt { get; set; }
+        public long ExpiresAt { get; set; }
 
         /// <summary>A newer state waits for its turn.</summary>
         public bool Deferred { get; set; }
 
         public bool FlushScheduled { get; set; }
+
+        /// <summary>Takes a token: 0 when one was there (send now), else the milliseconds until one is. No limit when <paramref name="perSecond"/> ≤ 0.</summary>
+        public long Spend(int perSecond, long now)
+        {
+            if (perSecond <= 0)
+            {
+                return 0;
+            }
+
+            _tokens = Math.Min(perSecond, _tokens + ((now - _refilledAt) * perSecond / 1000.0));
+            _refilledAt = now;
+            if (_tokens >= 1)
+            {
+                _tokens -= 1;
+                return 0;
+            }
+
+            return Math.Max(1, (long)Math.Ceiling((1 - _tokens) * 1000 / perSecond));
+        }
     }
 
     /// <summary>One document's presence; its own lock.</summary>

@@ -20,8 +20,8 @@ public sealed class PresenceOptions
     public long MaxQueuedBytesPerConnection { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// States of one client in one document fanned out per second at most (default 20); faster publishes are
-    /// coalesced and the newest is sent when its turn comes. 0 turns the limit off.
+    /// States of one client in one document fanned out per second at most (default 20, after a burst of as many);
+    /// faster publishes are coalesced and the newest is sent when its turn comes. 0 turns the limit off.
     /// </summary>
     public int MaxPublishesPerSecond { get; set; } = 20;
 }

@@ -4,12 +4,13 @@ namespace SqlSync.Documents;
 
 /// <summary>
 /// A local document's live queries and what they depend on. Under the document's lock, a local mutation
-/// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/>), or every
-/// query after a schema change or when coordinator entries arrived; one refresh loop at a time, on the
+/// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/> for local writes,
+/// <see cref="BTreePageOwners"/> for the pages of coordinator entries), found through <see cref="LiveQueryIndex"/>,
+/// or every query after a schema change or when what changed is unknown; one refresh loop at a time, on the
 /// thread pool, runs the marked queries again (each under the document lock, one by one, so mutations
 /// interleave) and delivers the results that differ outside the lock. Deliveries of one document are
 /// therefore sequential, and a subscriber that mutates from its callback only queues more work for the
-/// same loop. See docs/decisions/0022-live-queries.md.
+/// same loop. See docs/decisions/0022-live-queries.md and 0029.
 /// </summary>
 internal sealed class LiveQueryRegistry
 {

@@ -16,7 +16,8 @@ internal static class PresenceBench
     {
         const int Watchers = 50;
         int updates = quick ? 30 : 300;
-        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false);
+        // The publish rate limit off: this measures fan-out, one update after another as fast as they are seen.
+        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, o => o.Presence.MaxPublishesPerSecond = 0);
         var documents = new List<LocalDocument>();
         var clients = new List<SqlSyncClient>();
         SqlSyncClient Connect(string name)

@@ -14,6 +14,7 @@ using SqlSync.Benchmarks;
 //        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
 //        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
+//        ... -- live-remote [--quick]   (issue 17: client A mutates at 200/s -> client B's live query delivers, over loopback, p50/p99)
 //        ... -- presence [--quick]   (issue 17: a presence update seen by 50 other clients over loopback, p50/p99)
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
@@ -102,6 +103,11 @@ if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N a
 if (positional.Length == 1 && positional[0] == "live")
 {
     return LiveQueryBench.Run(quick, Console.WriteLine);
+}
+
+if (positional.Length == 1 && positional[0] == "live-remote")
+{
+    return await RemoteLiveQueryBench.RunAsync(quick, Console.WriteLine);
 }
 
 if (positional.Length == 1 && positional[0] == "presence")

@@ -12,6 +12,16 @@ public sealed class PresenceOptions
     /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Presence messages queued for one connection at most (default 4,096); a client that falls further behind loses the oldest until the next refreshes.</summary>
-    public int MaxQueuedPerConnection { get; set; } = 4096;
+    /// <summary>
+    /// Bytes of presence messages queued for one connection at most (default 256 KiB). A newer state of a peer
+    /// replaces its waiting one first (only the newest matters); a viewer still further behind loses the oldest
+    /// until their peers' next refreshes.
+    /// </summary>
+    public long MaxQueuedBytesPerConnection { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// States of one client in one document fanned out per second at most (default 20, after a burst of as many);
+    /// faster publishes are coalesced and the newest is sent when its turn comes. 0 turns the limit off.
+    /// </summary>
+    public int MaxPublishesPerSecond { get; set; } = 20;
 }

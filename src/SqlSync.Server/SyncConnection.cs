@@ -32,7 +32,7 @@ internal sealed class SyncConnection : IDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly PresenceHub _presence;
     /// <summary>Presence messages for this client, queued by the hub (never waiting) and sent by one task, in order.</summary>
-    private readonly Channel<SyncMessage> _presenceOut;
+    private readonly PresenceOutbox _presenceOut;
     private CancellationToken _stuckToken;
     private readonly ConcurrentDictionary<string, DocumentLane> _lanes = new(StringComparer.Ordinal);
 
@@ -46,11 +46,7 @@ internal sealed class SyncConnection : IDisposable
     public SyncConnection(WebSocket socket, ServerLink link, CoordinatorHost host, ConnectionLimits limits, ILogger logger, PresenceHub presence)
     {
         _presence = presence;
-        _presenceOut = Channel.CreateBounded<SyncMessage>(new BoundedChannelOptions(Math.Max(1, presence.Options.MaxQueuedPerConnection))
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        });
+        _presenceOut = new PresenceOutbox(presence.Options.MaxQueuedBytesPerConnection);
         _limits = limits;
         _socket = socket;
         _link = link;
@@ -66,7 +62,7 @@ internal sealed class SyncConnection : IDisposable
         _stuckToken = cancel.Token;
         _host.DocumentStuck += OnDocumentStuck;
         _host.Metrics.Connections.Add(1);
-        _presence.Join(_link.Id, message => _presenceOut.Writer.TryWrite(message));
+        _presence.Join(_link.Id, _presenceOut);
         Task presenceSender = SendPresenceAsync(cancel.Token);
         try
         {
@@ -107,7 +103,7 @@ internal sealed class SyncConnection : IDisposable
         finally
         {
             _presence.Leave(_link.Id);
-            _presenceOut.Writer.TryComplete();
+            _presenceOut.Complete();
             await cancel.CancelAsync().ConfigureAwait(false);
             await presenceSender.ConfigureAwait(false); // it catches its own exceptions
             _host.StorageChanged -= OnStorageChanged;
@@ -379,16 +375,11 @@ internal sealed class SyncConnection : IDisposable
     {
         try
         {
-            var batch = new List<SyncMessage>();
-            while (await _presenceOut.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            var batch = new List<PresenceChangedMessage>();
+            while (await _presenceOut.TakeAsync(batch, 256, cancellationToken).ConfigureAwait(false))
             {
-                batch.Clear();
-                while (batch.Count < 256 && _presenceOut.Reader.TryRead(out SyncMessage? message))
-                {
-                    batch.Add(message);
-                }
-
                 await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)

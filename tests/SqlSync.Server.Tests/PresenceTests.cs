@@ -74,6 +74,46 @@ public sealed class PresenceTests : ServerTestBase
 
     [Fact]
     [Trait("Category", "Live")]
+    public async Task AFloodOfUpdatesFromOneClientIsCoalescedStaysBoundedAndDoesNotDelayOthers()
+    {
+        await using var server = await TestServer.StartAsync(ServerDirectory, o => o.Presence.MaxQueuedBytesPerConnection = 16 * 1024);
+        using var a = Client("a");
+        using var b = Client("b");
+        using var c = Client("c");
+        a.CreateSchema();
+        await using SqlSyncClient syncA = ConnectWith(server.SyncUri, a);
+        await using SqlSyncClient syncB = ConnectWith(server.SyncUri, b);
+        await using SqlSyncClient syncC = ConnectWith(server.SyncUri, c);
+        await ConvergedAsync(a, server.Document("counters"), "a");
+        PresenceHub hub = server.Services.GetRequiredService<PresenceHub>();
+        DocumentPresence presenceB = syncB.Presence(b);
+        syncA.Presence(a).Publish("start");
+        await Eventually.TrueAsync(() => Sees(presenceB, "start"), "b sees a");
+        int changesSeenByB = 0;
+        presenceB.PeersChanged += (_, _) => Interlocked.Increment(ref changesSeenByB);
+
+        const int Flood = 3000;
+        string padding = new('x', 1000);
+        long mostQueued = 0;
+        for (int i = 0; i < Flood; i++)
+        {
+            syncA.Presence(a).Publish($"flood {i} {padding}");
+            if (i % 50 == 0)
+            {
+                mostQueued = Math.Max(mostQueued, hub.MaxQueuedBytes);
+            }
+        }
+
+        syncC.Presence(c).Publish("carol");
+        await Eventually.TrueAsync(() => Sees(presenceB, "carol"), "another client's state gets through the flood");
+        await Eventually.TrueAsync(() => Sees(presenceB, $"flood {Flood - 1} {padding}"), "b ends with a's newest state");
+        Assert.True(mostQueued <= 16 * 1024, $"an outbox held {mostQueued} bytes");
+        // 20 fan-outs a second (the default) instead of one per publish.
+        Assert.True(Volatile.Read(ref changesSeenByB) < Flood / 4, $"b saw {changesSeenByB} changes for {Flood} publishes");
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
     public async Task AStateNotRefreshedExpiresWhileARefreshedOneStays()
     {
         await using var server = await TestServer.StartAsync(ServerDirectory, o => o.Presence.Timeout = TimeSpan.FromMilliseconds(600));

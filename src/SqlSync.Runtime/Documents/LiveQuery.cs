@@ -303,6 +303,7 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     {
         _tables = _registry.TablesOf(_registry.Database.Connection.ReadRootPages(Sql, _args));
         _tablesKnown = true;
+        _registry.TablesChanged(this); // a query not added yet (the constructor's first plan) is indexed by Add
     }
 
     private (string[] Columns, List<object?[]> Rows) Run()

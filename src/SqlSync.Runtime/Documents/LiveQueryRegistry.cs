@@ -4,12 +4,13 @@ namespace SqlSync.Documents;
 
 /// <summary>
 /// A local document's live queries and what they depend on. Under the document's lock, a local mutation
-/// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/>), or every
-/// query after a schema change or when coordinator entries arrived; one refresh loop at a time, on the
+/// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/> for local writes,
+/// <see cref="BTreePageOwners"/> for the pages of coordinator entries), found through <see cref="LiveQueryIndex"/>,
+/// or every query after a schema change or when what changed is unknown; one refresh loop at a time, on the
 /// thread pool, runs the marked queries again (each under the document lock, one by one, so mutations
 /// interleave) and delivers the results that differ outside the lock. Deliveries of one document are
 /// therefore sequential, and a subscriber that mutates from its callback only queues more work for the
-/// same loop. See docs/decisions/0022-live-queries.md.
+/// same loop. See docs/decisions/0022-live-queries.md and 0029.
 /// </summary>
 internal sealed class LiveQueryRegistry
 {
@@ -18,6 +19,7 @@ internal sealed class LiveQueryRegistry
     private readonly MutationLimits _limits;
     private readonly TableWriteTracker _tracker;
     private readonly List<ILiveQuery> _queries = new();
+    private readonly LiveQueryIndex _index = new();
     private readonly Queue<ILiveQuery> _queue = new();
     private readonly Action<object?> _refresh;
 
@@ -52,18 +54,28 @@ internal sealed class LiveQueryRegistry
             _pendingTables = _database.Storage.PendingPageCount == 0 ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
             _schemaVersion = ReadSchemaVersion();
             _storageNext = _database.Storage.Range.Next.Value;
+            _database.Storage.RecordReceivedPages(true);
         }
 
         _queries.Add(query);
+        _index.Add(query);
     }
+
+    /// <summary>Under the lock: the query's <see cref="ILiveQuery.Tables"/> were computed again (after a schema change).</summary>
+    public void TablesChanged(ILiveQuery query) => _index.Update(query);
+
+    /// <summary>How many live queries the marking looked at since the document opened (tests: work per change follows the affected queries).</summary>
+    public long MarkChecks => _index.Checks;
 
     /// <summary>Under the lock: removes the query; the last one stops the tracking (mutations pay nothing again).</summary>
     public void Remove(ILiveQuery query)
     {
         _queries.Remove(query);
+        _index.Remove(query);
         if (_queries.Count == 0)
         {
             _tracker.Uninstall();
+            _database.Storage.RecordReceivedPages(false);
         }
     }
 
@@ -108,8 +120,9 @@ internal sealed class LiveQueryRegistry
 
     /// <summary>
     /// The hook after a rebase, under the lock. The dropped local changes wrote <see cref="_pendingTables"/>,
-    /// the mutations applied again wrote what the tracker saw; coordinator entries that arrived are pages,
-    /// not tables, so they mark every query (a query whose result did not change is not delivered).
+    /// the mutations applied again wrote what the tracker saw, and coordinator entries that arrived wrote
+    /// pages, mapped to the tables whose b-trees hold them in the new committed view (<see cref="BTreePageOwners"/>).
+    /// A schema change, or anything unknown, marks every query.
     /// </summary>
     public void AfterRebase()
     {
@@ -119,21 +132,57 @@ internal sealed class LiveQueryRegistry
         }
 
         HashSet<string>? reapplied = _tracker.Take();
+        HashSet<uint>? receivedPages = _database.Storage.TakeReceivedPages();
         ulong storageNext = _database.Storage.Range.Next.Value;
         bool received = storageNext != _storageNext;
         _storageNext = storageNext;
         bool schema = SchemaChanged();
-        if (schema || received || _pendingTables is null || reapplied is null)
+        HashSet<string>? serverTables = received ? TablesWrittenBy(receivedPages) : null;
+        if (schema || _pendingTables is null || reapplied is null || (received && serverTables is null))
         {
             MarkAll(schema);
         }
         else
         {
+            if (serverTables is not null)
+            {
+                Mark(serverTables);
+            }
+
             Mark(_pendingTables);
             Mark(reapplied);
         }
 
         _pendingTables = reapplied;
+    }
+
+    /// <summary>The tables whose b-trees hold <paramref name="pages"/> in the committed view; null when that cannot be known.</summary>
+    private HashSet<string>? TablesWrittenBy(HashSet<uint>? pages)
+    {
+        // The roots come from the connection's schema, which includes the local changes applied again: they
+        // are the committed view's roots only when those changes hold no schema change.
+        if (pages is null || _database.File.SchemaChangedLocally)
+        {
+            return null;
+        }
+
+        Dictionary<long, string> tablesByRoot = TablesByRoot();
+        Dictionary<uint, uint>? owners = BTreePageOwners.Map(_database.Storage, tablesByRoot.Keys);
+        if (owners is null)
+        {
+            return null;
+        }
+
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (uint page in pages)
+        {
+            if (owners.TryGetValue(page, out uint root))
+            {
+                tables.Add(tablesByRoot[root]);
+            }
+        }
+
+        return tables;
     }
 
     /// <summary>Under the lock: the table a root page belongs to (tables and their indexes), or null when unknown.</summary>
@@ -144,6 +193,24 @@ internal sealed class LiveQueryRegistry
             return null;
         }
 
+        Dictionary<long, string> tablesByRoot = TablesByRoot();
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (long root in roots)
+        {
+            if (!tablesByRoot.TryGetValue(root, out string? table))
+            {
+                return null;
+            }
+
+            tables.Add(table);
+        }
+
+        return tables;
+    }
+
+    /// <summary>Root page → table (an index's root → its table), read again when the schema version moved.</summary>
+    private Dictionary<long, string> TablesByRoot()
+    {
         long version = ReadSchemaVersion(); // the map may predate a schema change made while no live query existed
         if (_tablesByRoot is null || version != _tablesByRootVersion)
         {
@@ -155,18 +222,7 @@ internal sealed class LiveQueryRegistry
             }
         }
 
-        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (long root in roots)
-        {
-            if (!_tablesByRoot.TryGetValue(root, out string? table))
-            {
-                return null;
-            }
-
-            tables.Add(table);
-        }
-
-        return tables;
+        return _tablesByRoot;
     }
 
     /// <summary>Under the lock (document disposal): releases every statement; returns the queries to complete outside it.</summary>
@@ -180,8 +236,10 @@ internal sealed class LiveQueryRegistry
         }
 
         _queries.Clear();
+        _index.Clear();
         _queue.Clear();
         _tracker.Uninstall();
+        _database.Storage.RecordReceivedPages(false);
         return closed;
     }
 
@@ -198,9 +256,9 @@ internal sealed class LiveQueryRegistry
             return;
         }
 
-        foreach (ILiveQuery query in _queries)
+        foreach (ILiveQuery query in _index.Readers(written))
         {
-            if (!query.Dirty && (query.Tables is null || query.Tables.Overlaps(written)))
+            if (!query.Dirty)
             {
                 MarkOne(query);
             }

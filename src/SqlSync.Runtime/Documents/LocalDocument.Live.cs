@@ -69,6 +69,15 @@ public sealed partial class LocalDocument
         }
     }
 
+    /// <summary>Test hook: how many live queries the marking after changes looked at (it should follow the affected ones).</summary>
+    internal long LiveMarkChecksForTesting
+    {
+        get
+        {
+            lock (_sync) return _live?.MarkChecks ?? 0;
+        }
+    }
+
     /// <summary>Under the lock, at disposal: releases the live queries' statements; returns them to complete after the lock.</summary>
     private List<ILiveQuery>? CloseLiveQueries() => _live?.Close();
 }

@@ -186,6 +186,34 @@ internal sealed class PageStorage : IDisposable
         HistoryFirst = checkpoint.Header.FirstLsn;
         BytesSinceCheckpoint = 0;
         _pending.Clear();
+        _receivedUnknown = true;
+    }
+
+    /// <summary>Pages received entries wrote since the last <see cref="TakeReceivedPages"/>, while live queries want them; null otherwise.</summary>
+    private HashSet<uint>? _receivedPages;
+
+    /// <summary>True when the view changed in a way <see cref="_receivedPages"/> does not describe (a checkpoint was installed).</summary>
+    private bool _receivedUnknown;
+
+    /// <summary>Starts (or stops) recording which pages received entries write (live queries map them to tables).</summary>
+    public void RecordReceivedPages(bool on)
+    {
+        _receivedPages = on ? new HashSet<uint>() : null;
+        _receivedUnknown = false;
+    }
+
+    /// <summary>The pages received entries wrote since the last call (null: unknown or not recorded), and forgets them.</summary>
+    public HashSet<uint>? TakeReceivedPages()
+    {
+        if (_receivedPages is null)
+        {
+            return null;
+        }
+
+        HashSet<uint>? taken = _receivedUnknown ? null : _receivedPages;
+        _receivedPages = new HashSet<uint>();
+        _receivedUnknown = false;
+        return taken;
     }
 
     /// <summary>Drops every pending write (the client's path before a rebase).</summary>
@@ -211,6 +239,13 @@ internal sealed class PageStorage : IDisposable
 
         BytesSinceCheckpoint += data.Length;
         _view.Apply(entry.DatabaseSizeInPages, entry, checksum);
+        if (_receivedPages is not null)
+        {
+            for (int i = 0; i < entry.PageCount; i++)
+            {
+                _receivedPages.Add(entry.PageNumberAt(i));
+            }
+        }
     }
 
     /// <summary>Recomputes the view's checksum from every page and compares it with the running one.</summary>

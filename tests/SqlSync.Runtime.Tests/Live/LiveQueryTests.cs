@@ -52,6 +52,42 @@ public sealed class LiveQueryTests
 
     [Fact]
     [Trait("Category", "Live")]
+    public void AMutationLooksOnlyAtTheLiveQueriesOfTheTablesItWrote()
+    {
+        using var doc = LocalDocument.Open(Options());
+        string schema = string.Concat(Enumerable.Range(0, 100).Select(t => $"CREATE TABLE t{t}(id INTEGER PRIMARY KEY, v INTEGER);"));
+        doc.Mutate(new SqlMutation(schema));
+        var queries = new List<LiveQuery<long>>();
+        for (int i = 0; i < 1000; i++)
+        {
+            queries.Add(doc.Live<long>($"SELECT count(*) + {i / 100} FROM t{i % 100}"));
+        }
+
+        long before = doc.LiveMarkChecksForTesting;
+        for (int n = 0; n < 50; n++)
+        {
+            doc.Mutate(new SqlMutation($"INSERT INTO t{n % 100}(v) VALUES (1)"));
+        }
+
+        // 50 mutations, each of one table read by 10 queries: 500 looks, not 50,000.
+        Assert.Equal(500, doc.LiveMarkChecksForTesting - before);
+
+        before = doc.LiveMarkChecksForTesting;
+        doc.Mutate(new SqlMutation("INSERT INTO t1(v) VALUES (1); INSERT INTO t2(v) VALUES (1)"));
+        Assert.Equal(20, doc.LiveMarkChecksForTesting - before);
+
+        queries[3].Dispose(); // a disposed query is unfiled
+        before = doc.LiveMarkChecksForTesting;
+        doc.Mutate(new SqlMutation("INSERT INTO t3(v) VALUES (1)"));
+        Assert.Equal(9, doc.LiveMarkChecksForTesting - before);
+        foreach (LiveQuery<long> query in queries)
+        {
+            query.Dispose();
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
     public void ResultsFollowJoinsViewsWithoutRowidTablesTriggersCascadesAndIndexOnlyPlans()
     {
         using var doc = LocalDocument.Open(Options());

@@ -88,6 +88,9 @@ internal sealed class PageFile
         _schemaChangedLocally = false;
     }
 
+    /// <summary>True when the local writes since the last rebase changed the schema (then the committed view's roots may differ from the visible schema's).</summary>
+    public bool SchemaChangedLocally => _schemaChangedLocally;
+
     /// <summary>The schema cookie stored in the committed page 1 (what the coordinator's SQLite wrote).</summary>
     public uint CommittedSchemaCookie => BinaryPrimitives.ReadUInt32BigEndian(Storage.Page(1)[StorageFormat.SchemaCookieOffset..]);
 

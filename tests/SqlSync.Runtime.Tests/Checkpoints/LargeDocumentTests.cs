@@ -24,11 +24,12 @@ public sealed class LargeDocumentTests(ITestOutputHelper output)
 
     [Fact]
     [Trait("Category", "Checkpoint")]
-    public async Task ADocumentOfTwoGiBOpensWithA64MiBCacheAndQueriesWithinTheCacheAndASmallConstant()
+    public async Task ADocumentThirtyTwoTimesItsPageCacheQueriesWithinTheCacheAndASmallConstant()
     {
-        // 2 GiB by default; SQLSYNC_LARGE_DOCUMENT_MIB sets another size (e.g. for a quick local run).
-        int rows = int.TryParse(Environment.GetEnvironmentVariable("SQLSYNC_LARGE_DOCUMENT_MIB"), NumberStyles.None, CultureInfo.InvariantCulture, out int mib) ? mib : 2048;
-        const long cacheBytes = 64 * MiB;
+        // 256 MiB with an 8 MiB cache by default (CI: about 20 s on a loaded 2-core machine); SQLSYNC_LARGE_DOCUMENT_MIB=2048
+        // runs issue 14's 2 GiB with 64 MiB (about 2.5 min there). The cache is a thirty-second of the database either way.
+        int rows = int.TryParse(Environment.GetEnvironmentVariable("SQLSYNC_LARGE_DOCUMENT_MIB"), NumberStyles.None, CultureInfo.InvariantCulture, out int mib) ? mib : 256;
+        long cacheBytes = Math.Max(1, rows / 32) * MiB;
         using var temp = new TempDirectory();
         string directory = temp.Sub("client");
         var clock = Stopwatch.StartNew();
@@ -72,11 +73,12 @@ public sealed class LargeDocumentTests(ITestOutputHelper output)
         await sampler.WaitAsync(TimeSpan.FromMinutes(1));
 
         // Generous bounds (the runtime, SQLite's own caches, the 8 bytes per page of index and of hashes, GC slack), yet
-        // far below the database: a view holding it would be 2 GiB more.
+        // below the database: a view holding it would hold all of it.
         long held = after - baseline;
         long peaked = peak - baseline;
-        Assert.True(held < cacheBytes + 160 * MiB, $"{held / MiB} MiB held after the queries (cache {cacheBytes / MiB} MiB, database {rows} MiB)");
-        Assert.True(peaked < cacheBytes + 320 * MiB, $"{peaked / MiB} MiB at the peak (cache {cacheBytes / MiB} MiB, database {rows} MiB)");
+        output.WriteLine($"held {held / MiB} MiB, peak {peaked / MiB} MiB, cache {cacheBytes / MiB} MiB, database {rows} MiB");
+        Assert.True(held < cacheBytes + 96 * MiB, $"{held / MiB} MiB held after the queries (cache {cacheBytes / MiB} MiB, database {rows} MiB)");
+        Assert.True(peaked < cacheBytes + 192 * MiB, $"{peaked / MiB} MiB at the peak (cache {cacheBytes / MiB} MiB, database {rows} MiB)");
     }
 
     [Fact]

@@ -133,6 +133,13 @@ public sealed class SqlSyncServerOptions
     public long CheckpointMinJournalBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// The most bytes of checkpoint pages each open document keeps in memory (default 64 MiB): a document's memory is
+    /// this cache plus the pages written since its newest checkpoint plus 16 bytes per page of the database, not the
+    /// database (<see cref="Documents.CoordinatorDocumentOptions.PageCacheBytes"/>, decision 0026).
+    /// </summary>
+    public long PageCacheBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// How long a new connection may take to complete its hello (default 10 s); a connection that has not is closed
     /// (WebSocket close status 1008, policy violation) and logged at Information.
     /// </summary>

@@ -190,16 +190,25 @@ public sealed partial class CoordinatorDocument
             _database.Storage.Journal.Flush();
         }
 
+#pragma warning disable CA2000 // disposed when refused below, else by the task that writes it
         PageSnapshot? snapshot = _database.Storage.Snapshot();
+#pragma warning restore CA2000
         if (snapshot is null || _newestCheckpoint?.Lsn == snapshot.Lsn)
         {
+            snapshot?.Dispose();
             return null;
         }
 
         CheckpointStore store = _checkpointStore;
         Action<CheckpointWritePoint>? fault = CheckpointFaultInjection;
         CancellationToken cancel = _checkpointCancel.Token;
-        Task task = Task.Run(() => WriteCheckpoint(store, snapshot, fault, cancel));
+        Task task = Task.Run(() =>
+        {
+            using (snapshot)
+            {
+                WriteCheckpoint(store, snapshot, fault, cancel);
+            }
+        });
         _checkpointTask = task;
         return task;
     }
@@ -235,6 +244,7 @@ public sealed partial class CoordinatorDocument
             {
                 _newestCheckpoint = (snapshot.Lsn, DateTime.UtcNow);
                 _uncompacted.Add(_newestCheckpoint.Value);
+                _database.SwitchToCheckpoint(path, snapshot, _options.Warning); // the pages it covers leave memory
                 if (_options.StorageRetention == TimeSpan.Zero)
                 {
                     Compact(snapshot.Lsn);

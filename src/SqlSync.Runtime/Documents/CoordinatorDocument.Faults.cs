@@ -204,6 +204,6 @@ public sealed partial class CoordinatorDocument
 #pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
     private static DocumentDatabase OpenDatabase(JournalFactory journals, CoordinatorDocumentOptions options) =>
         new(options.DocumentId, "coordinator", journals.OpenCheckpoints(), journals.Warning, journals.OpenStorage(options.StorageSegmentBytes),
-            options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+            options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits, options.PageCacheBytes);
 #pragma warning restore CA2000
 }

@@ -33,6 +33,15 @@ public sealed class CoordinatorDocumentOptions
     /// </summary>
     public int StatementCacheSize { get; init; } = Storage.StatementCache.DefaultCapacity;
 
+    /// <summary>
+    /// The most bytes of checkpoint pages the document keeps in memory (default 64 MiB; at least one page). A
+    /// document with a <c>Directory</c> reads its committed pages from its newest checkpoint file on demand through a
+    /// cache of this size, so its memory is this cache plus the pages written since that checkpoint (the tail, bounded
+    /// by the checkpoint policy) plus pending writes, and 16 bytes per page of the database for the page index and
+    /// hashes, not the database (decision 0026). A document without a directory keeps every page in memory.
+    /// </summary>
+    public long PageCacheBytes { get; init; } = Storage.PageCache.DefaultBytes;
+
     /// <summary>The step and size budgets of each mutation (and, on the coordinator, of each step).</summary>
     public MutationLimits Limits { get; init; } = MutationLimits.Default;
 

@@ -38,7 +38,7 @@ internal sealed class DocumentDatabase : IDisposable
     /// <remarks>The view opens from the newest usable checkpoint in <c>checkpoints</c> (null: none) plus the journal after it;
     /// <c>warning</c> is told what opening passed over (a corrupt checkpoint, naming its file).</remarks>
     public DocumentDatabase(string documentId, string role, CheckpointStore? checkpoints, Action<string>? warning, IJournal storageJournal, IMutationReducer reducer,
-        TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits)
+        TimeSpan drainTimeout, int statementCacheSize, MutationLimits limits, long pageCacheBytes)
     {
         DocumentId = documentId;
         _drainTimeout = drainTimeout;
@@ -48,7 +48,10 @@ internal sealed class DocumentDatabase : IDisposable
         try
         {
             limits.Validate();
-            Storage = CheckpointStore.OpenStorage(documentId, storageJournal, checkpoints, warning);
+            ValidatePageCacheBytes(documentId, pageCacheBytes);
+
+            // Only a document with files rests its view on a checkpoint file; one in memory keeps every page (decision 0026).
+            Storage = CheckpointStore.OpenStorage(documentId, storageJournal, checkpoints, warning, checkpoints is null ? null : pageCacheBytes);
             File = PageVfs.Register(FileName, Storage);
             registered = true;
             Connection = DatabaseConnection.Open(PageVfs.WriterUri(File), readOnly: false, documentId, statementCacheSize, drainTimeout);
@@ -85,6 +88,44 @@ internal sealed class DocumentDatabase : IDisposable
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
                 $"Document '{documentId}': the statement cache size must be 0 (off) or more, not {statementCacheSize}.");
+        }
+    }
+
+    private static void ValidatePageCacheBytes(string documentId, long pageCacheBytes)
+    {
+        if (pageCacheBytes < StorageFormat.PageSize)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                $"Document '{documentId}': the page cache must hold at least one page ({StorageFormat.PageSize} bytes), not {pageCacheBytes} bytes.");
+        }
+    }
+
+    /// <summary>
+    /// Rests the committed view on the checkpoint just written at <paramref name="path"/> from <paramref name="snapshot"/>
+    /// (decision 0026), so the pages it covers leave memory. Opening the file (header and hash table) happens before
+    /// the hold; the switch itself is reference comparisons under the same hold as a step. When readers do not let go
+    /// or the file cannot be opened, the view stays on its current file, which is just as right, and the next
+    /// checkpoint tries again. Under the owning document's lock.
+    /// </summary>
+    public void SwitchToCheckpoint(string path, PageSnapshot snapshot, Action<string>? warning)
+    {
+        if (Storage.PageCache is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using CheckpointFile file = CheckpointFile.Open(path, CheckpointStore.LabelOf(path));
+            WithFileHeld(() =>
+            {
+                Storage.SwitchToCheckpoint(file, snapshot);
+                return true;
+            });
+        }
+        catch (Exception e) when (e is SqlSyncException or IOException or UnauthorizedAccessException)
+        {
+            warning?.Invoke($"Document '{DocumentId}': the view stays on its previous checkpoint, not {CheckpointStore.LabelOf(path)} ({e.Message}).");
         }
     }
 

@@ -86,7 +86,7 @@ public sealed class DocumentInspector : IDisposable
         try
         {
             // The newest valid checkpoint plus the journal after it.
-            storage = Storage.Checkpoints.CheckpointStore.OpenStorage(Path.GetFileName(Path.GetFullPath(directory)), journal, checkpoints, warning: null);
+            storage = Storage.Checkpoints.CheckpointStore.OpenStorage(Path.GetFileName(Path.GetFullPath(directory)), journal, checkpoints, warning: null, Storage.PageCache.DefaultBytes);
             PageVfs.Register(fileName, storage);
             DatabaseConnection connection = DatabaseConnection.Open(fileName, readOnly: true);
             var inspector = new DocumentInspector(directory, isCoordinator, storage, fileName, connection);

@@ -71,9 +71,12 @@ public sealed partial class LocalDocument
             _database.Storage.Journal.Flush(); // never checkpoint entries a crash could take from the journal
         }
 
+#pragma warning disable CA2000 // disposed when refused below, else by the task that writes it
         PageSnapshot? snapshot = _database.Storage.Snapshot();
+#pragma warning restore CA2000
         if (snapshot is null || NewestCheckpointLsnLocked() == snapshot.Lsn)
         {
+            snapshot?.Dispose();
             return null;
         }
 
@@ -81,6 +84,7 @@ public sealed partial class LocalDocument
         CancellationToken cancel = _checkpointCancel.Token;
         Task task = Task.Run(() =>
         {
+            using PageSnapshot written = snapshot; // its share of the checkpoint file the view rests on, let go at the end
             try
             {
                 CheckpointWriter.Write(store.PathFor(snapshot.Lsn), snapshot, cancel: cancel);
@@ -109,6 +113,7 @@ public sealed partial class LocalDocument
                 else if (!_disposed)
                 {
                     _newestCheckpoint = snapshot.Lsn;
+                    _database.SwitchToCheckpoint(store.PathFor(snapshot.Lsn), snapshot, warning: null); // the pages it covers leave memory
                     if (_database.Storage.Range.First <= snapshot.Lsn)
                     {
                         _database.Storage.Journal.DropPrefix(snapshot.Lsn);

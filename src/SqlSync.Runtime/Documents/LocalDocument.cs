@@ -145,7 +145,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         try
         {
 #pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
-            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits);
+            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits, options.PageCacheBytes);
 #pragma warning restore CA2000
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             document.StartGroupCommit();

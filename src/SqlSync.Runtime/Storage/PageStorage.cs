@@ -11,12 +11,13 @@ namespace SqlSync.Storage;
 internal sealed class PageStorage : IDisposable
 {
     private IJournal _journal;
-    private readonly PageView _view = new();
+    private readonly PageView _view;
     private readonly PendingLayer _pending = new();
 
-    private PageStorage(string name, IJournal journal, Lsn historyFirst)
+    private PageStorage(string name, IJournal journal, Lsn historyFirst, long? pageCacheBytes)
     {
         Name = name;
+        _view = new PageView(pageCacheBytes);
         _journal = journal;
         HistoryFirst = historyFirst;
     }
@@ -74,17 +75,19 @@ internal sealed class PageStorage : IDisposable
     /// Opens storage over <paramref name="journal"/>, replaying every entry into the view and checking each
     /// entry's checksum as it goes.
     /// </summary>
-    public static PageStorage Open(string name, IJournal journal) => Open(name, journal, null);
+    public static PageStorage Open(string name, IJournal journal) => Open(name, journal, null, null);
 
     /// <summary>
     /// Opens storage from <paramref name="checkpoint"/> (when given) plus the journal entries after it: the
     /// cost of opening follows the database and the tail, not the history. The journal must hold every LSN
     /// after the checkpoint (it may hold earlier ones too); otherwise <see cref="SqlSyncErrorCode.CheckpointCorrupt"/>.
+    /// With <paramref name="pageCacheBytes"/> the view reads the checkpoint's pages on demand through a page cache of
+    /// that many bytes and keeps a share of the file; without, it reads them all into memory.
     /// </summary>
-    public static PageStorage Open(string name, IJournal journal, CheckpointFile? checkpoint)
+    public static PageStorage Open(string name, IJournal journal, CheckpointFile? checkpoint, long? pageCacheBytes)
     {
         LsnRange range = journal.Range;
-        var storage = new PageStorage(name, journal, checkpoint?.Header.FirstLsn ?? range.First);
+        var storage = new PageStorage(name, journal, checkpoint?.Header.FirstLsn ?? range.First, pageCacheBytes);
         ulong from = range.First.Value;
         if (checkpoint is not null)
         {
@@ -125,6 +128,18 @@ internal sealed class PageStorage : IDisposable
         BytesSinceCheckpoint = 0;
         return _view.Snapshot(HistoryFirst, new Lsn(next.Value - 1));
     }
+
+    /// <summary>
+    /// Rests the committed view on <paramref name="checkpoint"/>, just written from <paramref name="snapshot"/>: the
+    /// pages it covers leave memory, the tail's stay (decision 0026). The caller keeps readers out.
+    /// </summary>
+    public void SwitchToCheckpoint(CheckpointFile checkpoint, PageSnapshot snapshot) => _view.SwitchTo(checkpoint, snapshot);
+
+    /// <summary>The committed view's page cache (null: the whole view is in memory).</summary>
+    public PageCache? PageCache => _view.Cache;
+
+    /// <summary>Committed pages held in memory above the checkpoint file: the tail (O(size) to count).</summary>
+    public int HeldPageCount => _view.HeldPageCount;
 
     /// <summary>The current bytes of a page (pending first).</summary>
     public ReadOnlySpan<byte> Page(uint pageNumber)
@@ -265,7 +280,11 @@ internal sealed class PageStorage : IDisposable
     internal void CorruptCommittedPageForTesting(uint pageNumber, int offset) => _view.CorruptForTesting(pageNumber, offset);
 
     /// <inheritdoc />
-    public void Dispose() => _journal.Dispose();
+    public void Dispose()
+    {
+        _journal.Dispose();
+        _view.Dispose();
+    }
 
     private void ApplyToView(Lsn lsn, ReadOnlyMemory<byte> data)
     {

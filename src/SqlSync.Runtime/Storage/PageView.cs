@@ -4,15 +4,47 @@ using SqlSync.Storage.Checkpoints;
 namespace SqlSync.Storage;
 
 /// <summary>
-/// The committed page view: for each page number, its newest version in the storage journal, held in
-/// memory so a read is one array index. Keeps the database checksum current in O(pages written).
-/// A page array, once in the view, is never written again (a new version replaces it), so
-/// <see cref="Snapshot"/> only copies references and a checkpoint can be written from it on another thread.
+/// The committed page view: for each page number, its newest version. Without a page cache (documents without
+/// files) every page lives in memory, so a read is one array index. With one (decision 0026), the view rests on
+/// its newest checkpoint file: pages written after it (the tail) live in memory, every other page is read from the
+/// file on demand, checked against its hash, through a bounded <see cref="PageCache"/>. Keeps the database checksum
+/// current in O(pages written). A page array, once in the view, is never written again (a new version replaces it),
+/// so <see cref="Snapshot"/> only copies references and a checkpoint can be written from it on another thread.
 /// </summary>
-internal sealed class PageView
+internal sealed class PageView(long? cacheBytes) : IDisposable
 {
     private static readonly byte[] s_zeroPage = new byte[StorageFormat.PageSize];
+    private readonly PageCache? _cache = cacheBytes is { } bytes ? new PageCache(bytes) : null;
     private byte[]?[] _pages = new byte[]?[64];
+
+    // The checkpoint file under the view: pages 1.._baseLimit that _pages does not hold are its pages. A
+    // truncation lowers the limit (a page cut off and grown again is zeros, not the file's).
+    private CheckpointFile? _base;
+    private uint _baseLimit;
+
+    // Replaced at every load: a snapshot taken before a load must not move the loaded view.
+    private object _loadIdentity = new();
+
+    // The smallest size since the last snapshot: which pages of the next checkpoint the view may take from it.
+    private uint _lowWater;
+
+    /// <summary>The page cache, when the view rests on a checkpoint file's pages.</summary>
+    public PageCache? Cache => _cache;
+
+    /// <summary>Pages held in memory above the checkpoint file (all of them without a cache): the tail's cost. O(size).</summary>
+    public int HeldPageCount
+    {
+        get
+        {
+            int held = 0;
+            for (int i = 0; i < Size; i++)
+            {
+                held += _pages[i] is null ? 0 : 1;
+            }
+
+            return held;
+        }
+    }
 
     /// <summary>Database size in pages.</summary>
     public uint Size { get; private set; }
@@ -28,7 +60,20 @@ internal sealed class PageView
             return s_zeroPage;
         }
 
-        return _pages[pageNumber - 1] ?? s_zeroPage;
+        return _pages[pageNumber - 1] ?? (pageNumber <= _baseLimit ? BasePage(pageNumber) : s_zeroPage);
+    }
+
+    private byte[] BasePage(uint pageNumber)
+    {
+        if (_cache!.TryGet(pageNumber, out byte[] cached))
+        {
+            return cached;
+        }
+
+        byte[] bytes = new byte[StorageFormat.PageSize];
+        _base!.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
+        _cache.Add(pageNumber, bytes);
+        return bytes;
     }
 
     /// <summary>
@@ -85,26 +130,87 @@ internal sealed class PageView
         Checksum = checksum;
     }
 
-    /// <summary>Replaces the whole view with the pages of <paramref name="checkpoint"/>, each checked against its hash.</summary>
+    /// <summary>
+    /// Replaces the whole view with the pages of <paramref name="checkpoint"/>: with a page cache the view takes a
+    /// share of the file and reads pages on demand; without one every page is read (and checked) now.
+    /// </summary>
     public void Load(CheckpointFile checkpoint)
     {
         uint size = checkpoint.Header.DatabaseSizeInPages;
         var pages = new byte[]?[Math.Max(64, size)];
-        for (uint page = 1; page <= size; page++)
+        if (_cache is null)
         {
-            byte[] bytes = new byte[StorageFormat.PageSize];
-            checkpoint.ReadPage(page, bytes);
-            pages[page - 1] = bytes;
+            for (uint page = 1; page <= size; page++)
+            {
+                byte[] bytes = new byte[StorageFormat.PageSize];
+                checkpoint.ReadPage(page, bytes);
+                pages[page - 1] = bytes;
+            }
+        }
+        else
+        {
+            CheckpointFile shared = checkpoint.Share();
+            _base?.Dispose();
+            _base = shared;
+            _baseLimit = size;
+            _cache.Clear();
         }
 
         _pages = pages;
         Size = size;
+        _lowWater = size;
+        _loadIdentity = new object();
         Checksum = checkpoint.Header.Checksum;
     }
 
-    /// <summary>The view as it is now, frozen (O(size) references copied, no page bytes).</summary>
-    public PageSnapshot Snapshot(Lsn firstLsn, Lsn lsn) =>
-        new(firstLsn, lsn, Size, Checksum, _pages.AsSpan(0, (int)Size).ToArray());
+    /// <summary>The view as it is now, frozen (O(size) references copied, no page bytes; a share of the checkpoint file).</summary>
+    public PageSnapshot Snapshot(Lsn firstLsn, Lsn lsn)
+    {
+        _lowWater = Size;
+        return new(firstLsn, lsn, Size, Checksum, _pages.AsSpan(0, (int)Size).ToArray(), _base?.Share(), _baseLimit, _loadIdentity);
+    }
+
+    /// <summary>
+    /// Rests the view on <paramref name="checkpoint"/>, just written from <paramref name="snapshot"/>: the pages the
+    /// view still holds as they were in the snapshot are in the file now and leave memory (into the cache); pages
+    /// written since stay. Reads give the same bytes before and after. O(size) reference comparisons, no I/O; the
+    /// caller keeps readers out (the same hold as a step).
+    /// </summary>
+    public void SwitchTo(CheckpointFile checkpoint, PageSnapshot snapshot)
+    {
+        if (_cache is null || !ReferenceEquals(snapshot.Origin, _loadIdentity) || checkpoint.Header.Lsn != snapshot.Lsn || checkpoint.Header.DatabaseSizeInPages != snapshot.SizeInPages)
+        {
+            return;
+        }
+
+        // Pages up to the limit read the same in the view and the file, unless the view holds a newer version:
+        // a page cut off since the snapshot would have lowered the low water mark below it.
+        uint limit = Math.Min(Math.Min(snapshot.SizeInPages, _lowWater), Size);
+        _cache.RemoveAbove(limit);
+        for (uint page = 1; page <= limit; page++)
+        {
+            byte[]? held = _pages[page - 1];
+            if (held is null)
+            {
+                continue; // read the old file's page, which the new file repeats: its cache entry stays right
+            }
+
+            if (ReferenceEquals(held, snapshot.NewerThanBase(page)))
+            {
+                _pages[page - 1] = null;
+                _cache.Add(page, held);
+            }
+            else
+            {
+                _cache.Remove(page); // the new file's page is not the old file's: a stale entry must never be read
+            }
+        }
+
+        CheckpointFile shared = checkpoint.Share();
+        _base?.Dispose();
+        _base = shared;
+        _baseLimit = limit;
+    }
 
     private void Resize(uint size)
     {
@@ -116,6 +222,13 @@ internal sealed class PageView
         for (uint page = size + 1; page <= Size; page++)
         {
             _pages[page - 1] = null;
+        }
+
+        _lowWater = Math.Min(_lowWater, size);
+        if (size < _baseLimit)
+        {
+            _baseLimit = size;
+            _cache?.RemoveAbove(size);
         }
 
         Size = size;
@@ -136,8 +249,16 @@ internal sealed class PageView
     /// <summary>Flips one bit of a page without updating the checksum: a test hook for divergence detection.</summary>
     internal void CorruptForTesting(uint pageNumber, int offset)
     {
-        byte[] page = _pages[pageNumber - 1] ?? throw new InvalidOperationException($"Page {pageNumber} is not present.");
+        byte[] page = _pages[pageNumber - 1] ??= Page(pageNumber).ToArray();
         page[offset] ^= 0x01;
+    }
+
+    /// <summary>Lets go of the checkpoint file.</summary>
+    public void Dispose()
+    {
+        _base?.Dispose();
+        _base = null;
+        _baseLimit = 0;
     }
 
 }

@@ -44,6 +44,12 @@ internal static class SqliteResult
         Exception? cause = primary is raw.SQLITE_IOERR or raw.SQLITE_CANTOPEN or raw.SQLITE_FULL ? recorded : null;
         string because = cause is null ? "" : $" (the VFS failed: {cause.GetType().Name}: {cause.Message})";
         string where = sql is null ? "" : ", in: " + Abbreviate(sql);
+        if (cause is SqlSyncException { Code: SqlSyncErrorCode.CheckpointCorrupt } corrupt)
+        {
+            // A checkpoint page read on demand failed its hash: that is the error, not SQLite's I/O error around it.
+            return new SqlSyncException(SqlSyncErrorCode.CheckpointCorrupt, $"{corrupt.Message} (read by {scope.TrimEnd(':', ' ')}{where}).", corrupt);
+        }
+
         return new SqlSyncException(SqlSyncErrorCode.Sqlite, $"{scope}{detail}{because} ({SqliteResultCodes.Name(extended)}{where}).", cause)
         {
             SqliteResultCode = primary,

@@ -12,8 +12,9 @@ internal sealed class CheckpointFixture : IDisposable
     private readonly TimelineId _timeline = TimelineId.New();
     private ulong _next;
 
-    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0)
+    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0, long pageCacheBytes = Storage.PageCache.DefaultBytes)
     {
+        PageCacheBytes = pageCacheBytes;
         Retention = retention;
         MinJournalBytes = minJournalBytes;
         Ratio = ratio;
@@ -21,6 +22,8 @@ internal sealed class CheckpointFixture : IDisposable
     }
 
     public TimeSpan? Retention { get; }
+
+    public long PageCacheBytes { get; }
 
     public long MinJournalBytes { get; }
 
@@ -43,6 +46,7 @@ internal sealed class CheckpointFixture : IDisposable
         CheckpointMinJournalBytes = MinJournalBytes,
         CheckpointJournalRatio = Ratio,
         StorageSegmentBytes = 64 * 1024,
+        PageCacheBytes = PageCacheBytes,
         Warning = message => { lock (Warnings) Warnings.Add(message); },
     });
 

@@ -6,12 +6,17 @@ namespace SqlSync.Storage.Checkpoints;
 
 /// <summary>
 /// An open checkpoint file: its validated header and hash table, and positional page reads (page n at
-/// n × 4096), each checked against its hash. Read-only; it never changes the file.
+/// n × 4096), each checked against its hash. Read-only; it never changes the file. Shared by reference count
+/// (<see cref="Share"/>; each owner disposes once): the committed view reads its pages lazily and a checkpoint
+/// being written reads them on another thread, and the handle closes when the last of them lets go. The file is
+/// opened with <see cref="FileShare.Delete"/>: compaction may delete it while it is open, and the open handle
+/// still reads the same bytes until it is closed.
 /// </summary>
 internal sealed class CheckpointFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly ulong[] _hashes;
+    private int _owners = 1;
 
     private CheckpointFile(string path, string label, SafeFileHandle handle, CheckpointHeader header, ulong[] hashes)
     {
@@ -102,15 +107,45 @@ internal sealed class CheckpointFile : IDisposable
         }
     }
 
-    /// <summary>Reads and checks every page.</summary>
+    /// <summary>Reads and checks every page, 256 KiB at a time (the memory it takes does not follow the file).</summary>
     public void Validate()
     {
-        byte[] page = new byte[StorageFormat.PageSize];
-        for (uint n = 1; n <= Header.DatabaseSizeInPages; n++)
+        const int pagesPerRead = 64;
+        byte[] buffer = new byte[pagesPerRead * StorageFormat.PageSize];
+        for (uint first = 1; first <= Header.DatabaseSizeInPages; first += pagesPerRead)
         {
-            ReadPage(n, page);
+            int count = (int)Math.Min(pagesPerRead, Header.DatabaseSizeInPages - first + 1);
+            Span<byte> chunk = buffer.AsSpan(0, count * StorageFormat.PageSize);
+            if (RandomAccess.Read(_handle, chunk, CheckpointHeader.PageOffset(first)) != chunk.Length)
+            {
+                throw CheckpointHeader.Corrupt(Label, $"page {first} is cut short");
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                uint page = first + (uint)i;
+                if (DatabaseChecksum.HashPage(page, chunk.Slice(i * StorageFormat.PageSize, StorageFormat.PageSize)) != _hashes[page - 1])
+                {
+                    throw CheckpointHeader.Corrupt(Label, $"page {page} does not match its hash");
+                }
+            }
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>One more owner of the open file: it must dispose once too.</summary>
+    public CheckpointFile Share()
+    {
+        ObjectDisposedException.ThrowIf(Interlocked.Increment(ref _owners) <= 1, this);
+
+        return this;
+    }
+
+    /// <summary>Lets go of one owner's share; the last one closes the file.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Decrement(ref _owners) == 0)
+        {
+            _handle.Dispose();
+        }
+    }
 }

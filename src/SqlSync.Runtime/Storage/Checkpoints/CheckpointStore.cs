@@ -63,9 +63,11 @@ internal sealed class CheckpointStore
     /// Opens storage over <paramref name="journal"/> from the newest checkpoint that validates and that the
     /// journal continues, falling back to older ones (each refusal told to <paramref name="warning"/>, naming
     /// the file), then to the whole journal when it still starts at the beginning of the history. When none
-    /// of those exists the newest checkpoint's error is thrown, naming its file.
+    /// of those exists the newest checkpoint's error is thrown, naming its file. With <paramref name="pageCacheBytes"/>
+    /// the checkpoint is checked whole here (streamed, so a corrupt one is still passed over at open) and its pages
+    /// are then read on demand through a page cache of that size; without, they are all read into memory.
     /// </summary>
-    public static PageStorage OpenStorage(string name, IJournal journal, CheckpointStore? store, Action<string>? warning)
+    public static PageStorage OpenStorage(string name, IJournal journal, CheckpointStore? store, Action<string>? warning, long? pageCacheBytes)
     {
         SqlSyncException? first = null;
         foreach ((Lsn _, string path) in store?.List() ?? Array.Empty<(Lsn, string)>())
@@ -75,7 +77,12 @@ internal sealed class CheckpointStore
 #pragma warning disable CA2000 // the using disposes it on every path; the analyzer misreads the return inside the try
                 using CheckpointFile file = CheckpointFile.Open(path, LabelOf(path));
 #pragma warning restore CA2000
-                return PageStorage.Open(name, journal, file);
+                if (pageCacheBytes is not null)
+                {
+                    file.Validate();
+                }
+
+                return PageStorage.Open(name, journal, file, pageCacheBytes);
             }
             catch (SqlSyncException e) when (e.Code == SqlSyncErrorCode.CheckpointCorrupt)
             {
@@ -91,7 +98,7 @@ internal sealed class CheckpointStore
                 $"Document '{name}': its storage journal starts at LSN {range.First}, and no checkpoint covers the LSNs before it.");
         }
 
-        return PageStorage.Open(name, journal, null);
+        return PageStorage.Open(name, journal, null, pageCacheBytes);
     }
 
     /// <summary>Deletes every checkpoint older than <paramref name="newest"/> (after the journal's prefix up to it was dropped).</summary>

@@ -5,11 +5,14 @@ namespace SqlSync.Storage.Checkpoints;
 /// <summary>
 /// The committed pages at one LSN, frozen: the view never writes into a page array it has published (it
 /// replaces arrays), so copying the array of references is enough, and a checkpoint can be written from a
-/// snapshot on another thread while steps go on.
+/// snapshot on another thread while steps go on. Pages the view reads from its checkpoint file are read from
+/// that file here too (bypassing the page cache: a checkpoint reads every page once); the snapshot holds a share
+/// of the file until disposed.
 /// </summary>
-internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulong checksum, byte[]?[] pages)
+internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulong checksum, byte[]?[] pages, CheckpointFile? basePages, uint baseLimit, object? origin = null) : IDisposable
 {
-    private static readonly byte[] s_zeroPage = new byte[StorageFormat.PageSize];
+    /// <summary>The view (and its load) the snapshot was taken from: only that one may switch to the file written from it.</summary>
+    public object? Origin { get; } = origin;
 
     /// <summary>The first storage LSN of the history the image covers.</summary>
     public Lsn FirstLsn { get; } = firstLsn;
@@ -21,7 +24,27 @@ internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulon
 
     public ulong Checksum { get; } = checksum;
 
-    /// <summary>A page's bytes (1-based); a page never written reads as zeros.</summary>
-    public ReadOnlySpan<byte> Page(uint pageNumber) =>
-        pageNumber >= 1 && pageNumber <= SizeInPages ? pages[pageNumber - 1] ?? s_zeroPage : s_zeroPage;
+    /// <summary>Copies page <paramref name="pageNumber"/> (1-based) into <paramref name="destination"/>; a page never written is zeros.</summary>
+    public void CopyPage(uint pageNumber, Span<byte> destination)
+    {
+        Span<byte> page = destination[..StorageFormat.PageSize];
+        if (NewerThanBase(pageNumber) is { } bytes)
+        {
+            bytes.CopyTo(page);
+        }
+        else if (basePages is not null && pageNumber >= 1 && pageNumber <= baseLimit)
+        {
+            basePages.ReadPage(pageNumber, page);
+        }
+        else
+        {
+            page.Clear();
+        }
+    }
+
+    /// <summary>The page's array when the view held it above its checkpoint file at the snapshot, else null.</summary>
+    public byte[]? NewerThanBase(uint pageNumber) =>
+        pageNumber >= 1 && pageNumber <= SizeInPages ? pages[pageNumber - 1] : null;
+
+    public void Dispose() => basePages?.Dispose();
 }

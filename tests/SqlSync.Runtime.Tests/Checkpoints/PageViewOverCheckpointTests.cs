@@ -1,0 +1,98 @@
+using SqlSync.Journals;
+using SqlSync.Storage;
+using SqlSync.Storage.Checkpoints;
+using Xunit;
+
+namespace SqlSync.Runtime.Tests.Checkpoints;
+
+/// <summary>
+/// The view over a checkpoint file and a tiny cache against the view that holds every page, under random writes,
+/// growth, truncation (pages cut off and grown again) and checkpoints switched to while writes go on.
+/// </summary>
+public sealed class PageViewOverCheckpointTests
+{
+    [Theory]
+    [Trait("Category", "Checkpoint")]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ReadsTheSameAsTheViewInMemoryThroughWritesTruncationsAndSwitches(int seed)
+    {
+        var random = new Random(seed);
+        using var temp = new TempDirectory();
+        using var memory = new PageView(null);
+        using var cached = new PageView(3 * StorageFormat.PageSize);
+        PageSnapshot? written = null;
+        string? writtenPath = null;
+        ulong lsn = 0;
+        try
+        {
+            for (int round = 0; round < 400; round++)
+            {
+                int op = random.Next(10);
+                if (op < 7 || memory.Size == 0)
+                {
+                    Write(random, memory, cached);
+                }
+                else if (op < 9 && written is null)
+                {
+                    written = cached.Snapshot(Lsn.Zero, new Lsn(++lsn));
+                    writtenPath = Path.Combine(temp.Path, $"{lsn}.ckpt");
+                    CheckpointWriter.Write(writtenPath, written);
+                }
+                else if (written is not null)
+                {
+                    using (CheckpointFile file = CheckpointFile.Open(writtenPath!, writtenPath!))
+                    {
+                        file.Validate(); // the file written from the view is the view at that LSN
+                        cached.SwitchTo(file, written);
+                    }
+
+                    written.Dispose();
+                    written = null;
+                }
+
+                AssertSame(memory, cached, round);
+            }
+
+            Assert.True(cached.Cache!.Misses > 0, "no page was ever read from a checkpoint file");
+        }
+        finally
+        {
+            written?.Dispose();
+        }
+    }
+
+    private static void Write(Random random, PageView memory, PageView cached)
+    {
+        // Mostly growth and rewrites; sometimes a cut (a VACUUM), so pages are cut off and later grown again.
+        int delta = random.Next(10) == 0 ? -random.Next(1, 6) : random.Next(-1, 4);
+        uint size = (uint)Math.Max(1, (int)memory.Size + delta);
+        var numbers = Enumerable.Range(1, (int)size).Where(_ => random.Next(3) == 0).Select(n => (uint)n).ToList();
+        var pages = new List<KeyValuePair<uint, byte[]>>();
+        foreach (uint number in numbers)
+        {
+            byte[] bytes = new byte[StorageFormat.PageSize];
+            random.NextBytes(bytes.AsSpan(0, 64));
+            pages.Add(new(number, bytes));
+        }
+
+        var set = new PendingPageSet(pages);
+        ulong checksum = memory.ChecksumAfter(size, set);
+        Assert.Equal(checksum, cached.ChecksumAfter(size, set));
+        memory.Apply(size, set, checksum);
+        cached.Apply(size, set, checksum);
+    }
+
+    private static void AssertSame(PageView memory, PageView cached, int round)
+    {
+        Assert.Equal(memory.Size, cached.Size);
+        Assert.Equal(memory.Checksum, cached.Checksum);
+        for (uint page = 1; page <= memory.Size + 2; page++)
+        {
+            Assert.True(memory.Page(page).SequenceEqual(cached.Page(page)), $"page {page} differs at round {round}");
+        }
+
+        Assert.Equal(memory.Checksum, cached.ComputeChecksum());
+    }
+}

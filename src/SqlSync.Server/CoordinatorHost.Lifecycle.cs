@@ -118,6 +118,7 @@ internal sealed partial class CoordinatorHost
             StorageRetention = _options.StorageRetention,
             CheckpointJournalRatio = _options.CheckpointJournalRatio,
             CheckpointMinJournalBytes = _options.CheckpointMinJournalBytes,
+            PageDeltaBytes = _options.PageDeltaBytes,
         });
         DocumentStepper stepper;
         try

@@ -257,15 +257,18 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// <paramref name="partial"/> as the wire carries it to clients: each entry whose page delta is still kept replaced
     /// by it (decision 0025), the others full.
     /// </summary>
-    internal JournalPartial ForWire(JournalPartial partial)
-    {
-        Storage.PageDeltaLog? deltas;
-        lock (_sync)
-        {
-            deltas = _database.Storage.Deltas;
-        }
+    internal JournalPartial ForWire(JournalPartial partial) => PageDeltas?.Substitute(partial) ?? partial;
 
-        return deltas?.Substitute(partial) ?? partial;
+    /// <summary>The recent page deltas kept for the wire; null when <see cref="CoordinatorDocumentOptions.PageDeltaBytes"/> is 0.</summary>
+    internal Storage.PageDeltaLog? PageDeltas
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _database.Storage.Deltas;
+            }
+        }
     }
 
     /// <summary><see cref="PrepareStorageSync"/>, with the end of the storage journal when it was read.</summary>

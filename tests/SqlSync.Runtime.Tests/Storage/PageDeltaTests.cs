@@ -22,7 +22,7 @@ public sealed class PageDeltaTests
     {
         var random = new Random(kind.Length);
         using PageStorage coordinator = Coordinator();
-        using PageStorage replica = PageStorage.Open("replica", new MemoryJournal());
+        using PageStorage replica = Open("replica");
         for (uint page = 1; page <= 8; page++)
         {
             coordinator.Write(page, 0, RandomPage(random));
@@ -107,7 +107,7 @@ public sealed class PageDeltaTests
     {
         var random = new Random(5);
         using PageStorage coordinator = Coordinator();
-        using PageStorage replica = PageStorage.Open("replica", new MemoryJournal());
+        using PageStorage replica = Open("replica");
         coordinator.Write(1, 0, RandomPage(random));
         Commit(coordinator, replica, useDelta: false);
         byte[] changed = RandomPage(random);
@@ -152,7 +152,7 @@ public sealed class PageDeltaTests
     {
         var random = new Random(6);
         using PageStorage coordinator = Coordinator();
-        using PageStorage replica = PageStorage.Open("replica", new MemoryJournal());
+        using PageStorage replica = Open("replica");
         coordinator.Write(1, 0, RandomPage(random));
         Commit(coordinator, replica, useDelta: false);
         coordinator.Write(1, 0, RandomPage(random));
@@ -191,10 +191,14 @@ public sealed class PageDeltaTests
 
     private static PageStorage Coordinator()
     {
-        PageStorage storage = PageStorage.Open("coordinator", new MemoryJournal());
+        PageStorage storage = Open("coordinator");
         storage.Deltas = new PageDeltaLog(1 << 20);
         return storage;
     }
+
+#pragma warning disable CA2000 // the storage owns its journal and disposes it
+    private static PageStorage Open(string name) => PageStorage.Open(name, new MemoryJournal());
+#pragma warning restore CA2000
 
     /// <summary>Commits the coordinator's pending pages and hands the entry to the replica, as a delta or full.</summary>
     private static void Commit(PageStorage coordinator, PageStorage replica, bool useDelta)

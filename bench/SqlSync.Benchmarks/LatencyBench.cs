@@ -16,10 +16,13 @@ internal sealed record LatencyResult(
 /// </summary>
 internal static class LatencyBench
 {
+    /// <summary>False (<c>--no-page-deltas</c>) sends storage entries as full pages, to compare the bytes (decision 0025).</summary>
+    public static bool PageDeltas { get; set; } = true;
+
     /// <summary>Sends <paramref name="count"/> mutations, every <paramref name="interval"/> (or back to back when zero).</summary>
     public static async Task<LatencyResult> RunAsync(WireMeter meter, bool fsync, int count, TimeSpan interval)
     {
-        await using BenchServer server = await BenchServer.StartAsync(fsync);
+        await using BenchServer server = await BenchServer.StartAsync(fsync, o => o.PageDeltaBytes = PageDeltas ? o.PageDeltaBytes : 0);
         BenchPeer a = BenchPeer.Connect(server.SyncUri, "a"), b = BenchPeer.Connect(server.SyncUri, "b");
         try
         {

@@ -6,7 +6,7 @@ using SqlSync.Benchmarks;
 //        ... -- engine-breakdown [--quick] [--rounds N] [--warmup-rounds N]   (ablation: where the time of one Mutate / one batched step goes)
 //        ... -- engine-profile [--quick]   (local Mutate in a loop for 15 s, for a profiler: perf record, dotnet-trace)
 //        ... -- engine-sandbox [--quick]   (the reducer sandbox's hooks, each on and off, on single-row mutations)
-//        ... -- network [--quick] [--write | --no-write] [--output PATH]   (loopback WebSockets, in-process Kestrel)
+//        ... -- network [--quick] [--write | --no-write] [--output PATH] [--no-page-deltas]   (loopback WebSockets, in-process Kestrel)
 //        [--only paced,max,clients1,clients10,clients50] [--fsync on|off]
 //        ... -- hostile [--quick] [--documents N] [--many-only] [--server-exe PATH]   (issue 13: the server's RSS and open files after 10,000 documents touched once, the server in a child process; an unrelated
 //        document's round trip while another runs a slow step; --server-exe: the server child is that executable of this program,
@@ -87,6 +87,7 @@ if (only.Except(groups).FirstOrDefault() is string unknown)
 
 if (positional.Length == 1 && positional[0] == "network")
 {
+    LatencyBench.PageDeltas = !args.Contains("--no-page-deltas");
     bool[] fsyncModes = fsyncValue switch { "on" => [true], "off" => [false], _ => [true, false] };
     return await NetworkProgram.RunAsync(args, quick, write, output, only, fsyncModes);
 }

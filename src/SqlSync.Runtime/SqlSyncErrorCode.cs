@@ -59,6 +59,13 @@ public enum SqlSyncErrorCode
     /// </summary>
     StorageCompacted = 107,
     /// <summary>
+    /// A page delta from the server (decision 0025) was made against a committed view other than this replica's (its
+    /// checksum or size before differs): nothing was applied. Full pages would not help: the replica has diverged.
+    /// </summary>
+    PageDeltaBaseMismatch = 108,
+    /// <summary>A page delta from the server is malformed, or its rebuilt pages do not give the entry's checksum: nothing was applied.</summary>
+    PageDeltaCorrupt = 109,
+    /// <summary>
     /// The coordinator could not write the document's storage (the disk is full, or an I/O error): the
     /// document is paused, nothing acknowledged is lost, and it resumes by itself; retry later.
     /// </summary>

@@ -119,6 +119,7 @@ internal sealed partial class CoordinatorHost
             CheckpointJournalRatio = _options.CheckpointJournalRatio,
             CheckpointMinJournalBytes = _options.CheckpointMinJournalBytes,
             PageCacheBytes = _options.PageCacheBytes,
+            PageDeltaBytes = _options.PageDeltaBytes,
         });
         DocumentStepper stepper;
         try

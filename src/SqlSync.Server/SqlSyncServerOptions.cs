@@ -140,6 +140,13 @@ public sealed class SqlSyncServerOptions
     public long PageCacheBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// Compressed bytes of recent page deltas kept per open document (default 1 MiB, decision 0025): storage entries
+    /// go to clients as differences against the pages' previous versions while their deltas are kept, else as full
+    /// pages. 0 sends full pages only.
+    /// </summary>
+    public long PageDeltaBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// How long a new connection may take to complete its hello (default 10 s); a connection that has not is closed
     /// (WebSocket close status 1008, policy violation) and logged at Information.
     /// </summary>

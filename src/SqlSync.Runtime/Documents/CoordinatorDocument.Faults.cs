@@ -1,4 +1,5 @@
 using SqlSync.Journals;
+using SqlSync.Storage;
 
 namespace SqlSync.Documents;
 
@@ -202,8 +203,12 @@ public sealed partial class CoordinatorDocument
     }
 
 #pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
-    private static DocumentDatabase OpenDatabase(JournalFactory journals, CoordinatorDocumentOptions options) =>
-        new(options.DocumentId, "coordinator", journals.OpenCheckpoints(), journals.Warning, journals.OpenStorage(options.StorageSegmentBytes),
+    private static DocumentDatabase OpenDatabase(JournalFactory journals, CoordinatorDocumentOptions options)
+    {
+        var database = new DocumentDatabase(options.DocumentId, "coordinator", journals.OpenCheckpoints(), journals.Warning, journals.OpenStorage(options.StorageSegmentBytes),
             options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits, options.PageCacheBytes);
+        database.Storage.Deltas = options.PageDeltaBytes > 0 ? new PageDeltaLog(options.PageDeltaBytes) : null;
+        return database;
+    }
 #pragma warning restore CA2000
 }

@@ -253,6 +253,24 @@ public sealed partial class CoordinatorDocument : IDisposable
     public JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes) =>
         PrepareStorageSyncWithEnd(replicaStorageRange, maxBytes).Partial;
 
+    /// <summary>
+    /// <paramref name="partial"/> as the wire carries it to clients: each entry whose page delta is still kept replaced
+    /// by it (decision 0025), the others full.
+    /// </summary>
+    internal JournalPartial ForWire(JournalPartial partial) => PageDeltas?.Substitute(partial) ?? partial;
+
+    /// <summary>The recent page deltas kept for the wire; null when <see cref="CoordinatorDocumentOptions.PageDeltaBytes"/> is 0.</summary>
+    internal Storage.PageDeltaLog? PageDeltas
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _database.Storage.Deltas;
+            }
+        }
+    }
+
     /// <summary><see cref="PrepareStorageSync"/>, with the end of the storage journal when it was read.</summary>
     internal (JournalPartial? Partial, Lsn StorageNext) PrepareStorageSyncWithEnd(LsnRange replicaStorageRange, long maxBytes)
     {

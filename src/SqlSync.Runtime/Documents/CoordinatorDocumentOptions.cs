@@ -91,6 +91,13 @@ public sealed class CoordinatorDocumentOptions
     /// </summary>
     public int RejectionsKeptPerTimeline { get; init; } = 1000;
 
+    /// <summary>
+    /// Compressed bytes of recent page deltas kept for the wire (default 1 MiB, decision 0025): a storage entry whose
+    /// delta is kept goes to clients as the difference against the page's previous version, else as full pages. 0
+    /// sends full pages only.
+    /// </summary>
+    public long PageDeltaBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Test hook: injected at the crash points of the migrations <see cref="CoordinatorDocument.Open"/> applies.</summary>
     internal Action<CoordinatorStepPoint>? FaultInjectionAtOpen { get; init; }
 }

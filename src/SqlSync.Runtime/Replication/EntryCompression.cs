@@ -99,6 +99,20 @@ internal static class EntryCompression
         }
     }
 
+    /// <summary>
+    /// <paramref name="raw"/> as one LZ4 block when that saves at least an eighth (<see cref="MaxBlockLength"/>), else
+    /// null: for data kept in memory compressed (<see cref="Storage.PageDeltaLog"/>).
+    /// </summary>
+    internal static byte[]? CompressBlock(ReadOnlySpan<byte> raw)
+    {
+        byte[] block = new byte[MaxBlockLength(raw.Length)];
+        int length = raw.Length >= MinCompressedLength ? LZ4Codec.Encode(raw, block, LZ4Level.L00_FAST) : -1;
+        return length > 0 ? block.AsSpan(0, length).ToArray() : null;
+    }
+
+    /// <summary>The inverse of <see cref="CompressBlock"/>, for blocks this process made.</summary>
+    internal static byte[] DecompressBlock(ReadOnlySpan<byte> block, int rawLength) => Decompress(block, rawLength);
+
     private static byte[] Decompress(ReadOnlySpan<byte> block, int rawLength)
     {
         // Zeroed, not uninitialized: a hostile block (a match at offset 0) could copy bytes the decoder has not

@@ -57,7 +57,7 @@ internal sealed class StorageMessageCache
                 return null;
             }
 
-            var message = new StorageEntriesMessage(document.DocumentId, partial);
+            var message = new StorageEntriesMessage(document.DocumentId, document.ForWire(partial)); // page deltas where kept
             messages.Add(new CachedMessage(from, budget, partial.Range.Next < next, message, partial.ByteCount) { LastUse = use });
             return message;
         }

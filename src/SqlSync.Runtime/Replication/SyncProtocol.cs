@@ -9,9 +9,10 @@ public static class SyncProtocol
     /// parts, which carry an entry larger than a message across frames; version 4 adds the timeline secret to the
     /// open-document message (docs/decisions/0011-timeline-secrets-and-quotas.md); version 5 adds checkpoint
     /// chunks and acks, so a client behind a compaction joins from a checkpoint (decision 0018), and presence
-    /// frames (decision 0024). Older versions are not spoken.
+    /// frames (decision 0024); version 6 lets a storage entry travel as a page delta against the client's committed
+    /// view (decision 0025). Older versions are not spoken.
     /// </summary>
-    public const ushort Version = 5;
+    public const ushort Version = 6;
 
     /// <summary>The largest frame accepted unless configured otherwise: 16 MiB.</summary>
     public const int DefaultMaxFrameBytes = 16 << 20;

@@ -152,6 +152,12 @@ internal sealed class PageStorage : IDisposable
         return pageNumber <= SizeInPages ? _view.Page(pageNumber) : _view.Page(0);
     }
 
+    /// <summary>
+    /// Where <see cref="Commit"/> leaves each new entry's page delta against the view before it (the coordinator's, for
+    /// the wire: decision 0025); null makes none.
+    /// </summary>
+    public PageDeltaLog? Deltas { get; set; }
+
     /// <summary>The committed bytes of a page (pending aside).</summary>
     public ReadOnlySpan<byte> CommittedPage(uint pageNumber) => _view.Page(pageNumber);
 
@@ -180,7 +186,15 @@ internal sealed class PageStorage : IDisposable
         // the view as it was.
         ulong checksum = _view.ChecksumAfter(size, pages);
         byte[] entry = StorageEntry.Encode(size, checksum, pages.Pages);
+
+        // Made against the view before it changes; kept only once the entry is appended.
+        byte[]? delta = Deltas is null ? null : PageDelta.Encode(entry, _view);
         Lsn lsn = _journal.Append(entry);
+        if (delta is not null)
+        {
+            Deltas!.Add(lsn, delta);
+        }
+
         BytesSinceCheckpoint += entry.Length;
         _view.Adopt(size, pages, checksum);
         _pending.Clear();
@@ -235,14 +249,28 @@ internal sealed class PageStorage : IDisposable
     public void Revert() => _pending.Clear();
 
     /// <summary>
-    /// Takes an entry received from the coordinator at its LSN: checks that the view's checksum after it
+    /// Takes an entry received from the coordinator at its LSN, full or as a page delta against the committed view
+    /// (<see cref="PageDelta"/>; a delta that does not rebuild to the entry's checksum is
+    /// <see cref="SqlSyncErrorCode.PageDeltaCorrupt"/>): checks that the view's checksum after it
     /// would equal the coordinator's (a mismatch is a <see cref="SqlSyncErrorCode.Divergence"/>, and then
     /// nothing is appended or changed), appends it, and applies it to the view.
     /// </summary>
     public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> data)
     {
+        bool delta = PageDelta.IsDelta(data.Span);
+        if (delta)
+        {
+            data = PageDelta.Resolve(data.Span, _view, Name, lsn);
+        }
+
         StorageEntry entry = StorageEntry.Decode(data);
-        ulong checksum = VerifiedChecksumAfter(lsn, entry);
+        ulong checksum = _view.ChecksumAfter(entry.DatabaseSizeInPages, entry);
+        if (delta && checksum != entry.ChecksumAfter)
+        {
+            throw PageDelta.WrongResult(Name, lsn, checksum, entry.ChecksumAfter);
+        }
+
+        checksum = VerifiedChecksumAfter(lsn, entry, checksum);
         if (_journal is MemoryJournal memory)
         {
             memory.AppendAtShared(lsn, data); // received entries are never written to again: no copy
@@ -292,9 +320,11 @@ internal sealed class PageStorage : IDisposable
         _view.Apply(entry.DatabaseSizeInPages, entry, VerifiedChecksumAfter(lsn, entry));
     }
 
-    private ulong VerifiedChecksumAfter(Lsn lsn, StorageEntry entry)
+    private ulong VerifiedChecksumAfter(Lsn lsn, StorageEntry entry) =>
+        VerifiedChecksumAfter(lsn, entry, _view.ChecksumAfter(entry.DatabaseSizeInPages, entry));
+
+    private ulong VerifiedChecksumAfter(Lsn lsn, StorageEntry entry, ulong checksum)
     {
-        ulong checksum = _view.ChecksumAfter(entry.DatabaseSizeInPages, entry);
         if (checksum != entry.ChecksumAfter)
         {
             throw new SqlSyncException(SqlSyncErrorCode.Divergence,

@@ -16,60 +16,62 @@ internal static class InitialSyncBench
 
     public static async Task<int> RunAsync(int megabytes, Action<string> print)
     {
-        foreach (bool fromCheckpoint in new[] { false, true })
+        await RunOneAsync(megabytes, fromCheckpoint: false, print);
+        await RunOneAsync(megabytes, fromCheckpoint: true, print);
+        return 0;
+    }
+
+    private static async Task RunOneAsync(int megabytes, bool fromCheckpoint, Action<string> print)
+    {
+        using var meter = new WireMeter();
+        await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options =>
         {
-            using var meter = new WireMeter();
-            await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options =>
+            // Kept whole, or checkpointed (each time the entries since the last reach half the database) and compacted at once.
+            options.StorageRetention = fromCheckpoint ? TimeSpan.Zero : null;
+            options.CheckpointJournalRatio = 0.5;
+        });
+        using var temp = new TempRoot("initial-sync");
+        (long databaseBytes, int rows, LsnTarget target) = await FillAsync(server.SyncUri, megabytes, fromCheckpoint ? temp.Sub("writer") : null, print);
+        using LocalDocument fresh = LocalDocument.Open(new LocalDocumentOptions
+        {
+            DocumentId = BenchPeer.DocumentId, Reducer = BenchMutations.Reducer, Directory = temp.Sub("client"),
+        });
+        await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "joiner" });
+        client.Add(fresh);
+        long sentBefore = meter.BytesSent;
+        var clock = Stopwatch.StartNew();
+        client.Start();
+        while (fresh.StorageRange.Next < target.Next)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(10))
             {
-                // Kept whole, or checkpointed (each time the entries since the last reach half the database) and compacted at once.
-                options.StorageRetention = fromCheckpoint ? TimeSpan.Zero : null;
-                options.CheckpointJournalRatio = 0.5;
-            });
-            (long databaseBytes, int rows, LsnTarget target) = await FillAsync(server.SyncUri, megabytes, print);
-            using var temp = new TempRoot("initial-sync");
-            using LocalDocument fresh = LocalDocument.Open(new LocalDocumentOptions
-            {
-                DocumentId = BenchPeer.DocumentId, Reducer = BenchMutations.Reducer, Directory = temp.Sub("client"),
-            });
-            await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "joiner" });
-            client.Add(fresh);
-            long sentBefore = meter.BytesSent;
-            var clock = Stopwatch.StartNew();
-            client.Start();
-            while (fresh.StorageRange.Next < target.Next)
-            {
-                if (clock.Elapsed > TimeSpan.FromMinutes(10))
-                {
-                    throw new TimeoutException($"the new client holds {fresh.StorageRange} of the server's {target.Next} after 10 minutes");
-                }
-
-                await Task.Delay(1);
+                throw new TimeoutException($"the new client holds {fresh.StorageRange} of the server's {target.Next} after 10 minutes");
             }
 
-            double syncSeconds = clock.Elapsed.TotalSeconds;
-            long counted = fresh.QueryScalar<long>("SELECT count(*) FROM t");
-            double firstQueryMs = clock.Elapsed.TotalMilliseconds - syncSeconds * 1000;
-            if (counted != rows || fresh.StorageChecksum != target.Checksum)
-            {
-                throw new InvalidOperationException($"the new client counted {counted} of {rows} rows (checksum 0x{fresh.StorageChecksum:X16}, server 0x{target.Checksum:X16})");
-            }
-
-            long wire = meter.BytesSent - sentBefore;
-            print($"{(fromCheckpoint ? "from the checkpoint" : "from the entries")}: database {databaseBytes / 1e6:N1} MB; synced in {syncSeconds:N2} s = " +
-                  $"{databaseBytes / 1e6 / syncSeconds:N0} MB/s; first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
-                  $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}");
+            await Task.Delay(1);
         }
 
-        return 0;
+        double syncSeconds = clock.Elapsed.TotalSeconds;
+        long counted = fresh.QueryScalar<long>("SELECT count(*) FROM t");
+        double firstQueryMs = clock.Elapsed.TotalMilliseconds - syncSeconds * 1000;
+        if (counted != rows || fresh.StorageChecksum != target.Checksum)
+        {
+            throw new InvalidOperationException($"the new client counted {counted} of {rows} rows (checksum 0x{fresh.StorageChecksum:X16}, server 0x{target.Checksum:X16})");
+        }
+
+        long wire = meter.BytesSent - sentBefore;
+        print($"{(fromCheckpoint ? "from the checkpoint" : "from the entries")}: database {databaseBytes / 1e6:N1} MB; synced in {syncSeconds:N2} s = " +
+              $"{databaseBytes / 1e6 / syncSeconds:N0} MB/s; first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
+              $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}");
     }
 
     /// <summary>The server's storage end and checksum the new client must reach.</summary>
     private sealed record LsnTarget(SqlSync.Journals.Lsn Next, ulong Checksum);
 
-    private static async Task<(long DatabaseBytes, int Rows, LsnTarget Target)> FillAsync(Uri server, int megabytes, Action<string> print)
+    private static async Task<(long DatabaseBytes, int Rows, LsnTarget Target)> FillAsync(Uri server, int megabytes, string? directory, Action<string> print)
     {
         var clock = Stopwatch.StartNew();
-        await using BenchPeer writer = BenchPeer.Connect(server, "writer");
+        await using BenchPeer writer = BenchPeer.Connect(server, "writer", directory);
         int mutations = megabytes;
         for (int i = 0; i < mutations; i++)
         {

@@ -78,12 +78,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         late.Mutate(new Insert(100_000, "made offline", 5));
         var progress = new List<CheckpointDownloadProgress>();
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
-
-        var client = new ReplicationClient("late");
-        client.AddDocument(late);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
-        pump.Connect();
-        pump.RunUntilQuiet();
+        ReplicationPump pump = SyncOnNewLink(late);
 
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
         Assert.Equal(Coordinator.StorageRange.Next, late.StorageRange.Next);
@@ -167,6 +162,16 @@ public sealed class JoinFromCheckpointTests : IDisposable
         Assert.Equal(SqlSyncErrorCode.StorageCompacted, error.Code);
     }
 
+    /// <summary>Syncs <paramref name="document"/> on a new link until nothing moves.</summary>
+    private ReplicationPump SyncOnNewLink(LocalDocument document)
+    {
+        var pump = new ReplicationPump(new ReplicationClient("joiner"), _server.CreateLink(LinkIdentity.Anonymous));
+        pump.Client.AddDocument(document);
+        pump.Connect();
+        pump.RunUntilQuiet();
+        return pump;
+    }
+
     private string ServerCheckpoint() => Directory.GetFiles(Path.Combine(_temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
 
     private static void FlipByte(string path, long offset)
@@ -189,11 +194,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         using LocalDocument late = Client("late");
         var progress = new List<CheckpointDownloadProgress>();
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
-        var client = new ReplicationClient("late");
-        client.AddDocument(late);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
-        pump.Connect();
-        pump.RunUntilQuiet(); // before decision 0027 the same corrupt file was sent again and again: "never went quiet"
+        ReplicationPump pump = SyncOnNewLink(late); // before decision 0027 the same corrupt file was sent again and again: "never went quiet"
 
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
         Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => late.Query(q)));
@@ -205,10 +206,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
 
         // The replacement is sound: a second joiner takes it at once.
         using LocalDocument second = Client("second");
-        var secondPump = new ReplicationPump(new ReplicationClient("second"), _server.CreateLink(LinkIdentity.Anonymous));
-        secondPump.Client.AddDocument(second);
-        secondPump.Connect();
-        secondPump.RunUntilQuiet();
+        ReplicationPump secondPump = SyncOnNewLink(second);
         Assert.Equal(Coordinator.StorageChecksum, second.StorageChecksum);
         Assert.True(secondPump.Bytes < length + 128 * 1024, $"{secondPump.Bytes} bytes on the wire for a checkpoint of {length}");
         Assert.Equal(1, Coordinator.CorruptCheckpointsFound);

@@ -9,7 +9,7 @@ namespace SqlSync.Benchmarks;
 /// </summary>
 internal static class BenchMutations
 {
-    public const uint CreateTableTag = 1, InsertRowTag = 2, RunawayTag = 3;
+    public const uint CreateTableTag = 1, InsertRowTag = 2, RunawayTag = 3, FillRowsTag = 4;
 
     public const string CreateTableSql = "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)";
     public const string InsertSql = "INSERT INTO t(id, v) VALUES(?1, ?2)";
@@ -46,6 +46,20 @@ internal static class BenchMutations
         public void WriteTo(MutationWriter writer) => writer.WriteTag(Tag);
     }
 
+    /// <summary><paramref name="Count"/> rows from id <paramref name="FirstId"/>, each a TEXT of 2·<paramref name="HalfBytes"/> hex digits of (seeded) random bytes.</summary>
+    public sealed record FillRows(long FirstId, int Count, int HalfBytes) : IMutation
+    {
+        public uint Tag => FillRowsTag;
+
+        public void WriteTo(MutationWriter writer)
+        {
+            writer.WriteTag(Tag);
+            writer.WriteInt64(FirstId);
+            writer.WriteInt32(Count);
+            writer.WriteInt32(HalfBytes);
+        }
+    }
+
     /// <summary>Encodes a record without a document (for feeding a coordinator directly).</summary>
     public static byte[] Encode(IMutation mutation)
     {
@@ -70,6 +84,14 @@ internal static class BenchMutations
                     long id = reader.ReadInt64();
                     string value = reader.ReadString();
                     context.Execute(InsertSql, id, value);
+                    break;
+                }
+                case FillRowsTag:
+                {
+                    long first = reader.ReadInt64();
+                    int count = reader.ReadInt32(), half = reader.ReadInt32();
+                    context.Execute("WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < ?2 - 1) INSERT INTO t(id, v) SELECT ?1 + x, hex(randomblob(?3)) FROM c",
+                        first, count, half);
                     break;
                 }
                 case RunawayTag:

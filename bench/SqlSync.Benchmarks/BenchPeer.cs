@@ -22,10 +22,13 @@ internal sealed class BenchPeer : IAsyncDisposable
 
     public SqlSyncClient Client { get; }
 
-    /// <summary>Opens a document, creates the table locally (idempotent) and starts syncing it.</summary>
-    public static BenchPeer Connect(Uri server, string name)
+    /// <summary>
+    /// Opens a document (in memory, or in <paramref name="directory"/>: a peer of a server that compacts must be able to
+    /// join from its checkpoint), creates the table locally (idempotent) and starts syncing it.
+    /// </summary>
+    public static BenchPeer Connect(Uri server, string name, string? directory = null)
     {
-        var document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = DocumentId, Reducer = BenchMutations.Reducer });
+        var document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = DocumentId, Reducer = BenchMutations.Reducer, Directory = directory });
         document.Mutate(new BenchMutations.CreateTable());
         var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server, ClientName = name });
         client.Add(document);

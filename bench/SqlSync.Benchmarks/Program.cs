@@ -16,6 +16,7 @@ using SqlSync.Benchmarks;
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
 //        ... -- live-remote [--quick]   (issue 17: client A mutates at 200/s -> client B's live query delivers, over loopback, p50/p99)
 //        ... -- presence [--quick]   (issue 17: a presence update seen by 50 other clients over loopback, p50/p99)
+//        ... -- initial-sync [--megabytes N]   (issue 14: a new client syncs an N MB document over loopback WebSocket, from entries and from a checkpoint)
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -40,6 +41,13 @@ if (args.Length > 0 && args[0] == "large-document")
         mibIndex > 0 && mibIndex + 1 < args.Length ? int.Parse(args[mibIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 2048,
         cacheIndex > 0 && cacheIndex + 1 < args.Length ? int.Parse(args[cacheIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 64,
         Console.WriteLine);
+}
+
+if (args.Length > 0 && args[0] == "initial-sync")
+{
+    // Issue 14: ... -- initial-sync [--megabytes N]   (a new client syncs an N MB document over loopback WebSocket; default 100)
+    int megabytesIndex = Array.IndexOf(args, "--megabytes");
+    return await InitialSyncBench.RunAsync(megabytesIndex > 0 && megabytesIndex + 1 < args.Length ? int.Parse(args[megabytesIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 100, Console.WriteLine);
 }
 
 if (args.Length > 0 && args[0] == "idle-connections")

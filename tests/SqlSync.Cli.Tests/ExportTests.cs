@@ -85,6 +85,53 @@ public sealed partial class CliTests
 
     [Fact]
     [Trait("Category", "Checkpoint")]
+    public async Task ExportReportsProgressOnStandardErrorInWholeLinesWhenRedirectedAndNothingWhenQuiet()
+    {
+        string directory = MakeDocument();
+        await AddManyNotesAsync(directory, from: 10, count: 300);
+        using var reader = DocumentInspector.Open(directory);
+        uint pages = reader.SizeInPages;
+        reader.Dispose();
+
+        (int code, string stdout, string stderr) = await RunSplitAsync("export", directory, Path.Combine(_root, "progress.db"));
+        Assert.True(code == 0, stdout + stderr);
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        Assert.True(lines.Length <= 11, "at most a line per tenth when redirected:\n" + stderr);
+        Assert.DoesNotContain('\r', stderr); // no rewriting in place into a file or a pipe
+        Assert.All(lines, l => Assert.Matches(@": export: [\d,]+ of [\d,]+ pages, [\d.,]+ of [\d.,]+ MiB \(\d+%\)$", l));
+        Assert.EndsWith(FormattableString.Invariant($"{pages:N0} of {pages:N0} pages, {pages * 4096 / 1048576.0:N1} of {pages * 4096 / 1048576.0:N1} MiB (100%)"), lines[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain("pages, ", stdout, StringComparison.Ordinal); // the result alone on standard output
+
+        (code, stdout, stderr) = await RunSplitAsync("export", directory, Path.Combine(_root, "quiet.db"), "--quiet");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal("", stderr);
+        Assert.Contains("exported ", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProgressOnATerminalIsOneLineRewrittenInPlaceEndedOnceWithANewLine()
+    {
+        var writer = new StringWriter();
+        var progress = new ProgressLine("doc: export", "pages", 4096, writer, terminal: true);
+        for (long done = 0; done <= 1000; done += 10)
+        {
+            progress.Report((done, 1000));
+        }
+
+        progress.Report((1000, 1000)); // a repeat of the end writes nothing
+        string text = writer.ToString();
+        Assert.StartsWith("\r", text, StringComparison.Ordinal);
+        Assert.EndsWith("doc: export: 1,000 of 1,000 pages, 3.9 of 3.9 MiB (100%)\u001b[K" + Environment.NewLine, text, StringComparison.Ordinal);
+        Assert.Single(text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)); // never a second line
+        Assert.True(text.Split('\r').Length - 1 < 20, "throttled to ten a second: " + text.Split('\r').Length);
+
+        var quiet = new ProgressLine("doc: export", "pages", 4096, writer: null, terminal: true);
+        quiet.Report((1, 1)); // writes nowhere
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
     public async Task ExportRefusesAnExistingFileUnlessForced()
     {
         string directory = MakeDocument();

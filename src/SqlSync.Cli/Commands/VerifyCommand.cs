@@ -10,13 +10,14 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var path = new Argument<string>("path") { Description = "A document directory, or a server data directory holding several." };
-        var command = new Command("verify", "Check every journal entry's checksum, the database checksum and SQLite's integrity_check.") { path };
+        Option<bool> quiet = ProgressOptions.Quiet();
+        var command = new Command("verify", "Check every journal entry's checksum, the database checksum and SQLite's integrity_check.") { path, quiet };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             int code = ExitCodes.Success;
             foreach (string directory in DocumentDirectories.Find(result.GetValue(path)!))
             {
-                code = ExitCodes.Worst(code, Verify(directory));
+                code = ExitCodes.Worst(code, Verify(directory, result.GetValue(quiet)));
             }
 
             return code;
@@ -25,25 +26,13 @@ internal static class VerifyCommand
     }
 
     /// <summary>Checks one document; returns its exit code (success, torn tail, in use or bad data).</summary>
-    private static int Verify(string directory)
+    private static int Verify(string directory, bool quiet)
     {
         string name = Path.GetFileName(Path.GetFullPath(directory));
         try
         {
             using DocumentInspector document = DocumentInspector.Open(directory);
-            AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context =>
-                {
-                    ProgressTask task = context.AddTask($"{Markup.Escape(name)}: journal entries");
-                    document.VerifyJournals(new Progress<(long Done, long Total)>(p =>
-                    {
-                        task.MaxValue = Math.Max(1, p.Total);
-                        task.Value = p.Done;
-                    }));
-                    task.Value = task.MaxValue;
-                });
+            document.VerifyJournals(new ProgressLine($"{name}: journal entries", "entries", 0, quiet));
             string integrity = document.IntegrityCheck();
             if (integrity != "ok")
             {

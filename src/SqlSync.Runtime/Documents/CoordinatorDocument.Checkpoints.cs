@@ -137,6 +137,91 @@ public sealed partial class CoordinatorDocument
         }
     }
 
+    /// <summary>How many checkpoint files a replica reported corrupt and the server found corrupt too (each was replaced).</summary>
+    public int CorruptCheckpointsFound
+    {
+        get
+        {
+            lock (_sync) return _corruptCheckpointsFound;
+        }
+    }
+
+    private int _corruptCheckpointsFound;
+
+    // The checkpoint last validated whole after a replica's report: reports of it again cost no second read.
+    private Lsn? _checkpointFoundSound;
+
+    /// <summary>
+    /// A replica downloaded the checkpoint at <paramref name="lsn"/> whole and it failed validation there (decision
+    /// 0027): validates the server's copy (once per checkpoint, whatever replicas report). Returns true when it is sound
+    /// (or gone, compacted away meanwhile); false when it was corrupt: then it is reported, deleted, and a checkpoint
+    /// of the document written in its place before this returns (the page view is in memory, so nothing is lost;
+    /// replicas start over from the new one). A failed rewrite (disk full) was reported by the writer.
+    /// </summary>
+    internal bool CheckCheckpointForReplica(Lsn lsn)
+    {
+        CheckpointStore? store;
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            store = _checkpointStore;
+            if (store is null || _checkpointFoundSound == lsn)
+            {
+                return true;
+            }
+        }
+
+        string path = store.PathFor(lsn);
+        try
+        {
+            using CheckpointFile file = CheckpointFile.Open(path, CheckpointStore.LabelOf(path));
+            file.Validate();
+            if (file.Header.Lsn != lsn)
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.CheckpointCorrupt, $"Checkpoint '{CheckpointStore.LabelOf(path)}' covers LSN {file.Header.Lsn}, not {lsn}.");
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            return true;
+        }
+        catch (SqlSyncException e) when (e.Code == SqlSyncErrorCode.CheckpointCorrupt)
+        {
+            ReplaceCorruptCheckpoint(lsn, path, e);
+            return false;
+        }
+
+        lock (_sync) _checkpointFoundSound = lsn;
+        return true;
+    }
+
+    private void ReplaceCorruptCheckpoint(Lsn lsn, string path, SqlSyncException corrupt)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            _corruptCheckpointsFound++;
+            _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
+                $"{corrupt.Message} It is deleted and a new checkpoint of the document is written in its place.");
+            TryDelete(path);
+            _uncompacted.RemoveAll(c => c.Lsn == lsn);
+            if (_newestCheckpoint?.Lsn == lsn)
+            {
+                // An older checkpoint still kept is offered meanwhile; none when the journal was compacted to this one.
+                _newestCheckpoint = _uncompacted.Count > 0 ? _uncompacted.MaxBy(c => c.Lsn) : null;
+            }
+        }
+
+        try
+        {
+            CheckpointAsync().Wait();
+        }
+        catch (AggregateException)
+        {
+            // reported by the writer (and tried again later); the link finds no checkpoint and ends with a clear error
+        }
+    }
+
     /// <summary>After open (under <c>_sync</c>): where checkpoints live and which one the view came from.</summary>
     private void LoadCheckpointState()
     {

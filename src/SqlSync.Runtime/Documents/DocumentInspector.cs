@@ -149,11 +149,12 @@ public sealed class DocumentInspector : IDisposable
     /// fsync'd, renamed). An existing file is an <see cref="SqlSyncErrorCode.InvalidArgument"/> error unless
     /// <paramref name="overwrite"/>. The pages' checksum is recomputed as they are written and must equal
     /// <see cref="StorageChecksum"/> (<see cref="SqlSyncErrorCode.Divergence"/> otherwise, and no file).
+    /// <paramref name="progress"/> hears (pages written, pages in all) as the image is written.
     /// </summary>
-    public ExportedImage Export(string path, bool overwrite = false)
+    public ExportedImage Export(string path, bool overwrite = false, IProgress<(long Done, long Total)>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Storage.Checkpoints.DatabaseImageWriter.Write(_storage, path, overwrite);
+        Storage.Checkpoints.DatabaseImageWriter.Write(_storage, path, overwrite, progress);
         LsnRange range = _storage.Range;
         return new ExportedImage(range.Next.Value == 0 ? null : new Lsn(range.Next.Value - 1), _storage.CommittedSizeInPages, _storage.Checksum);
     }

@@ -190,6 +190,7 @@ public sealed partial class LocalDocument
             if (held == totalBytes)
             {
                 result = InstallDownloaded(store, lsn);
+                held = result.Received; // 0 when it failed validation: the progress starts over, never "complete"
             }
 
             if (CheckpointDownloadProgress is not null)
@@ -212,7 +213,7 @@ public sealed partial class LocalDocument
         }
         catch (SqlSyncException e) when (e.Code == SqlSyncErrorCode.CheckpointCorrupt)
         {
-            return new CheckpointChunkResult(0, null); // deleted: the download starts over
+            return new CheckpointChunkResult(0, null) { Error = e }; // deleted: reported to the server, which checks its copy
         }
 
         using CheckpointFile file = CheckpointFile.Open(path, CheckpointStore.LabelOf(path));

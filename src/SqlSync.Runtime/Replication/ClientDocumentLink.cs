@@ -45,6 +45,9 @@ internal sealed class ClientDocumentLink
 
     public bool UploadInFlight { get; set; }
 
+    /// <summary>Checkpoint downloads that failed validation on this link (decision 0027).</summary>
+    public int CheckpointRejections { get; set; }
+
     public Lsn SentFrom { get; set; }
 
     public Lsn? SentUpTo { get; set; }
@@ -59,5 +62,6 @@ internal sealed class ClientDocumentLink
         ServerTimeline = null;
         UploadInFlight = false;
         SentUpTo = null;
+        CheckpointRejections = 0;
     }
 }

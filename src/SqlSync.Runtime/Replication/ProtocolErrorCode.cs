@@ -81,4 +81,11 @@ public enum ProtocolErrorCode : ushort
     /// uploads it again after a delay, so it goes through once the server is upgraded.
     /// </summary>
     ServerOlderThanClient = 23,
+    /// <summary>
+    /// Not fatal: the client reported the server's checkpoint corrupt (it failed validation once downloaded) more
+    /// times on this link than the server retries, and the server's own copy validates, so the damage is on the way or
+    /// on the client. The link stays open; the client opens the document again after a growing delay and downloads
+    /// it again then (decision 0027).
+    /// </summary>
+    CheckpointRejected = 30,
 }

@@ -305,9 +305,20 @@ public sealed class ReplicationClient
             return StorageReceived(chunk.DocumentId, range);
         }
 
-        return _phase == LinkPhase.Connected && _documents.TryGetValue(chunk.DocumentId, out ClientDocumentLink? link) && link.OpenSent
-            ? new SyncMessage[] { new CheckpointAckMessage(chunk.DocumentId, chunk.Lsn, result.Received) }
-            : Array.Empty<SyncMessage>();
+        if (_phase != LinkPhase.Connected || !_documents.TryGetValue(chunk.DocumentId, out ClientDocumentLink? link) || !link.OpenSent)
+        {
+            return Array.Empty<SyncMessage>();
+        }
+
+        if (result.Corrupt && ++link.CheckpointRejections > ServerLink.MaxCheckpointRejections)
+        {
+            // The server refuses the document after that many reports of a copy it finds sound; one that goes on
+            // sending it does not honour them: the link ends, and the reconnect's growing delay paces the next try.
+            throw ProtocolException.Create(ProtocolErrorCode.CheckpointRejected,
+                $"document '{chunk.DocumentId}': the server's checkpoint at LSN {chunk.Lsn} failed validation {link.CheckpointRejections} times on this link: {result.Error!.Message}");
+        }
+
+        return new SyncMessage[] { new CheckpointAckMessage(chunk.DocumentId, chunk.Lsn, result.Corrupt ? CheckpointAckMessage.Corrupt : result.Received) };
     }
 
     /// <summary>

@@ -35,6 +35,9 @@ internal sealed class ServerDocumentLink
     /// <summary>The file length and pages of the checkpoint at <see cref="CheckpointLsn"/>, as offered.</summary>
     public (long Length, uint Pages) CheckpointShape { get; set; }
 
+    /// <summary>How many times the client reported a downloaded checkpoint corrupt on this link (decision 0027).</summary>
+    public int CheckpointRejections { get; set; }
+
     /// <summary>
     /// Where the timeline ended when this link last saw it (its open, its last upload): a first part past it
     /// leaves a gap, refused without touching the document (which may be busy).

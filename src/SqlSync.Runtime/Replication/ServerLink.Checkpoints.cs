@@ -15,11 +15,48 @@ public sealed partial class ServerLink
         }
 
         link.StorageInFlight = false;
+        if (ack.Received == CheckpointAckMessage.Corrupt)
+        {
+            CheckpointReportedCorrupt(link, ack.Lsn);
+        }
+
         link.CheckpointOffset = ack.Lsn == link.CheckpointLsn ? Math.Max(0, ack.Received) : 0;
         var replies = new List<SyncMessage>();
         AddStorage(link, replies);
         return replies;
     }
+
+    /// <summary>
+    /// The client downloaded the checkpoint at <paramref name="lsn"/> whole and it failed validation (decision 0027).
+    /// The server checks its own copy (once per checkpoint, whatever a client reports): a corrupt copy is replaced by a
+    /// fresh checkpoint of the document, and the client starts over from it; a sound copy is sent again, at most
+    /// <see cref="MaxCheckpointRejections"/> times per link, then the document is refused on this link (the client
+    /// opens it again after a growing delay), so no download repeats without end.
+    /// </summary>
+    private static void CheckpointReportedCorrupt(ServerDocumentLink link, Lsn lsn)
+    {
+        if (lsn != link.CheckpointLsn)
+        {
+            throw Error(ProtocolErrorCode.UnexpectedMessage, $"a corrupt report for the checkpoint at {lsn}, which is not the one offered", link.Document.DocumentId);
+        }
+
+        link.CheckpointLsn = null; // offered again from the start (or the replacement is)
+        if (!link.Document.CheckCheckpointForReplica(lsn))
+        {
+            return; // the server's copy was the corrupt one: replaced, so the client's reports do not count against it
+        }
+
+        link.CheckpointRejections++;
+        if (link.CheckpointRejections >= MaxCheckpointRejections)
+        {
+            throw DocumentError(ProtocolErrorCode.CheckpointRejected,
+                $"the client found the checkpoint at LSN {lsn} corrupt {link.CheckpointRejections} times, but the server's copy validates: " +
+                "the damage is on the way or on the client; it is opened again later", link.Document.DocumentId);
+        }
+    }
+
+    /// <summary>Downloads of one checkpoint a link may report corrupt (while the server's copy validates) before the document is refused on it.</summary>
+    internal const int MaxCheckpointRejections = 3;
 
     /// <summary>
     /// A client behind the entries the server keeps gets the newest checkpoint, a slice per message (one in flight),

@@ -206,7 +206,7 @@ public static class SyncMessageCodec
                 SyncMessageType.PresenceUpdate => new PresenceUpdateMessage(ReadDocumentId(ref reader), reader.ReadBytes()),
                 SyncMessageType.PresenceChanged => new PresenceChangedMessage(ReadDocumentId(ref reader), ReadText(ref reader, 64), ReadPresent(ref reader), reader.ReadBytes()),
                 SyncMessageType.CheckpointChunk => ReadCheckpointChunk(ref reader),
-                SyncMessageType.CheckpointAck => new CheckpointAckMessage(ReadDocumentId(ref reader), new Lsn((ulong)ReadLong(ref reader, "LSN")), ReadLong(ref reader, "received bytes")),
+                SyncMessageType.CheckpointAck => new CheckpointAckMessage(ReadDocumentId(ref reader), new Lsn((ulong)ReadLong(ref reader, "LSN")), ReadReceived(ref reader)),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
             };
@@ -239,6 +239,14 @@ public static class SyncMessageCodec
         }
 
         return new CheckpointChunkMessage(documentId, lsn, total, (uint)pages, offset, bytes);
+    }
+
+    /// <summary>A checkpoint ack's bytes held, or <see cref="CheckpointAckMessage.Corrupt"/> (written as the varint of ulong.MaxValue).</summary>
+    private static long ReadReceived(ref MutationReader reader)
+    {
+        ulong value = reader.ReadVarUInt64();
+        return value == unchecked((ulong)CheckpointAckMessage.Corrupt) ? CheckpointAckMessage.Corrupt
+            : value <= long.MaxValue ? (long)value : throw Malformed($"the received bytes {value} overflow");
     }
 
     private static long ReadLong(ref MutationReader reader, string what)

@@ -41,7 +41,7 @@ public static class SyncProtocol
     public static bool IsDocumentError(ProtocolErrorCode code) =>
         code is ProtocolErrorCode.DocumentStuck or ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments
             or ProtocolErrorCode.StorageUnavailable or ProtocolErrorCode.DocumentNotFound
-            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient;
+            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient or ProtocolErrorCode.CheckpointRejected;
 
     /// <summary>
     /// True for the per-document errors after which the client opens the document again on the same link, after a
@@ -50,7 +50,7 @@ public static class SyncProtocol
     public static bool IsDocumentRefusal(ProtocolErrorCode code) =>
         code is ProtocolErrorCode.DocumentFailed or ProtocolErrorCode.TooManyDocuments or ProtocolErrorCode.StorageUnavailable
             or ProtocolErrorCode.DocumentNotFound
-            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient;
+            or ProtocolErrorCode.UpgradeRequired or ProtocolErrorCode.ServerOlderThanClient or ProtocolErrorCode.CheckpointRejected;
 
     /// <summary>How long a client waits before it opens a refused document again: 1 s, doubled per refusal in a row, at most 60 s.</summary>
     public static TimeSpan ReopenDelay(int refusalsInARow) =>

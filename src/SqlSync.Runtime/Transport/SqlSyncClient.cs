@@ -479,6 +479,11 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
             CheckpointChunkResult result = document.ReceiveCheckpointChunk(chunk.Lsn, chunk.TotalBytes, chunk.Pages, chunk.Offset, chunk.Bytes.Span);
             lock (_engineLock)
             {
+                if (result.Error is { } corrupt)
+                {
+                    LastError = corrupt; // the download starts over; the server checks its copy (decision 0027)
+                }
+
                 return _engine.CheckpointReceived(chunk, result);
             }
         }

@@ -14,6 +14,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly TestCoordinators _coordinators;
     private readonly ReplicationServer _server;
+    private readonly List<string> _warnings = new();
 
     public JoinFromCheckpointTests()
     {
@@ -26,6 +27,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
                 Directory = _temp.Sub("server"),
                 StorageRetention = TimeSpan.Zero,
                 CheckpointMinJournalBytes = long.MaxValue, // checkpoints only when the test asks
+                Warning = message => { lock (_warnings) _warnings.Add(message); },
             },
         };
         _server = new ReplicationServer(_coordinators, new ReplicationOptions { MaxEntryBytesPerMessage = 64 * 1024 });
@@ -76,12 +78,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         late.Mutate(new Insert(100_000, "made offline", 5));
         var progress = new List<CheckpointDownloadProgress>();
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
-
-        var client = new ReplicationClient("late");
-        client.AddDocument(late);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
-        pump.Connect();
-        pump.RunUntilQuiet();
+        ReplicationPump pump = SyncOnNewLink(late);
 
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
         Assert.Equal(Coordinator.StorageRange.Next, late.StorageRange.Next);
@@ -163,6 +160,98 @@ public sealed class JoinFromCheckpointTests : IDisposable
         pump.Connect();
         var error = Assert.Throws<SqlSyncException>(() => pump.RunUntilQuiet());
         Assert.Equal(SqlSyncErrorCode.StorageCompacted, error.Code);
+    }
+
+    /// <summary>Syncs <paramref name="document"/> on a new link until nothing moves.</summary>
+    private ReplicationPump SyncOnNewLink(LocalDocument document)
+    {
+        var pump = new ReplicationPump(new ReplicationClient("joiner"), _server.CreateLink(LinkIdentity.Anonymous));
+        pump.Client.AddDocument(document);
+        pump.Connect();
+        pump.RunUntilQuiet();
+        return pump;
+    }
+
+    private string ServerCheckpoint() => Directory.GetFiles(Path.Combine(_temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
+
+    private static void FlipByte(string path, long offset)
+    {
+        using FileStream file = File.Open(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        int b = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ 0x5A));
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public async Task AServerCheckpointCorruptOnDiskIsReportedByTheJoinerReplacedByTheServerAndTheJoinerConverges()
+    {
+        await HistoryCompactedAsync(tail: 3);
+        string corrupt = ServerCheckpoint();
+        long length = new FileInfo(corrupt).Length;
+        FlipByte(corrupt, 3 * 4096 + 17); // a byte of page 3: the header still reads, the page's hash fails
+        using LocalDocument late = Client("late");
+        var progress = new List<CheckpointDownloadProgress>();
+        late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
+        ReplicationPump pump = SyncOnNewLink(late); // before decision 0027 the same corrupt file was sent again and again: "never went quiet"
+
+        Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
+        Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => late.Query(q)));
+        Assert.Equal(1, Coordinator.CorruptCheckpointsFound);
+        string warning = Assert.Single(_warnings, w => w.Contains("corrupt", StringComparison.Ordinal));
+        Assert.Contains(Path.GetFileName(corrupt), warning, StringComparison.Ordinal);
+        Assert.True(pump.Bytes < 2 * length + 128 * 1024, $"{pump.Bytes} bytes on the wire for a checkpoint of {length}: one corrupt download and one good one");
+        Assert.Single(progress, p => p.IsComplete); // the corrupt download never reported itself complete
+
+        // The replacement is sound: a second joiner takes it at once.
+        using LocalDocument second = Client("second");
+        ReplicationPump secondPump = SyncOnNewLink(second);
+        Assert.Equal(Coordinator.StorageChecksum, second.StorageChecksum);
+        Assert.True(secondPump.Bytes < length + 128 * 1024, $"{secondPump.Bytes} bytes on the wire for a checkpoint of {length}");
+        Assert.Equal(1, Coordinator.CorruptCheckpointsFound);
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public async Task ACheckpointDamagedOnTheWayIsSentAtMostThreeTimesPerLinkThenRefusedAndTheNextLinkConverges()
+    {
+        await HistoryCompactedAsync(tail: 2);
+        using LocalDocument late = Client("damaged");
+        var client = new ReplicationClient("damaged");
+        client.AddDocument(late);
+        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous))
+        {
+            // The last slice of every download is damaged after the server sent it (a client's disk, a broken proxy).
+            AlterToClient = m => m is CheckpointChunkMessage { Bytes.Length: > 0 } c && c.Offset + c.Bytes.Length == c.TotalBytes
+                ? c with { Bytes = c.Bytes.ToArray().Select((b, i) => i == 100 ? (byte)(b ^ 1) : b).ToArray() }
+                : m,
+        };
+        pump.Connect();
+        var refused = Assert.Throws<SqlSyncException>(() => pump.RunUntilQuiet());
+        Assert.Equal(ProtocolErrorCode.CheckpointRejected, ProtocolException.CodeOf(refused));
+        Assert.True(SyncProtocol.IsDocumentRefusal(ProtocolErrorCode.CheckpointRejected)); // the client opens it again after a growing delay
+        Assert.Equal(ServerLink.MaxCheckpointRejections, pump.CorruptCheckpointReports);
+        Assert.Equal(0, Coordinator.CorruptCheckpointsFound); // the server's copy validated, once
+        Assert.Empty(_warnings);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_temp.Sub("damaged"), "checkpoints"), "*.part")); // nothing corrupt kept
+
+        client.Disconnect();
+        var again = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        again.Connect();
+        again.RunUntilQuiet();
+        Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
+        Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => late.Query(q)));
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
+    public void ACorruptReportCrossesTheWireAndOtherAcksStayAsTheyWere()
+    {
+        var corrupt = new CheckpointAckMessage(Id, new Lsn(42), CheckpointAckMessage.Corrupt);
+        Assert.Equal(corrupt, Decode(corrupt));
+        var held = new CheckpointAckMessage(Id, new Lsn(42), 4096);
+        Assert.Equal(held, Decode(held));
     }
 
     private static SyncMessage Decode(SyncMessage message) => SyncMessageCodec.Decode(SyncMessageCodec.Encode(message));

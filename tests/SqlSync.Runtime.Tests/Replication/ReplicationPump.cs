@@ -24,6 +24,12 @@ internal sealed class ReplicationPump
 
     public int Frames { get; private set; }
 
+    /// <summary>What the way to the client does to a message (a damaging proxy), or null.</summary>
+    public Func<SyncMessage, SyncMessage>? AlterToClient { get; init; }
+
+    /// <summary>Checkpoint acks that reported a download corrupt (decision 0027).</summary>
+    public int CorruptCheckpointReports { get; private set; }
+
     public long Bytes { get; private set; }
 
     /// <summary>The largest frame moved so far.</summary>
@@ -55,7 +61,7 @@ internal sealed class ReplicationPump
 
             while (_toClient.TryDequeue(out SyncMessage? message))
             {
-                Enqueue(_toServer, Client.Handle(RoundTrip(message)));
+                Enqueue(_toServer, Client.Handle(RoundTrip(AlterToClient?.Invoke(message) ?? message)));
             }
         }
 
@@ -68,7 +74,9 @@ internal sealed class ReplicationPump
         Frames++;
         Bytes += frame.Length;
         LargestFrame = Math.Max(LargestFrame, frame.Length);
-        return SyncMessageCodec.Decode(frame);
+        SyncMessage decoded = SyncMessageCodec.Decode(frame);
+        CorruptCheckpointReports += decoded is CheckpointAckMessage { Received: CheckpointAckMessage.Corrupt } ? 1 : 0;
+        return decoded;
     }
 
     private static void Enqueue(Queue<SyncMessage> queue, IReadOnlyList<SyncMessage> messages)

@@ -5,10 +5,14 @@ namespace SqlSync.Replication.Messages;
 /// <summary>
 /// Client → server: the client holds the first <paramref name="Received"/> bytes of the checkpoint at
 /// <paramref name="Lsn"/>; the server sends the next slice. Once it holds the whole file the client installs it and
-/// answers with a <see cref="StorageAckMessage"/> instead.
+/// answers with a <see cref="StorageAckMessage"/> instead. <see cref="Corrupt"/> (-1) says the whole file failed
+/// validation (decision 0027).
 /// </summary>
 public sealed record CheckpointAckMessage(string DocumentId, Lsn Lsn, long Received) : SyncMessage
 {
+    /// <summary>The <see cref="Received"/> of a client whose whole download failed validation (it deleted it).</summary>
+    public const long Corrupt = -1;
+
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.CheckpointAck;
 }

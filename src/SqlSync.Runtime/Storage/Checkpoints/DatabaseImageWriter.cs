@@ -13,8 +13,11 @@ internal static class DatabaseImageWriter
 {
     private const int PagesPerWrite = 64;
 
-    /// <summary>Writes the image to <paramref name="path"/>; an existing file is replaced only when <paramref name="overwrite"/>.</summary>
-    public static void Write(PageStorage storage, string path, bool overwrite)
+    /// <summary>
+    /// Writes the image to <paramref name="path"/>; an existing file is replaced only when <paramref name="overwrite"/>.
+    /// <paramref name="progress"/> hears (pages written, pages in all) after each write.
+    /// </summary>
+    public static void Write(PageStorage storage, string path, bool overwrite, IProgress<(long Done, long Total)>? progress = null)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
@@ -49,6 +52,12 @@ internal static class DatabaseImageWriter
                     }
 
                     RandomAccess.Write(handle, buffer.AsSpan(0, count * StorageFormat.PageSize), offset);
+                    progress?.Report((page - 1, size));
+                }
+
+                if (size == 0)
+                {
+                    progress?.Report((0, 0));
                 }
 
                 RandomAccess.FlushToDisk(handle);

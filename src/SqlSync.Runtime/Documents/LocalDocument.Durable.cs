@@ -29,9 +29,13 @@ public sealed partial class LocalDocument
     /// made meanwhile share one fsync (group commit); a mutation is uploaded only once durable.</para>
     /// <para>Without a <see cref="LocalDocumentOptions.Directory"/>, or with <see cref="LocalDocumentOptions.FsyncOnAppend"/>
     /// off, the task completes at once (durability is then the operating system's).</para>
-    /// <para>Errors are thrown by this call as by <see cref="Mutate(IMutation)"/> (the mutation is neither applied nor
-    /// journaled); a failed fsync faults the task with <see cref="SqlSyncErrorCode.JournalIo"/>; disposing the document
-    /// fsyncs what waits first. <paramref name="cancellationToken"/> only stops the wait: a mutation that was applied stays
+    /// <para>This call does no file I/O: the entry waits in memory (reads and a synchronous <see cref="Mutate(IMutation)"/>
+    /// see it; a synchronous Mutate writes it first, so it is never durable before an earlier MutateAsync) and a
+    /// background flusher writes and fsyncs it. Errors are thrown by this call as by <see cref="Mutate(IMutation)"/> (the
+    /// mutation is neither applied nor journaled). A failed write or fsync faults the task (and those of every mutation
+    /// after it) with <see cref="SqlSyncErrorCode.JournalIo"/>; after a failed write the document refuses further use
+    /// until reopened, and the reopened document holds only what was durable. Disposing the document writes and fsyncs
+    /// what waits first, or faults its tasks; none is dropped silently. <paramref name="cancellationToken"/> only stops the wait: a mutation that was applied stays
     /// applied and becomes durable anyway.</para>
     /// </remarks>
     public ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default)

@@ -147,7 +147,7 @@ public sealed class GroupCommitFaultTests : ServerTestBase
             document.Add("hits", 100); // returns once durable: with everything applied before it
 
             string copy = Path.Combine(Root, "clients", "order-copy", "counters");
-            CopyDirectory(directory, copy);
+            GroupCommitTests.CopyDirectory(directory, copy);
             release.Set();
             await Task.WhenAll(early).WaitAsync(TimeSpan.FromSeconds(30));
             using LocalDocument crashed = Durable(copy);
@@ -157,23 +157,6 @@ public sealed class GroupCommitFaultTests : ServerTestBase
         {
             release.Set();
             StorageFaults.Inject = null;
-        }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from))
-        {
-            if (Path.GetFileName(file) != "journal.lock")
-            {
-                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-            }
-        }
-
-        foreach (string child in Directory.GetDirectories(from))
-        {
-            CopyDirectory(child, Path.Combine(to, Path.GetFileName(child)));
         }
     }
 }

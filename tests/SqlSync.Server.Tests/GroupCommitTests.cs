@@ -169,7 +169,8 @@ public sealed class GroupCommitTests : ServerTestBase
         return bytes;
     }
 
-    private static void CopyDirectory(string from, string to)
+    /// <summary>A document's folder as it is on disk, without its lock file (a crash image to reopen).</summary>
+    internal static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (string file in Directory.GetFiles(from))

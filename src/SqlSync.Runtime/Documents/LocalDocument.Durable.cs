@@ -8,6 +8,9 @@ public sealed partial class LocalDocument
 {
     private TimelineFlusher? _flusher;
 
+    /// <summary>Set when a failed write lost timeline entries this document had applied: every later use throws it.</summary>
+    private SqlSyncException? _timelineLost;
+
     /// <summary>Raised (no lock held) when timeline entries appended by <see cref="MutateAsync"/> became durable: they may upload.</summary>
     internal event Action? TimelineDurable;
 
@@ -26,9 +29,13 @@ public sealed partial class LocalDocument
     /// made meanwhile share one fsync (group commit); a mutation is uploaded only once durable.</para>
     /// <para>Without a <see cref="LocalDocumentOptions.Directory"/>, or with <see cref="LocalDocumentOptions.FsyncOnAppend"/>
     /// off, the task completes at once (durability is then the operating system's).</para>
-    /// <para>Errors are thrown by this call as by <see cref="Mutate(IMutation)"/> (the mutation is neither applied nor
-    /// journaled); a failed fsync faults the task with <see cref="SqlSyncErrorCode.JournalIo"/>; disposing the document
-    /// fsyncs what waits first. <paramref name="cancellationToken"/> only stops the wait: a mutation that was applied stays
+    /// <para>This call does no file I/O: the entry waits in memory (reads and a synchronous <see cref="Mutate(IMutation)"/>
+    /// see it; a synchronous Mutate writes it first, so it is never durable before an earlier MutateAsync) and a
+    /// background flusher writes and fsyncs it. Errors are thrown by this call as by <see cref="Mutate(IMutation)"/> (the
+    /// mutation is neither applied nor journaled). A failed write or fsync faults the task (and those of every mutation
+    /// after it) with <see cref="SqlSyncErrorCode.JournalIo"/>; after a failed write the document refuses further use
+    /// until reopened, and the reopened document holds only what was durable. Disposing the document writes and fsyncs
+    /// what waits first, or faults its tasks; none is dropped silently. <paramref name="cancellationToken"/> only stops the wait: a mutation that was applied stays
     /// applied and becomes durable anyway.</para>
     /// </remarks>
     public ValueTask<Lsn> MutateAsync(IMutation mutation, CancellationToken cancellationToken = default)
@@ -41,7 +48,7 @@ public sealed partial class LocalDocument
         {
             _writer.Reset();
             mutation.WriteTo(_writer);
-            lsn = MutateLocked(_writer.WrittenSpan, deferFsync: _flusher is not null);
+            lsn = MutateOrRevertLocked(_writer.WrittenSpan, deferFsync: _flusher is not null);
             if (_flusher is not null)
             {
                 durable = _flusher.Register(lsn);
@@ -71,17 +78,55 @@ public sealed partial class LocalDocument
         lock (_sync)
         {
             file.FlushWritten();
-            _flusher = new TimelineFlusher(_sync, file);
+            _flusher = new TimelineFlusher(_sync, file, RevertLostTimelineTailLocked, _events.Drain);
         }
 
         _flusher.Durable += () => TimelineDurable?.Invoke();
+    }
+
+    /// <summary>
+    /// <see cref="MutateLocked"/>, after handling entries a failed deferred write lost (so their LSNs are given again only
+    /// once their waiters failed), and again when this call met such a failure.
+    /// </summary>
+    private Lsn MutateOrRevertLocked(ReadOnlySpan<byte> record, bool deferFsync = false)
+    {
+        RevertLostTimelineTailLocked();
+        try
+        {
+            return MutateLocked(record, deferFsync);
+        }
+        catch (SqlSyncException)
+        {
+            RevertLostTimelineTailLocked();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Under the document lock: when a write of the timeline's in-memory tail failed, the journal no longer holds those
+    /// entries (nor any after them) and refuses further use; their waiters fault, and so does every later use of this
+    /// document (<see cref="_timelineLost"/>): its database holds mutations its journal lost, and a document reopened
+    /// from its directory shows exactly what the journal holds (docs/decisions/0019). False when nothing was lost.
+    /// </summary>
+    private bool RevertLostTimelineTailLocked()
+    {
+        if (_flusher is null || _disposed || ((FileJournal)_timeline).TakeLostTail() is not { } lost)
+        {
+            return false;
+        }
+
+        _timelineLost ??= new SqlSyncException(SqlSyncErrorCode.JournalIo,
+            $"Local document '{DocumentId}' could not journal the mutations it applied from LSN {lost.From} on, so they were not kept "
+            + $"({lost.Error.Message}); dispose it and open it again: it will show what its journal holds.", lost.Error);
+        _flusher.FailFrom(lost.From, lost.Error);
+        return true;
     }
 
     private void AppendToTimeline(ReadOnlySpan<byte> entry, bool deferFsync)
     {
         if (deferFsync)
         {
-            ((FileJournal)_timeline).AppendWithoutFsync(entry);
+            ((FileJournal)_timeline).AppendDeferred(entry);
         }
         else
         {

@@ -183,7 +183,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         {
             _writer.Reset();
             mutation.WriteTo(_writer);
-            lsn = MutateLocked(_writer.WrittenSpan);
+            lsn = MutateOrRevertLocked(_writer.WrittenSpan);
         }
 
         _events.Drain();
@@ -196,7 +196,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         Lsn lsn;
         lock (_sync)
         {
-            lsn = MutateLocked(record);
+            lsn = MutateOrRevertLocked(record);
         }
 
         _events.Drain();
@@ -409,6 +409,11 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         if (_disposed)
         {
             throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, $"Local document '{DocumentId}' was disposed.");
+        }
+
+        if (_timelineLost is { } lost)
+        {
+            throw new SqlSyncException(lost.Code, lost.Message, lost);
         }
     }
 

@@ -1,14 +1,14 @@
 using System.Threading.Channels;
-using Microsoft.Win32.SafeHandles;
 using SqlSync.Journals;
 
 namespace SqlSync.Documents;
 
 /// <summary>
-/// The group commit of a local document's timeline journal: <see cref="LocalDocument.MutateAsync"/> appends without
-/// an fsync and registers here; a background loop takes the journal's active handle under the document's lock (for
-/// microseconds), fsyncs it outside the lock, and completes every mutation appended before that fsync. Mutations
-/// appended while an fsync runs share the next one. Lock order: the document lock, then <see cref="_gate"/> (a leaf);
+/// The group commit of a local document's timeline journal: <see cref="LocalDocument.MutateAsync"/> appends to the
+/// journal's in-memory tail (no file touched) and registers here; a background loop takes that tail under the
+/// document's lock (for microseconds), writes and fsyncs it outside the lock, and completes every mutation appended
+/// before. Mutations appended while a write and fsync run share the next ones. A failed write loses the entries from
+/// the first one it held (the journal keeps a prefix of its order): their waiters fault, the document reverts them. Lock order: the document lock, then <see cref="_gate"/> (a leaf);
 /// tasks complete asynchronously, so no caller code runs on the flusher or under a lock.
 /// </summary>
 internal sealed class TimelineFlusher
@@ -16,7 +16,11 @@ internal sealed class TimelineFlusher
     private readonly object _documentLock;
     private readonly FileJournal _journal;
     private readonly object _gate = new();
-    private readonly Queue<(Lsn Lsn, TaskCompletionSource<Lsn> Done)> _waiting = new();
+    private readonly Func<bool> _revertLostLocked;
+    private readonly Action _afterRevert;
+    private Queue<(Lsn Lsn, int Generation, TaskCompletionSource<Lsn> Done)> _waiting = new();
+    private int _generation;
+    private bool _revertedPending;
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private Lsn _durableNext;
     private bool _closed;
@@ -24,10 +28,15 @@ internal sealed class TimelineFlusher
 
     /// <param name="documentLock">The lock that serializes the journal (the document's).</param>
     /// <param name="journal">The timeline journal; every entry it holds now is durable (the caller flushed it).</param>
-    public TimelineFlusher(object documentLock, FileJournal journal)
+    /// <param name="revertLostLocked">Under the document lock: handles entries a failed write lost (<see cref="FailFrom"/>, then the
+    /// document drops them from its state); false when none was lost.</param>
+    /// <param name="afterRevert">After the lock, when something was reverted: raises the document's events.</param>
+    public TimelineFlusher(object documentLock, FileJournal journal, Func<bool> revertLostLocked, Action afterRevert)
     {
         _documentLock = documentLock;
         _journal = journal;
+        _revertLostLocked = revertLostLocked;
+        _afterRevert = afterRevert;
         _durableNext = journal.Range.Next;
         _ = Task.Run(RunAsync);
     }
@@ -64,9 +73,43 @@ internal sealed class TimelineFlusher
             }
 
             var done = new TaskCompletionSource<Lsn>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiting.Enqueue((lsn, done));
+            _waiting.Enqueue((lsn, _generation, done));
             return done.Task;
         }
+    }
+
+    /// <summary>
+    /// Under the document lock: the journal lost its entries from <paramref name="from"/> on (a failed write); their
+    /// waiters fault with <paramref name="error"/>. Those LSNs will be given again: later fsyncs taken before this call
+    /// complete only the waiters registered before it (a generation tells them apart).
+    /// </summary>
+    public void FailFrom(Lsn from, SqlSyncException error)
+    {
+        var failed = new List<TaskCompletionSource<Lsn>>();
+        lock (_gate)
+        {
+            var kept = new Queue<(Lsn Lsn, int Generation, TaskCompletionSource<Lsn> Done)>();
+            foreach (var waiter in _waiting)
+            {
+                if (waiter.Generation == _generation && waiter.Lsn >= from)
+                {
+                    failed.Add(waiter.Done);
+                }
+                else
+                {
+                    kept.Enqueue(waiter);
+                }
+            }
+
+            _waiting = kept;
+            _generation++;
+            if (_durableNext > from)
+            {
+                _durableNext = from;
+            }
+        }
+
+        failed.ForEach(tcs => tcs.TrySetException(error));
     }
 
     /// <summary>
@@ -98,12 +141,25 @@ internal sealed class TimelineFlusher
 
         try
         {
-            _journal.Flush();
-            Complete(_journal.Range.Next, null);
+            if (_journal.TakeLostTail() is { } lost)
+            {
+                FailFrom(lost.From, lost.Error);
+            }
+
+            _journal.Flush(); // writes the in-memory tail, then fsyncs: nothing queued is dropped silently
+            Complete(_journal.Range.Next, null, CurrentGeneration());
         }
         catch (SqlSyncException e)
         {
-            Complete(Lsn.Zero, e);
+            Complete(Lsn.Zero, e, CurrentGeneration());
+        }
+    }
+
+    private int CurrentGeneration()
+    {
+        lock (_gate)
+        {
+            return _generation;
         }
     }
 
@@ -116,32 +172,42 @@ internal sealed class TimelineFlusher
             {
                 Durable?.Invoke();
             }
+
+            if (_revertedPending)
+            {
+                _revertedPending = false;
+                _afterRevert();
+            }
         }
     }
 
     /// <summary>One group commit; true when entries became durable.</summary>
     private bool FlushOnce()
     {
-        SafeFileHandle handle;
+        DeferredWrite taken;
         Lsn durableNext;
-        string path;
+        int generation;
         lock (_documentLock)
         {
+            RevertLostLocked(); // a synchronous step may have met a failed write first
+
             lock (_gate)
             {
                 if (_closed || _waiting.Count == 0)
                 {
                     return false; // Close made them durable (or failed them)
                 }
+
+                generation = _generation;
             }
 
             try
             {
-                handle = _journal.AcquireForGroupFlush(out durableNext, out path);
+                taken = _journal.TakeForGroupFlush(out durableNext);
             }
             catch (SqlSyncException e)
             {
-                Complete(Lsn.Zero, e); // the journal failed earlier or was disposed
+                Complete(Lsn.Zero, e, generation); // the journal failed earlier or was disposed
                 return false;
             }
         }
@@ -149,8 +215,12 @@ internal sealed class TimelineFlusher
         Exception? failure = null;
         try
         {
-            FileJournal.FlushAcquired(handle, path);
-            Interlocked.Increment(ref _flushes);
+            _journal.WriteTaken(taken); // unless a synchronous step wrote it meanwhile, to keep the order
+            if (taken.Failure is null)
+            {
+                FileJournal.FlushAcquired(taken);
+                Interlocked.Increment(ref _flushes);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -158,7 +228,17 @@ internal sealed class TimelineFlusher
         }
         finally
         {
-            handle.DangerousRelease();
+            FileJournal.FinishGroupFlush(taken);
+        }
+
+        if (taken.Failure is not null)
+        {
+            lock (_documentLock)
+            {
+                RevertLostLocked();
+            }
+
+            return false;
         }
 
         if (failure is not null)
@@ -169,32 +249,48 @@ internal sealed class TimelineFlusher
                 error = _journal.GroupFlushFailed(failure);
             }
 
-            Complete(Lsn.Zero, error);
+            Complete(Lsn.Zero, error, generation);
             return false;
         }
 
-        Complete(durableNext, null);
+        Complete(durableNext, null, generation);
         return true;
     }
 
-    /// <summary>Completes the waiters before <paramref name="durableNext"/>, or fails every waiter with <paramref name="error"/>.</summary>
-    private void Complete(Lsn durableNext, SqlSyncException? error)
+    /// <summary>Under the document lock: lets the document handle entries a failed write lost; its events are raised once the lock is released.</summary>
+    private bool RevertLostLocked()
     {
-        var done = new List<(Lsn Lsn, TaskCompletionSource<Lsn> Done)>();
+        if (!_revertLostLocked())
+        {
+            return false;
+        }
+
+        _revertedPending = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Completes the waiters before <paramref name="durableNext"/> registered in <paramref name="generation"/> (and those
+    /// of earlier generations: the fsync covered the whole file before them), or fails every waiter with <paramref name="error"/>.
+    /// </summary>
+    private void Complete(Lsn durableNext, SqlSyncException? error, int generation)
+    {
+        var done = new List<(Lsn Lsn, int Generation, TaskCompletionSource<Lsn> Done)>();
         lock (_gate)
         {
-            if (durableNext > _durableNext)
+            if (generation == _generation && durableNext > _durableNext)
             {
                 _durableNext = durableNext;
             }
 
-            while (_waiting.TryPeek(out var next) && (error is not null || next.Lsn < _durableNext))
+            while (_waiting.TryPeek(out var next)
+                && (error is not null || next.Generation < generation || (next.Generation == generation && next.Lsn < durableNext)))
             {
                 done.Add(_waiting.Dequeue());
             }
         }
 
-        foreach ((Lsn lsn, TaskCompletionSource<Lsn> tcs) in done)
+        foreach ((Lsn lsn, _, TaskCompletionSource<Lsn> tcs) in done)
         {
             if (error is null)
             {

@@ -19,20 +19,28 @@ public sealed partial class FileJournal
         byte[] frame = new byte[segment.SizeOf(lsn)];
         int total = 0;
         string name = SegmentName(_options, segment.Path, segment.FirstLsn);
-        Io($"read LSN {lsn} from {char.ToLowerInvariant(name[0])}{name[1..]}", () =>
+        if (ReadUnwritten(segment, offset, frame.Length) is { } unwritten)
         {
-            SafeFileHandle handle = HandleFor(segment);
-            while (total < frame.Length)
+            frame = unwritten;
+            total = frame.Length;
+        }
+        else
+        {
+            Io($"read LSN {lsn} from {char.ToLowerInvariant(name[0])}{name[1..]}", () =>
             {
-                int read = RandomAccess.Read(handle, frame.AsSpan(total), offset + total);
-                if (read == 0)
+                SafeFileHandle handle = HandleFor(segment);
+                while (total < frame.Length)
                 {
-                    break;
-                }
+                    int read = RandomAccess.Read(handle, frame.AsSpan(total), offset + total);
+                    if (read == 0)
+                    {
+                        break;
+                    }
 
-                total += read;
-            }
-        });
+                    total += read;
+                }
+            });
+        }
 
         if (total != frame.Length || !JournalFrame.HasValidChecksum(frame) || JournalFrame.ReadHeader(frame).Lsn != lsn
             || JournalFrame.ReadHeader(frame).PayloadLength != frame.Length - JournalFrame.Overhead)

@@ -68,6 +68,7 @@ public sealed partial class FileJournal : IJournal
     public Lsn Append(ReadOnlySpan<byte> entry)
     {
         ThrowIfUnusable(write: true);
+        WriteDeferred(); // entries appended in memory go first: the file keeps the LSN order
         Lsn lsn = _segments[^1].Next;
         AppendFrame(lsn, entry, _options.FsyncOnAppend);
         return lsn;
@@ -77,6 +78,7 @@ public sealed partial class FileJournal : IJournal
     public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
     {
         ThrowIfUnusable(write: true);
+        WriteDeferred();
         if (_fresh && lsn != _segments[^1].FirstLsn)
         {
             // A journal that never held an entry may start anywhere: replace its empty segment(s).
@@ -252,6 +254,7 @@ public sealed partial class FileJournal : IJournal
 
     private void FlushActive()
     {
+        WriteDeferred();
         if (_dirty)
         {
             StorageFaults.Check(_segments[^1].Path, "flush");

@@ -55,6 +55,19 @@ internal sealed class JournalSegment
         Length += size;
     }
 
+    /// <summary>Forgets the frames from <paramref name="offset"/> on (a frame boundary): a deferred write of them failed.</summary>
+    public void TruncateTo(long offset)
+    {
+        int keep = _offsets.Count;
+        while (keep > 0 && _offsets[keep - 1] >= offset)
+        {
+            keep--;
+        }
+
+        _offsets.RemoveRange(keep, _offsets.Count - keep);
+        Length = offset;
+    }
+
     /// <summary>The file name of the segment whose first LSN is <paramref name="firstLsn"/>.</summary>
     public static string FileNameFor(Lsn firstLsn) =>
         firstLsn.Value.ToString("D20", CultureInfo.InvariantCulture) + Extension;

@@ -12,7 +12,7 @@ internal sealed class CheckpointFixture : IDisposable
     private readonly TimelineId _timeline = TimelineId.New();
     private ulong _next;
 
-    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0, long pageCacheBytes = Storage.PageCache.DefaultBytes)
+    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0, long pageCacheBytes = global::SqlSync.Storage.PageCache.DefaultBytes)
     {
         PageCacheBytes = pageCacheBytes;
         Retention = retention;

@@ -51,7 +51,7 @@ public sealed class LargeDocumentTests(ITestOutputHelper output)
         });
 
         long after;
-        Storage.PageCache cache;
+        global::SqlSync.Storage.PageCache cache;
         using (var client = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "large", Reducer = Reducer, Directory = directory, PageCacheBytes = cacheBytes }))
         {
             Assert.True(client.Database.Storage.CommittedSizeInPages >= (uint)rows * 256, $"{client.Database.Storage.CommittedSizeInPages} pages");
@@ -114,7 +114,7 @@ public sealed class LargeDocumentTests(ITestOutputHelper output)
         using var fixture = new CheckpointFixture(retention: TimeSpan.Zero, pageCacheBytes: 2 * 4096);
         fixture.Coordinator.Database.Storage.VerifyFullChecksum();
         fixture.Fill(200);
-        Storage.PageStorage storage = fixture.Coordinator.Database.Storage;
+        global::SqlSync.Storage.PageStorage storage = fixture.Coordinator.Database.Storage;
         Assert.True(storage.HeldPageCount > 0); // no checkpoint yet: the journal's pages are all in memory
 
         fixture.Checkpoint();

@@ -151,12 +151,17 @@ public sealed partial class CoordinatorDocument
     // The checkpoint last validated whole after a replica's report: reports of it again cost no second read.
     private Lsn? _checkpointFoundSound;
 
+    // A checkpoint found corrupt that could not be replaced (the view reads from it): reports of it again cost no read.
+    private Lsn? _checkpointFoundCorrupt;
+
     /// <summary>
     /// A replica downloaded the checkpoint at <paramref name="lsn"/> whole and it failed validation there (decision
     /// 0027): validates the server's copy (once per checkpoint, whatever replicas report). Returns true when it is sound
     /// (or gone, compacted away meanwhile); false when it was corrupt: then it is reported, deleted, and a checkpoint
-    /// of the document written in its place before this returns (the page view is in memory, so nothing is lost;
-    /// replicas start over from the new one). A failed rewrite (disk full) was reported by the writer.
+    /// of the document written in its place before this returns when the page view holds every page in memory (replicas
+    /// start over from the new one). When the view reads its pages from checkpoint files (decision 0026) the file is
+    /// kept and reported once: only a backup restores the damaged pages. A failed rewrite (disk full) was reported by
+    /// the writer.
     /// </summary>
     internal bool CheckCheckpointForReplica(Lsn lsn)
     {
@@ -168,6 +173,11 @@ public sealed partial class CoordinatorDocument
             if (store is null || _checkpointFoundSound == lsn)
             {
                 return true;
+            }
+
+            if (_checkpointFoundCorrupt == lsn)
+            {
+                return false; // known corrupt and kept (ReplaceCorruptCheckpoint): not read again for every report
             }
         }
 
@@ -200,6 +210,24 @@ public sealed partial class CoordinatorDocument
         lock (_sync)
         {
             ThrowIfDisposed();
+            if (_database.Storage.PageCache is not null)
+            {
+                // The page view reads its pages from checkpoint files (decision 0026): the damaged pages exist nowhere
+                // else, so no checkpoint can be written in its place. Keep the file (its sound pages still serve the
+                // document), say so once, and answer later reports without reading it again; links refuse the
+                // download after their limit (decision 0027).
+                if (_checkpointFoundCorrupt != lsn)
+                {
+                    _checkpointFoundCorrupt = lsn;
+                    _corruptCheckpointsFound++;
+                    _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
+                        $"{corrupt.Message} The document's pages are read from that file, so it cannot be rewritten: restore the document " +
+                        "from a backup. New replicas cannot join until then.");
+                }
+
+                return;
+            }
+
             _corruptCheckpointsFound++;
             _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
                 $"{corrupt.Message} It is deleted and a new checkpoint of the document is written in its place.");

@@ -6,4 +6,4 @@ namespace SqlSync.Documents;
 /// What a local document did with a checkpoint slice: it holds <see cref="Received"/> bytes of it, or (when
 /// <see cref="Installed"/> is set) it installed the whole checkpoint and now holds that storage range.
 /// </summary>
-public readonly record struct CheckpointChunkResult(long Received, LsnRange? Installed);
+internal readonly record struct CheckpointChunkResult(long Received, LsnRange? Installed);

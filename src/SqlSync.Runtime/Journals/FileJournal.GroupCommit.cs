@@ -6,7 +6,7 @@ namespace SqlSync.Journals;
 /// Group commit: appends that skip their own fsync, and an fsync that runs outside the owner's lock and makes
 /// every entry appended before it durable (docs/decisions/0019-durable-mutate-async-and-sync-status.md).
 /// </summary>
-public sealed partial class FileJournal
+internal sealed partial class FileJournal
 {
     /// <summary>
     /// Appends without an fsync whatever <see cref="FileJournalOptions.FsyncOnAppend"/> says: the owner makes the

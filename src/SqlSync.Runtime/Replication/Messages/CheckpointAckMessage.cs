@@ -7,7 +7,7 @@ namespace SqlSync.Replication.Messages;
 /// <paramref name="Lsn"/>; the server sends the next slice. Once it holds the whole file the client installs it and
 /// answers with a <see cref="StorageAckMessage"/> instead.
 /// </summary>
-public sealed record CheckpointAckMessage(string DocumentId, Lsn Lsn, long Received) : SyncMessage
+internal sealed record CheckpointAckMessage(string DocumentId, Lsn Lsn, long Received) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.CheckpointAck;

@@ -21,7 +21,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -29,17 +29,17 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static CreateSchemaMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new CreateSchemaMutation();
+            public static CreateSchemaMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new CreateSchemaMutation();
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -47,7 +47,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static CreateSchemaMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -77,19 +77,19 @@ namespace TodoApp
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static CreateSchemaMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                 }
                 return new CreateSchemaMutation();
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static CreateSchemaMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static CreateSchemaMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "CreateSchemaMutation " + ToJson();
@@ -120,7 +120,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -128,17 +128,17 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static ClearCompletedMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new ClearCompletedMutation();
+            public static ClearCompletedMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new ClearCompletedMutation();
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -146,7 +146,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static ClearCompletedMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -176,19 +176,19 @@ namespace TodoApp
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static ClearCompletedMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                 }
                 return new ClearCompletedMutation();
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static ClearCompletedMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static ClearCompletedMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "ClearCompletedMutation " + ToJson();
@@ -223,7 +223,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -231,18 +231,18 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static DeleteTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new DeleteTodoMutation(reader.ReadGuid());
+            public static DeleteTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new DeleteTodoMutation(reader.ReadGuid());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -250,7 +250,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static DeleteTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -275,38 +275,38 @@ namespace TodoApp
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static DeleteTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("DeleteTodoMutation", "id");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("DeleteTodoMutation", "id");
                 return new DeleteTodoMutation(value0);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static DeleteTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static DeleteTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "DeleteTodoMutation " + ToJson();
@@ -346,7 +346,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -354,19 +354,19 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
                 writer.WriteString(this.Title);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static AddTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new AddTodoMutation(reader.ReadGuid(), reader.ReadString());
+            public static AddTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new AddTodoMutation(reader.ReadGuid(), reader.ReadString());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -374,7 +374,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static AddTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -399,49 +399,49 @@ namespace TodoApp
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WritePropertyName("title");
-                global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Title);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Title);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static AddTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
                 string value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("title"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("AddTodoMutation", "id");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("AddTodoMutation", "title");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("AddTodoMutation", "id");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("AddTodoMutation", "title");
                 return new AddTodoMutation(value0, value1);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static AddTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static AddTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "AddTodoMutation " + ToJson();
@@ -476,7 +476,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -484,18 +484,18 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static ToggleTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new ToggleTodoMutation(reader.ReadGuid());
+            public static ToggleTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new ToggleTodoMutation(reader.ReadGuid());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -503,7 +503,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static ToggleTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -528,38 +528,38 @@ namespace TodoApp
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static ToggleTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ToggleTodoMutation", "id");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ToggleTodoMutation", "id");
                 return new ToggleTodoMutation(value0);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static ToggleTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static ToggleTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "ToggleTodoMutation " + ToJson();
@@ -599,7 +599,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -607,19 +607,19 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
                 writer.WriteString(this.Title);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static RenameTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new RenameTodoMutation(reader.ReadGuid(), reader.ReadString());
+            public static RenameTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new RenameTodoMutation(reader.ReadGuid(), reader.ReadString());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -627,7 +627,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static RenameTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -652,49 +652,49 @@ namespace TodoApp
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WritePropertyName("title");
-                global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Title);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Title);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static RenameTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
                 string value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("title"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("RenameTodoMutation", "id");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("RenameTodoMutation", "title");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("RenameTodoMutation", "id");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("RenameTodoMutation", "title");
                 return new RenameTodoMutation(value0, value1);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static RenameTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static RenameTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "RenameTodoMutation " + ToJson();
@@ -733,7 +733,7 @@ namespace TodoApp
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -741,19 +741,19 @@ namespace TodoApp
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
                 writer.WriteDouble(this.Position);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static MoveTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new MoveTodoMutation(reader.ReadGuid(), reader.ReadDouble());
+            public static MoveTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new MoveTodoMutation(reader.ReadGuid(), reader.ReadDouble());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -761,7 +761,7 @@ namespace TodoApp
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static MoveTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -786,49 +786,49 @@ namespace TodoApp
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WritePropertyName("position");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDouble(writer, this.Position);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDouble(writer, this.Position);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static MoveTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
                 double value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("position"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadDouble(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadDouble(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("MoveTodoMutation", "id");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("MoveTodoMutation", "position");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("MoveTodoMutation", "id");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("MoveTodoMutation", "position");
                 return new MoveTodoMutation(value0, value1);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static MoveTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static MoveTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "MoveTodoMutation " + ToJson();
@@ -845,7 +845,7 @@ namespace TodoApp
         }
 
         /// <summary>Applies encoded records of <c>TodoApp.TodoMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames
         {
             private Reducer()
             {
@@ -935,98 +935,98 @@ namespace TodoApp
     public static partial class TodoMutationsExtensions
     {
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.AddTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn AddTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title)
+        public static global::SqlSync.Journals.Lsn AddTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.AddTodoMutation(id, title));
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.AddTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> AddTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> AddTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.AddTodoMutation(id, title), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.ClearCompleted</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn ClearCompleted(this global::SqlSync.Mutations.IMutationTarget target)
+        public static global::SqlSync.Journals.Lsn ClearCompleted(this global::SqlSync.Mutations.Generated.IMutationTarget target)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.ClearCompletedMutation());
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.ClearCompleted</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ClearCompletedAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ClearCompletedAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.ClearCompletedMutation(), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.CreateSchema</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn CreateSchema(this global::SqlSync.Mutations.IMutationTarget target)
+        public static global::SqlSync.Journals.Lsn CreateSchema(this global::SqlSync.Mutations.Generated.IMutationTarget target)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.CreateSchemaMutation());
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.CreateSchema</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CreateSchemaAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CreateSchemaAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.CreateSchemaMutation(), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.DeleteTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn DeleteTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id)
+        public static global::SqlSync.Journals.Lsn DeleteTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.DeleteTodoMutation(id));
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.DeleteTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> DeleteTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> DeleteTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.DeleteTodoMutation(id), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.MoveTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn MoveTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, double position)
+        public static global::SqlSync.Journals.Lsn MoveTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, double position)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.MoveTodoMutation(id, position));
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.MoveTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> MoveTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, double position, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> MoveTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, double position, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.MoveTodoMutation(id, position), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.RenameTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn RenameTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title)
+        public static global::SqlSync.Journals.Lsn RenameTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.RenameTodoMutation(id, title));
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.RenameTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> RenameTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> RenameTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.RenameTodoMutation(id, title), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.ToggleTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn ToggleTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id)
+        public static global::SqlSync.Journals.Lsn ToggleTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::TodoApp.TodoMutations.ToggleTodoMutation(id));
         }
 
         /// <summary>Makes mutation <c>TodoApp.TodoMutations.ToggleTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ToggleTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ToggleTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::TodoApp.TodoMutations.ToggleTodoMutation(id), cancellationToken);

@@ -48,10 +48,10 @@ public sealed partial class MutationGenerator
 
                 if (type.Kind == ValueKind.Primitive)
                 {
-                    return "new global::SqlSync.Mutations.SequenceEqualityComparer<byte>()";
+                    return "new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<byte>()";
                 }
 
-                return $"new global::SqlSync.Mutations.SequenceEqualityComparer<{type.Element!.TypeName}>({Comparer(type.Element)})";
+                return $"new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<{type.Element!.TypeName}>({Comparer(type.Element)})";
             }
 
             return $"global::System.Collections.Generic.EqualityComparer<{type.TypeName}>.Default";

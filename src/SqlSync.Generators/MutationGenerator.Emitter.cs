@@ -10,9 +10,9 @@ public sealed partial class MutationGenerator
     /// <summary>Turns a <see cref="MutationSetSpec"/> into C# source. Depends on nothing but the spec.</summary>
     internal static partial class Emitter
     {
-        private const string Writer = "global::SqlSync.Mutations.MutationWriter";
-        private const string Reader = "global::SqlSync.Mutations.MutationReader";
-        private const string Json = "global::SqlSync.Mutations.Json.MutationJson";
+        private const string Writer = "global::SqlSync.Mutations.Generated.MutationWriter";
+        private const string Reader = "global::SqlSync.Mutations.Generated.MutationReader";
+        private const string Json = "global::SqlSync.Mutations.Generated.MutationJson";
         private const string JsonWriter = "global::System.Text.Json.Utf8JsonWriter";
         private const string JsonReader = "global::System.Text.Json.Utf8JsonReader";
         private const string JsonTokenType = "global::System.Text.Json.JsonTokenType";
@@ -109,8 +109,8 @@ public sealed partial class MutationGenerator
                 ? "it knows no mutations"
                 : "it knows " + string.Join(", ", spec.Mutations.Select(m => $"{Hex(m.Tag)} ({m.MethodName})"));
             writer.WriteLine($"/// <summary>Applies encoded records of <c>{spec.DisplayName}</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>");
-            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames"
-                + (spec.Migrations.Count > 0 ? ", global::SqlSync.Mutations.IMutationMigrations" : ""));
+            writer.OpenBlock("public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames"
+                + (spec.Migrations.Count > 0 ? ", global::SqlSync.Mutations.Generated.IMutationMigrations" : ""));
             writer.WriteLine("private Reducer()");
             writer.OpenBlock();
             writer.CloseBlock();
@@ -196,13 +196,13 @@ public sealed partial class MutationGenerator
                 string arguments = string.Join(", ", mutation.Parameters.Select(p => p.ParameterName));
                 string create = $"new {RecordType(spec, mutation)}({arguments})";
                 writer.WriteLine($"/// <summary>Makes mutation <c>{spec.DisplayName}.{mutation.MethodName}</c>: appends its record to the timeline and applies it at once.</summary>");
-                writer.OpenBlock($"{mutation.ExtensionAccessibility} static global::SqlSync.Journals.Lsn {mutation.MethodName}(this global::SqlSync.Mutations.IMutationTarget {target}{separator}{parameters})");
+                writer.OpenBlock($"{mutation.ExtensionAccessibility} static global::SqlSync.Journals.Lsn {mutation.MethodName}(this global::SqlSync.Mutations.Generated.IMutationTarget {target}{separator}{parameters})");
                 writer.WriteLine($"if ({target} is null) throw new {ArgumentNull}(nameof({target}));");
                 writer.WriteLine($"return {target}.Mutate({create});");
                 writer.CloseBlock();
                 writer.WriteLine();
                 writer.WriteLine($"/// <summary>Makes mutation <c>{spec.DisplayName}.{mutation.MethodName}</c>: appends its record to the timeline and applies it at once.</summary>");
-                writer.OpenBlock($"{mutation.ExtensionAccessibility} static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> {mutation.MethodName}Async(this global::SqlSync.Mutations.IMutationTarget {target}{separator}{parameters}, global::System.Threading.CancellationToken {token} = default)");
+                writer.OpenBlock($"{mutation.ExtensionAccessibility} static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> {mutation.MethodName}Async(this global::SqlSync.Mutations.Generated.IMutationTarget {target}{separator}{parameters}, global::System.Threading.CancellationToken {token} = default)");
                 writer.WriteLine($"if ({target} is null) throw new {ArgumentNull}(nameof({target}));");
                 writer.WriteLine($"return {target}.MutateAsync({create}, {token});");
                 writer.CloseBlock();

@@ -1,1 +1,2 @@
+global using SqlSync.Mutations.Generated;
 global using Xunit;

@@ -37,7 +37,7 @@ namespace App.Values
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -45,7 +45,7 @@ namespace App.Values
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 global::App.Values.ValueMutations.MutationValueCodec.WriteNullableInt32(writer, this.Count);
                 global::App.Values.ValueMutations.MutationValueCodec.WriteNullableEnumApp_Values_Color(writer, this.Color);
@@ -54,12 +54,12 @@ namespace App.Values
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static NullablesMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new NullablesMutation(global::App.Values.ValueMutations.MutationValueCodec.ReadNullableInt32(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableEnumApp_Values_Color(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableObjectApp_Values_Point(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableObjectApp_Values_Box(ref reader));
+            public static NullablesMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new NullablesMutation(global::App.Values.ValueMutations.MutationValueCodec.ReadNullableInt32(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableEnumApp_Values_Color(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableObjectApp_Values_Point(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableObjectApp_Values_Box(ref reader));
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -67,7 +67,7 @@ namespace App.Values
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static NullablesMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -105,7 +105,7 @@ namespace App.Values
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static NullablesMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 int? value0 = default!;
                 bool seen0 = false;
                 global::App.Values.Color? value1 = default!;
@@ -114,49 +114,49 @@ namespace App.Values
                 bool seen2 = false;
                 global::App.Values.Box? value3 = default!;
                 bool seen3 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("count"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value0 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableInt32(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("color"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value1 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableEnumApp_Values_Color(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("point"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value2 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableObjectApp_Values_Point(ref reader);
                         seen2 = true;
                     }
                     else if (reader.ValueTextEquals("box"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value3 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableObjectApp_Values_Box(ref reader);
                         seen3 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("NullablesMutation", "count");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("NullablesMutation", "color");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("NullablesMutation", "point");
-                if (!seen3) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("NullablesMutation", "box");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("NullablesMutation", "count");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("NullablesMutation", "color");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("NullablesMutation", "point");
+                if (!seen3) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("NullablesMutation", "box");
                 return new NullablesMutation(value0, value1, value2, value3);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static NullablesMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static NullablesMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "NullablesMutation " + ToJson();
@@ -179,8 +179,8 @@ namespace App.Values
             /// <summary>This mutation's stable tag.</summary>
             public const uint MutationTag = 0x1B8C1F43u;
 
-            private static readonly global::System.Collections.Generic.IEqualityComparer<byte[]> __comparer2 = new global::SqlSync.Mutations.SequenceEqualityComparer<byte>();
-            private static readonly global::System.Collections.Generic.IEqualityComparer<byte[]?> __comparer3 = new global::SqlSync.Mutations.SequenceEqualityComparer<byte>();
+            private static readonly global::System.Collections.Generic.IEqualityComparer<byte[]> __comparer2 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<byte>();
+            private static readonly global::System.Collections.Generic.IEqualityComparer<byte[]?> __comparer3 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<byte>();
 
             /// <summary>Creates the record.</summary>
             public TextsMutation(string text, string? maybe, byte[] blob, byte[]? maybeBlob, global::System.Guid id)
@@ -212,7 +212,7 @@ namespace App.Values
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -220,7 +220,7 @@ namespace App.Values
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteString(this.Text);
                 global::App.Values.ValueMutations.MutationValueCodec.WriteNullableString(writer, this.Maybe);
@@ -230,12 +230,12 @@ namespace App.Values
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static TextsMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new TextsMutation(reader.ReadString(), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableString(ref reader), reader.ReadBytes(), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableBytes(ref reader), reader.ReadGuid());
+            public static TextsMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new TextsMutation(reader.ReadString(), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableString(ref reader), reader.ReadBytes(), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableBytes(ref reader), reader.ReadGuid());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -243,7 +243,7 @@ namespace App.Values
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static TextsMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -268,22 +268,22 @@ namespace App.Values
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("text");
-                global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Text);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Text);
                 writer.WritePropertyName("maybe");
                 global::App.Values.ValueMutations.MutationValueCodec.WriteJsonNullableString(writer, this.Maybe);
                 writer.WritePropertyName("blob");
-                global::SqlSync.Mutations.Json.MutationJson.WriteBytes(writer, this.Blob);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteBytes(writer, this.Blob);
                 writer.WritePropertyName("maybeBlob");
                 global::App.Values.ValueMutations.MutationValueCodec.WriteJsonNullableBytes(writer, this.MaybeBlob);
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static TextsMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 string value0 = default!;
                 bool seen0 = false;
                 string? value1 = default!;
@@ -294,56 +294,56 @@ namespace App.Values
                 bool seen3 = false;
                 global::System.Guid value4 = default!;
                 bool seen4 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("text"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("maybe"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value1 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableString(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("blob"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value2 = global::SqlSync.Mutations.Json.MutationJson.ReadBytes(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value2 = global::SqlSync.Mutations.Generated.MutationJson.ReadBytes(ref reader);
                         seen2 = true;
                     }
                     else if (reader.ValueTextEquals("maybeBlob"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value3 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableBytes(ref reader);
                         seen3 = true;
                     }
                     else if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value4 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value4 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen4 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TextsMutation", "text");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TextsMutation", "maybe");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TextsMutation", "blob");
-                if (!seen3) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TextsMutation", "maybeBlob");
-                if (!seen4) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TextsMutation", "id");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TextsMutation", "text");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TextsMutation", "maybe");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TextsMutation", "blob");
+                if (!seen3) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TextsMutation", "maybeBlob");
+                if (!seen4) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TextsMutation", "id");
                 return new TextsMutation(value0, value1, value2, value3, value4);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static TextsMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static TextsMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>Value equality; arrays and lists are compared element by element.</summary>
             public bool Equals(TextsMutation? other)
@@ -446,7 +446,7 @@ namespace App.Values
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -454,7 +454,7 @@ namespace App.Values
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteBoolean(this.B);
                 writer.WriteByte(this.U8);
@@ -471,12 +471,12 @@ namespace App.Values
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static ScalarsMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new ScalarsMutation(reader.ReadBoolean(), reader.ReadByte(), reader.ReadSByte(), reader.ReadInt16(), reader.ReadUInt16(), reader.ReadInt32(), reader.ReadUInt32(), reader.ReadInt64(), reader.ReadUInt64(), reader.ReadSingle(), reader.ReadDouble(), reader.ReadDecimal());
+            public static ScalarsMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new ScalarsMutation(reader.ReadBoolean(), reader.ReadByte(), reader.ReadSByte(), reader.ReadInt16(), reader.ReadUInt16(), reader.ReadInt32(), reader.ReadUInt32(), reader.ReadInt64(), reader.ReadUInt64(), reader.ReadSingle(), reader.ReadDouble(), reader.ReadDecimal());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -484,7 +484,7 @@ namespace App.Values
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static ScalarsMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -509,36 +509,36 @@ namespace App.Values
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("b");
-                global::SqlSync.Mutations.Json.MutationJson.WriteBoolean(writer, this.B);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteBoolean(writer, this.B);
                 writer.WritePropertyName("u8");
-                global::SqlSync.Mutations.Json.MutationJson.WriteByte(writer, this.U8);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteByte(writer, this.U8);
                 writer.WritePropertyName("i8");
-                global::SqlSync.Mutations.Json.MutationJson.WriteSByte(writer, this.I8);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteSByte(writer, this.I8);
                 writer.WritePropertyName("i16");
-                global::SqlSync.Mutations.Json.MutationJson.WriteInt16(writer, this.I16);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteInt16(writer, this.I16);
                 writer.WritePropertyName("u16");
-                global::SqlSync.Mutations.Json.MutationJson.WriteUInt16(writer, this.U16);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteUInt16(writer, this.U16);
                 writer.WritePropertyName("i32");
-                global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, this.I32);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, this.I32);
                 writer.WritePropertyName("u32");
-                global::SqlSync.Mutations.Json.MutationJson.WriteUInt32(writer, this.U32);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteUInt32(writer, this.U32);
                 writer.WritePropertyName("i64");
-                global::SqlSync.Mutations.Json.MutationJson.WriteInt64(writer, this.I64);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteInt64(writer, this.I64);
                 writer.WritePropertyName("u64");
-                global::SqlSync.Mutations.Json.MutationJson.WriteUInt64(writer, this.U64);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteUInt64(writer, this.U64);
                 writer.WritePropertyName("f32");
-                global::SqlSync.Mutations.Json.MutationJson.WriteSingle(writer, this.F32);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteSingle(writer, this.F32);
                 writer.WritePropertyName("f64");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDouble(writer, this.F64);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDouble(writer, this.F64);
                 writer.WritePropertyName("m");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDecimal(writer, this.M);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDecimal(writer, this.M);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static ScalarsMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 bool value0 = default!;
                 bool seen0 = false;
                 byte value1 = default!;
@@ -563,105 +563,105 @@ namespace App.Values
                 bool seen10 = false;
                 decimal value11 = default!;
                 bool seen11 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("b"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadBoolean(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadBoolean(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("u8"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadByte(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadByte(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("i8"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value2 = global::SqlSync.Mutations.Json.MutationJson.ReadSByte(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value2 = global::SqlSync.Mutations.Generated.MutationJson.ReadSByte(ref reader);
                         seen2 = true;
                     }
                     else if (reader.ValueTextEquals("i16"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value3 = global::SqlSync.Mutations.Json.MutationJson.ReadInt16(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value3 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt16(ref reader);
                         seen3 = true;
                     }
                     else if (reader.ValueTextEquals("u16"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value4 = global::SqlSync.Mutations.Json.MutationJson.ReadUInt16(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value4 = global::SqlSync.Mutations.Generated.MutationJson.ReadUInt16(ref reader);
                         seen4 = true;
                     }
                     else if (reader.ValueTextEquals("i32"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value5 = global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value5 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader);
                         seen5 = true;
                     }
                     else if (reader.ValueTextEquals("u32"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value6 = global::SqlSync.Mutations.Json.MutationJson.ReadUInt32(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value6 = global::SqlSync.Mutations.Generated.MutationJson.ReadUInt32(ref reader);
                         seen6 = true;
                     }
                     else if (reader.ValueTextEquals("i64"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value7 = global::SqlSync.Mutations.Json.MutationJson.ReadInt64(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value7 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt64(ref reader);
                         seen7 = true;
                     }
                     else if (reader.ValueTextEquals("u64"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value8 = global::SqlSync.Mutations.Json.MutationJson.ReadUInt64(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value8 = global::SqlSync.Mutations.Generated.MutationJson.ReadUInt64(ref reader);
                         seen8 = true;
                     }
                     else if (reader.ValueTextEquals("f32"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value9 = global::SqlSync.Mutations.Json.MutationJson.ReadSingle(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value9 = global::SqlSync.Mutations.Generated.MutationJson.ReadSingle(ref reader);
                         seen9 = true;
                     }
                     else if (reader.ValueTextEquals("f64"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value10 = global::SqlSync.Mutations.Json.MutationJson.ReadDouble(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value10 = global::SqlSync.Mutations.Generated.MutationJson.ReadDouble(ref reader);
                         seen10 = true;
                     }
                     else if (reader.ValueTextEquals("m"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value11 = global::SqlSync.Mutations.Json.MutationJson.ReadDecimal(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value11 = global::SqlSync.Mutations.Generated.MutationJson.ReadDecimal(ref reader);
                         seen11 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "b");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "u8");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "i8");
-                if (!seen3) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "i16");
-                if (!seen4) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "u16");
-                if (!seen5) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "i32");
-                if (!seen6) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "u32");
-                if (!seen7) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "i64");
-                if (!seen8) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "u64");
-                if (!seen9) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "f32");
-                if (!seen10) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "f64");
-                if (!seen11) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("ScalarsMutation", "m");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "b");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "u8");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "i8");
+                if (!seen3) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "i16");
+                if (!seen4) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "u16");
+                if (!seen5) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "i32");
+                if (!seen6) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "u32");
+                if (!seen7) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "i64");
+                if (!seen8) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "u64");
+                if (!seen9) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "f32");
+                if (!seen10) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "f64");
+                if (!seen11) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("ScalarsMutation", "m");
                 return new ScalarsMutation(value0, value1, value2, value3, value4, value5, value6, value7, value8, value9, value10, value11);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static ScalarsMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static ScalarsMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "ScalarsMutation " + ToJson();
@@ -684,11 +684,11 @@ namespace App.Values
             /// <summary>This mutation's stable tag.</summary>
             public const uint MutationTag = 0x9C408D02u;
 
-            private static readonly global::System.Collections.Generic.IEqualityComparer<int[]> __comparer0 = new global::SqlSync.Mutations.SequenceEqualityComparer<int>(global::System.Collections.Generic.EqualityComparer<int>.Default);
-            private static readonly global::System.Collections.Generic.IEqualityComparer<global::System.Collections.Generic.List<string?>> __comparer1 = new global::SqlSync.Mutations.SequenceEqualityComparer<string?>(global::System.Collections.Generic.EqualityComparer<string?>.Default);
-            private static readonly global::System.Collections.Generic.IEqualityComparer<global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point>> __comparer2 = new global::SqlSync.Mutations.SequenceEqualityComparer<global::App.Values.Point>(global::System.Collections.Generic.EqualityComparer<global::App.Values.Point>.Default);
-            private static readonly global::System.Collections.Generic.IEqualityComparer<long[][]> __comparer3 = new global::SqlSync.Mutations.SequenceEqualityComparer<long[]>(new global::SqlSync.Mutations.SequenceEqualityComparer<long>(global::System.Collections.Generic.EqualityComparer<long>.Default));
-            private static readonly global::System.Collections.Generic.IEqualityComparer<global::App.Values.Color[]> __comparer4 = new global::SqlSync.Mutations.SequenceEqualityComparer<global::App.Values.Color>(global::System.Collections.Generic.EqualityComparer<global::App.Values.Color>.Default);
+            private static readonly global::System.Collections.Generic.IEqualityComparer<int[]> __comparer0 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<int>(global::System.Collections.Generic.EqualityComparer<int>.Default);
+            private static readonly global::System.Collections.Generic.IEqualityComparer<global::System.Collections.Generic.List<string?>> __comparer1 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<string?>(global::System.Collections.Generic.EqualityComparer<string?>.Default);
+            private static readonly global::System.Collections.Generic.IEqualityComparer<global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point>> __comparer2 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<global::App.Values.Point>(global::System.Collections.Generic.EqualityComparer<global::App.Values.Point>.Default);
+            private static readonly global::System.Collections.Generic.IEqualityComparer<long[][]> __comparer3 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<long[]>(new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<long>(global::System.Collections.Generic.EqualityComparer<long>.Default));
+            private static readonly global::System.Collections.Generic.IEqualityComparer<global::App.Values.Color[]> __comparer4 = new global::SqlSync.Mutations.Generated.SequenceEqualityComparer<global::App.Values.Color>(global::System.Collections.Generic.EqualityComparer<global::App.Values.Color>.Default);
 
             /// <summary>Creates the record.</summary>
             public CollectionsMutation(int[] numbers, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> points, long[][] jagged, global::App.Values.Color[] colors)
@@ -723,7 +723,7 @@ namespace App.Values
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -731,7 +731,7 @@ namespace App.Values
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 global::App.Values.ValueMutations.MutationValueCodec.WriteArrayOfInt32(writer, this.Numbers);
                 global::App.Values.ValueMutations.MutationValueCodec.WriteListOfNullableString(writer, this.Names);
@@ -741,12 +741,12 @@ namespace App.Values
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static CollectionsMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new CollectionsMutation(global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfInt32(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadListOfNullableString(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadReadOnlyListOfObjectApp_Values_Point(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfArrayOfInt64(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfEnumApp_Values_Color(ref reader));
+            public static CollectionsMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new CollectionsMutation(global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfInt32(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadListOfNullableString(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadReadOnlyListOfObjectApp_Values_Point(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfArrayOfInt64(ref reader), global::App.Values.ValueMutations.MutationValueCodec.ReadArrayOfEnumApp_Values_Color(ref reader));
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -754,7 +754,7 @@ namespace App.Values
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static CollectionsMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -794,7 +794,7 @@ namespace App.Values
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static CollectionsMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 int[] value0 = default!;
                 bool seen0 = false;
                 global::System.Collections.Generic.List<string?> value1 = default!;
@@ -805,56 +805,56 @@ namespace App.Values
                 bool seen3 = false;
                 global::App.Values.Color[] value4 = default!;
                 bool seen4 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("numbers"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value0 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonArrayOfInt32(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("names"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value1 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonListOfNullableString(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("points"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value2 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonReadOnlyListOfObjectApp_Values_Point(ref reader);
                         seen2 = true;
                     }
                     else if (reader.ValueTextEquals("jagged"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value3 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonArrayOfArrayOfInt64(ref reader);
                         seen3 = true;
                     }
                     else if (reader.ValueTextEquals("colors"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value4 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonArrayOfEnumApp_Values_Color(ref reader);
                         seen4 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CollectionsMutation", "numbers");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CollectionsMutation", "names");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CollectionsMutation", "points");
-                if (!seen3) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CollectionsMutation", "jagged");
-                if (!seen4) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CollectionsMutation", "colors");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CollectionsMutation", "numbers");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CollectionsMutation", "names");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CollectionsMutation", "points");
+                if (!seen3) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CollectionsMutation", "jagged");
+                if (!seen4) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CollectionsMutation", "colors");
                 return new CollectionsMutation(value0, value1, value2, value3, value4);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static CollectionsMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static CollectionsMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>Value equality; arrays and lists are compared element by element.</summary>
             public bool Equals(CollectionsMutation? other)
@@ -929,7 +929,7 @@ namespace App.Values
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -937,7 +937,7 @@ namespace App.Values
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteDateTime(this.At);
                 writer.WriteDateTimeOffset(this.OffsetAt);
@@ -947,12 +947,12 @@ namespace App.Values
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static TimesMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new TimesMutation(reader.ReadDateTime(), reader.ReadDateTimeOffset(), reader.ReadTimeSpan(), reader.ReadDateOnly(), reader.ReadTimeOnly());
+            public static TimesMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new TimesMutation(reader.ReadDateTime(), reader.ReadDateTimeOffset(), reader.ReadTimeSpan(), reader.ReadDateOnly(), reader.ReadTimeOnly());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -960,7 +960,7 @@ namespace App.Values
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static TimesMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -985,22 +985,22 @@ namespace App.Values
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("at");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDateTime(writer, this.At);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDateTime(writer, this.At);
                 writer.WritePropertyName("offsetAt");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDateTimeOffset(writer, this.OffsetAt);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDateTimeOffset(writer, this.OffsetAt);
                 writer.WritePropertyName("span");
-                global::SqlSync.Mutations.Json.MutationJson.WriteTimeSpan(writer, this.Span);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteTimeSpan(writer, this.Span);
                 writer.WritePropertyName("day");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDateOnly(writer, this.Day);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDateOnly(writer, this.Day);
                 writer.WritePropertyName("time");
-                global::SqlSync.Mutations.Json.MutationJson.WriteTimeOnly(writer, this.Time);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteTimeOnly(writer, this.Time);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static TimesMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.DateTime value0 = default!;
                 bool seen0 = false;
                 global::System.DateTimeOffset value1 = default!;
@@ -1011,56 +1011,56 @@ namespace App.Values
                 bool seen3 = false;
                 global::System.TimeOnly value4 = default!;
                 bool seen4 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("at"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadDateTime(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadDateTime(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("offsetAt"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadDateTimeOffset(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadDateTimeOffset(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("span"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value2 = global::SqlSync.Mutations.Json.MutationJson.ReadTimeSpan(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value2 = global::SqlSync.Mutations.Generated.MutationJson.ReadTimeSpan(ref reader);
                         seen2 = true;
                     }
                     else if (reader.ValueTextEquals("day"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value3 = global::SqlSync.Mutations.Json.MutationJson.ReadDateOnly(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value3 = global::SqlSync.Mutations.Generated.MutationJson.ReadDateOnly(ref reader);
                         seen3 = true;
                     }
                     else if (reader.ValueTextEquals("time"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value4 = global::SqlSync.Mutations.Json.MutationJson.ReadTimeOnly(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value4 = global::SqlSync.Mutations.Generated.MutationJson.ReadTimeOnly(ref reader);
                         seen4 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TimesMutation", "at");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TimesMutation", "offsetAt");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TimesMutation", "span");
-                if (!seen3) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TimesMutation", "day");
-                if (!seen4) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("TimesMutation", "time");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TimesMutation", "at");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TimesMutation", "offsetAt");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TimesMutation", "span");
+                if (!seen3) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TimesMutation", "day");
+                if (!seen4) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("TimesMutation", "time");
                 return new TimesMutation(value0, value1, value2, value3, value4);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static TimesMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static TimesMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "TimesMutation " + ToJson();
@@ -1077,7 +1077,7 @@ namespace App.Values
         }
 
         /// <summary>Applies encoded records of <c>App.Values.ValueMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames
         {
             private Reducer()
             {
@@ -1153,14 +1153,14 @@ namespace App.Values
         {
             private static T[] NewArray<T>(int count) => count == 0 ? global::System.Array.Empty<T>() : new T[count];
 
-            public static void WriteArrayOfArrayOfInt64(global::SqlSync.Mutations.MutationWriter writer, long[][] value)
+            public static void WriteArrayOfArrayOfInt64(global::SqlSync.Mutations.Generated.MutationWriter writer, long[][] value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Length);
                 for (int i = 0; i < value.Length; i++) global::App.Values.ValueMutations.MutationValueCodec.WriteArrayOfInt64(writer, value[i]);
             }
 
-            public static long[][] ReadArrayOfArrayOfInt64(ref global::SqlSync.Mutations.MutationReader reader)
+            public static long[][] ReadArrayOfArrayOfInt64(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = NewArray<long[]>(count);
@@ -1178,20 +1178,20 @@ namespace App.Values
 
             public static long[][] ReadJsonArrayOfArrayOfInt64(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<long[]>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonArrayOfInt64(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonArrayOfInt64(ref reader));
                 return items.ToArray();
             }
 
-            public static void WriteArrayOfEnumApp_Values_Color(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Color[] value)
+            public static void WriteArrayOfEnumApp_Values_Color(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Color[] value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Length);
                 for (int i = 0; i < value.Length; i++) writer.WriteByte((byte)value[i]);
             }
 
-            public static global::App.Values.Color[] ReadArrayOfEnumApp_Values_Color(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Color[] ReadArrayOfEnumApp_Values_Color(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = NewArray<global::App.Values.Color>(count);
@@ -1203,26 +1203,26 @@ namespace App.Values
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteStartArray();
-                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Json.MutationJson.WriteEnum<global::App.Values.Color>(writer, value[i]);
+                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Generated.MutationJson.WriteEnum<global::App.Values.Color>(writer, value[i]);
                 writer.WriteEndArray();
             }
 
             public static global::App.Values.Color[] ReadJsonArrayOfEnumApp_Values_Color(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<global::App.Values.Color>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Json.MutationJson.ReadEnum<global::App.Values.Color>(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Generated.MutationJson.ReadEnum<global::App.Values.Color>(ref reader));
                 return items.ToArray();
             }
 
-            public static void WriteArrayOfInt32(global::SqlSync.Mutations.MutationWriter writer, int[] value)
+            public static void WriteArrayOfInt32(global::SqlSync.Mutations.Generated.MutationWriter writer, int[] value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Length);
                 for (int i = 0; i < value.Length; i++) writer.WriteInt32(value[i]);
             }
 
-            public static int[] ReadArrayOfInt32(ref global::SqlSync.Mutations.MutationReader reader)
+            public static int[] ReadArrayOfInt32(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = NewArray<int>(count);
@@ -1234,26 +1234,26 @@ namespace App.Values
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteStartArray();
-                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, value[i]);
+                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, value[i]);
                 writer.WriteEndArray();
             }
 
             public static int[] ReadJsonArrayOfInt32(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<int>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader));
                 return items.ToArray();
             }
 
-            public static void WriteArrayOfInt64(global::SqlSync.Mutations.MutationWriter writer, long[] value)
+            public static void WriteArrayOfInt64(global::SqlSync.Mutations.Generated.MutationWriter writer, long[] value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Length);
                 for (int i = 0; i < value.Length; i++) writer.WriteInt64(value[i]);
             }
 
-            public static long[] ReadArrayOfInt64(ref global::SqlSync.Mutations.MutationReader reader)
+            public static long[] ReadArrayOfInt64(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = NewArray<long>(count);
@@ -1265,26 +1265,26 @@ namespace App.Values
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteStartArray();
-                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Json.MutationJson.WriteInt64(writer, value[i]);
+                for (int i = 0; i < value.Length; i++) global::SqlSync.Mutations.Generated.MutationJson.WriteInt64(writer, value[i]);
                 writer.WriteEndArray();
             }
 
             public static long[] ReadJsonArrayOfInt64(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<long>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Json.MutationJson.ReadInt64(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::SqlSync.Mutations.Generated.MutationJson.ReadInt64(ref reader));
                 return items.ToArray();
             }
 
-            public static void WriteListOfNullableString(global::SqlSync.Mutations.MutationWriter writer, global::System.Collections.Generic.List<string?> value)
+            public static void WriteListOfNullableString(global::SqlSync.Mutations.Generated.MutationWriter writer, global::System.Collections.Generic.List<string?> value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Count);
                 for (int i = 0; i < value.Count; i++) global::App.Values.ValueMutations.MutationValueCodec.WriteNullableString(writer, value[i]);
             }
 
-            public static global::System.Collections.Generic.List<string?> ReadListOfNullableString(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::System.Collections.Generic.List<string?> ReadListOfNullableString(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = new global::System.Collections.Generic.List<string?>(count);
@@ -1302,20 +1302,20 @@ namespace App.Values
 
             public static global::System.Collections.Generic.List<string?> ReadJsonListOfNullableString(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<string?>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableString(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableString(ref reader));
                 return items;
             }
 
-            public static void WriteListOfObjectApp_Values_Point(global::SqlSync.Mutations.MutationWriter writer, global::System.Collections.Generic.List<global::App.Values.Point> value)
+            public static void WriteListOfObjectApp_Values_Point(global::SqlSync.Mutations.Generated.MutationWriter writer, global::System.Collections.Generic.List<global::App.Values.Point> value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Count);
                 for (int i = 0; i < value.Count; i++) global::App.Values.ValueMutations.MutationValueCodec.WriteObjectApp_Values_Point(writer, value[i]);
             }
 
-            public static global::System.Collections.Generic.List<global::App.Values.Point> ReadListOfObjectApp_Values_Point(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::System.Collections.Generic.List<global::App.Values.Point> ReadListOfObjectApp_Values_Point(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = new global::System.Collections.Generic.List<global::App.Values.Point>(count);
@@ -1333,82 +1333,82 @@ namespace App.Values
 
             public static global::System.Collections.Generic.List<global::App.Values.Point> ReadJsonListOfObjectApp_Values_Point(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<global::App.Values.Point>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Point(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Point(ref reader));
                 return items;
             }
 
-            public static void WriteNullableBytes(global::SqlSync.Mutations.MutationWriter writer, byte[]? value)
+            public static void WriteNullableBytes(global::SqlSync.Mutations.Generated.MutationWriter writer, byte[]? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) writer.WriteBytes(value);
             }
 
-            public static byte[]? ReadNullableBytes(ref global::SqlSync.Mutations.MutationReader reader)
+            public static byte[]? ReadNullableBytes(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (byte[]?)reader.ReadBytes() : null;
             }
 
             public static void WriteJsonNullableBytes(global::System.Text.Json.Utf8JsonWriter writer, byte[]? value)
             {
-                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Json.MutationJson.WriteBytes(writer, value);
+                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Generated.MutationJson.WriteBytes(writer, value);
             }
 
             public static byte[]? ReadJsonNullableBytes(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (byte[]?)global::SqlSync.Mutations.Json.MutationJson.ReadBytes(ref reader);
+                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (byte[]?)global::SqlSync.Mutations.Generated.MutationJson.ReadBytes(ref reader);
             }
 
-            public static void WriteNullableEnumApp_Values_Color(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Color? value)
+            public static void WriteNullableEnumApp_Values_Color(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Color? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) writer.WriteByte((byte)value.GetValueOrDefault());
             }
 
-            public static global::App.Values.Color? ReadNullableEnumApp_Values_Color(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Color? ReadNullableEnumApp_Values_Color(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (global::App.Values.Color?)(global::App.Values.Color)reader.ReadByte() : null;
             }
 
             public static void WriteJsonNullableEnumApp_Values_Color(global::System.Text.Json.Utf8JsonWriter writer, global::App.Values.Color? value)
             {
-                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Json.MutationJson.WriteEnum<global::App.Values.Color>(writer, value.GetValueOrDefault());
+                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Generated.MutationJson.WriteEnum<global::App.Values.Color>(writer, value.GetValueOrDefault());
             }
 
             public static global::App.Values.Color? ReadJsonNullableEnumApp_Values_Color(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (global::App.Values.Color?)global::SqlSync.Mutations.Json.MutationJson.ReadEnum<global::App.Values.Color>(ref reader);
+                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (global::App.Values.Color?)global::SqlSync.Mutations.Generated.MutationJson.ReadEnum<global::App.Values.Color>(ref reader);
             }
 
-            public static void WriteNullableInt32(global::SqlSync.Mutations.MutationWriter writer, int? value)
+            public static void WriteNullableInt32(global::SqlSync.Mutations.Generated.MutationWriter writer, int? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) writer.WriteInt32(value.GetValueOrDefault());
             }
 
-            public static int? ReadNullableInt32(ref global::SqlSync.Mutations.MutationReader reader)
+            public static int? ReadNullableInt32(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (int?)reader.ReadInt32() : null;
             }
 
             public static void WriteJsonNullableInt32(global::System.Text.Json.Utf8JsonWriter writer, int? value)
             {
-                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, value.GetValueOrDefault());
+                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, value.GetValueOrDefault());
             }
 
             public static int? ReadJsonNullableInt32(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (int?)global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader);
+                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (int?)global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader);
             }
 
-            public static void WriteNullableObjectApp_Values_Box(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Box? value)
+            public static void WriteNullableObjectApp_Values_Box(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Box? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) global::App.Values.ValueMutations.MutationValueCodec.WriteObjectApp_Values_Box(writer, value.GetValueOrDefault());
             }
 
-            public static global::App.Values.Box? ReadNullableObjectApp_Values_Box(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Box? ReadNullableObjectApp_Values_Box(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (global::App.Values.Box?)global::App.Values.ValueMutations.MutationValueCodec.ReadObjectApp_Values_Box(ref reader) : null;
             }
@@ -1423,13 +1423,13 @@ namespace App.Values
                 return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (global::App.Values.Box?)global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Box(ref reader);
             }
 
-            public static void WriteNullableObjectApp_Values_Point(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Point? value)
+            public static void WriteNullableObjectApp_Values_Point(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Point? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) global::App.Values.ValueMutations.MutationValueCodec.WriteObjectApp_Values_Point(writer, value);
             }
 
-            public static global::App.Values.Point? ReadNullableObjectApp_Values_Point(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Point? ReadNullableObjectApp_Values_Point(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (global::App.Values.Point?)global::App.Values.ValueMutations.MutationValueCodec.ReadObjectApp_Values_Point(ref reader) : null;
             }
@@ -1444,34 +1444,34 @@ namespace App.Values
                 return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (global::App.Values.Point?)global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Point(ref reader);
             }
 
-            public static void WriteNullableString(global::SqlSync.Mutations.MutationWriter writer, string? value)
+            public static void WriteNullableString(global::SqlSync.Mutations.Generated.MutationWriter writer, string? value)
             {
                 writer.WriteBoolean(value is not null);
                 if (value is not null) writer.WriteString(value);
             }
 
-            public static string? ReadNullableString(ref global::SqlSync.Mutations.MutationReader reader)
+            public static string? ReadNullableString(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return reader.ReadBoolean() ? (string?)reader.ReadString() : null;
             }
 
             public static void WriteJsonNullableString(global::System.Text.Json.Utf8JsonWriter writer, string? value)
             {
-                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, value);
+                if (value is null) writer.WriteNullValue(); else global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, value);
             }
 
             public static string? ReadJsonNullableString(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (string?)global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : (string?)global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
             }
 
-            public static void WriteObjectApp_Values_Box(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Box value)
+            public static void WriteObjectApp_Values_Box(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Box value)
             {
                 global::App.Values.ValueMutations.MutationValueCodec.WriteListOfObjectApp_Values_Point(writer, value.Points);
                 writer.WriteByte((byte)value.Color);
             }
 
-            public static global::App.Values.Box ReadObjectApp_Values_Box(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Box ReadObjectApp_Values_Box(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return new global::App.Values.Box(global::App.Values.ValueMutations.MutationValueCodec.ReadListOfObjectApp_Values_Point(ref reader), (global::App.Values.Color)reader.ReadByte());
             }
@@ -1482,42 +1482,42 @@ namespace App.Values
                 writer.WritePropertyName("Points");
                 global::App.Values.ValueMutations.MutationValueCodec.WriteJsonListOfObjectApp_Values_Point(writer, value.Points);
                 writer.WritePropertyName("Color");
-                global::SqlSync.Mutations.Json.MutationJson.WriteEnum<global::App.Values.Color>(writer, value.Color);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteEnum<global::App.Values.Color>(writer, value.Color);
                 writer.WriteEndObject();
             }
 
             public static global::App.Values.Box ReadJsonObjectApp_Values_Box(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Collections.Generic.List<global::App.Values.Point> value0 = default!;
                 bool seen0 = false;
                 global::App.Values.Color value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("Points"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value0 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonListOfObjectApp_Values_Point(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("Color"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadEnum<global::App.Values.Color>(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadEnum<global::App.Values.Color>(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Values.Box", "Points");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Values.Box", "Color");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Values.Box", "Points");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Values.Box", "Color");
                 return new global::App.Values.Box(value0, value1);
             }
 
-            public static void WriteObjectApp_Values_Point(global::SqlSync.Mutations.MutationWriter writer, global::App.Values.Point value)
+            public static void WriteObjectApp_Values_Point(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Values.Point value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable object in a mutation record is null.");
                 writer.WriteInt32(value.X);
@@ -1525,7 +1525,7 @@ namespace App.Values
                 global::App.Values.ValueMutations.MutationValueCodec.WriteNullableString(writer, value.Label);
             }
 
-            public static global::App.Values.Point ReadObjectApp_Values_Point(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::App.Values.Point ReadObjectApp_Values_Point(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 return new global::App.Values.Point(reader.ReadInt32(), reader.ReadDouble(), global::App.Values.ValueMutations.MutationValueCodec.ReadNullableString(ref reader));
             }
@@ -1535,9 +1535,9 @@ namespace App.Values
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable object in a mutation record is null.");
                 writer.WriteStartObject();
                 writer.WritePropertyName("X");
-                global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, value.X);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, value.X);
                 writer.WritePropertyName("Y");
-                global::SqlSync.Mutations.Json.MutationJson.WriteDouble(writer, value.Y);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteDouble(writer, value.Y);
                 writer.WritePropertyName("Label");
                 global::App.Values.ValueMutations.MutationValueCodec.WriteJsonNullableString(writer, value.Label);
                 writer.WriteEndObject();
@@ -1545,52 +1545,52 @@ namespace App.Values
 
             public static global::App.Values.Point ReadJsonObjectApp_Values_Point(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 int value0 = default!;
                 bool seen0 = false;
                 double value1 = default!;
                 bool seen1 = false;
                 string? value2 = default!;
                 bool seen2 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("X"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("Y"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadDouble(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadDouble(ref reader);
                         seen1 = true;
                     }
                     else if (reader.ValueTextEquals("Label"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                         value2 = global::App.Values.ValueMutations.MutationValueCodec.ReadJsonNullableString(ref reader);
                         seen2 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Values.Point", "X");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Values.Point", "Y");
-                if (!seen2) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Values.Point", "Label");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Values.Point", "X");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Values.Point", "Y");
+                if (!seen2) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Values.Point", "Label");
                 return new global::App.Values.Point(value0, value1, value2);
             }
 
-            public static void WriteReadOnlyListOfObjectApp_Values_Point(global::SqlSync.Mutations.MutationWriter writer, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> value)
+            public static void WriteReadOnlyListOfObjectApp_Values_Point(global::SqlSync.Mutations.Generated.MutationWriter writer, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> value)
             {
                 if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable collection in a mutation record is null.");
                 writer.WriteCount(value.Count);
                 for (int i = 0; i < value.Count; i++) global::App.Values.ValueMutations.MutationValueCodec.WriteObjectApp_Values_Point(writer, value[i]);
             }
 
-            public static global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> ReadReadOnlyListOfObjectApp_Values_Point(ref global::SqlSync.Mutations.MutationReader reader)
+            public static global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> ReadReadOnlyListOfObjectApp_Values_Point(ref global::SqlSync.Mutations.Generated.MutationReader reader)
             {
                 int count = reader.ReadCount();
                 var result = NewArray<global::App.Values.Point>(count);
@@ -1608,9 +1608,9 @@ namespace App.Values
 
             public static global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> ReadJsonReadOnlyListOfObjectApp_Values_Point(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartArray);
                 var items = new global::System.Collections.Generic.List<global::App.Values.Point>();
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Point(ref reader));
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextElement(ref reader)) items.Add(global::App.Values.ValueMutations.MutationValueCodec.ReadJsonObjectApp_Values_Point(ref reader));
                 return items.ToArray();
             }
         }
@@ -1620,70 +1620,70 @@ namespace App.Values
     public static partial class ValueMutationsExtensions
     {
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Collections</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn Collections(this global::SqlSync.Mutations.IMutationTarget target, int[] numbers, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> points, long[][] jagged, global::App.Values.Color[] colors)
+        public static global::SqlSync.Journals.Lsn Collections(this global::SqlSync.Mutations.Generated.IMutationTarget target, int[] numbers, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> points, long[][] jagged, global::App.Values.Color[] colors)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Values.ValueMutations.CollectionsMutation(numbers, names, points, jagged, colors));
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Collections</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CollectionsAsync(this global::SqlSync.Mutations.IMutationTarget target, int[] numbers, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> points, long[][] jagged, global::App.Values.Color[] colors, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CollectionsAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, int[] numbers, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::App.Values.Point> points, long[][] jagged, global::App.Values.Color[] colors, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Values.ValueMutations.CollectionsMutation(numbers, names, points, jagged, colors), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Nullables</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn Nullables(this global::SqlSync.Mutations.IMutationTarget target, int? count, global::App.Values.Color? color, global::App.Values.Point? point, global::App.Values.Box? box)
+        public static global::SqlSync.Journals.Lsn Nullables(this global::SqlSync.Mutations.Generated.IMutationTarget target, int? count, global::App.Values.Color? color, global::App.Values.Point? point, global::App.Values.Box? box)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Values.ValueMutations.NullablesMutation(count, color, point, box));
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Nullables</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> NullablesAsync(this global::SqlSync.Mutations.IMutationTarget target, int? count, global::App.Values.Color? color, global::App.Values.Point? point, global::App.Values.Box? box, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> NullablesAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, int? count, global::App.Values.Color? color, global::App.Values.Point? point, global::App.Values.Box? box, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Values.ValueMutations.NullablesMutation(count, color, point, box), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Scalars</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn Scalars(this global::SqlSync.Mutations.IMutationTarget target, bool b, byte u8, sbyte i8, short i16, ushort u16, int i32, uint u32, long i64, ulong u64, float f32, double f64, decimal m)
+        public static global::SqlSync.Journals.Lsn Scalars(this global::SqlSync.Mutations.Generated.IMutationTarget target, bool b, byte u8, sbyte i8, short i16, ushort u16, int i32, uint u32, long i64, ulong u64, float f32, double f64, decimal m)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Values.ValueMutations.ScalarsMutation(b, u8, i8, i16, u16, i32, u32, i64, u64, f32, f64, m));
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Scalars</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ScalarsAsync(this global::SqlSync.Mutations.IMutationTarget target, bool b, byte u8, sbyte i8, short i16, ushort u16, int i32, uint u32, long i64, ulong u64, float f32, double f64, decimal m, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> ScalarsAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, bool b, byte u8, sbyte i8, short i16, ushort u16, int i32, uint u32, long i64, ulong u64, float f32, double f64, decimal m, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Values.ValueMutations.ScalarsMutation(b, u8, i8, i16, u16, i32, u32, i64, u64, f32, f64, m), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Texts</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn Texts(this global::SqlSync.Mutations.IMutationTarget target, string text, string? maybe, byte[] blob, byte[]? maybeBlob, global::System.Guid id)
+        public static global::SqlSync.Journals.Lsn Texts(this global::SqlSync.Mutations.Generated.IMutationTarget target, string text, string? maybe, byte[] blob, byte[]? maybeBlob, global::System.Guid id)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Values.ValueMutations.TextsMutation(text, maybe, blob, maybeBlob, id));
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Texts</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TextsAsync(this global::SqlSync.Mutations.IMutationTarget target, string text, string? maybe, byte[] blob, byte[]? maybeBlob, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TextsAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, string text, string? maybe, byte[] blob, byte[]? maybeBlob, global::System.Guid id, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Values.ValueMutations.TextsMutation(text, maybe, blob, maybeBlob, id), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Times</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn Times(this global::SqlSync.Mutations.IMutationTarget target, global::System.DateTime at, global::System.DateTimeOffset offsetAt, global::System.TimeSpan span, global::System.DateOnly day, global::System.TimeOnly time)
+        public static global::SqlSync.Journals.Lsn Times(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.DateTime at, global::System.DateTimeOffset offsetAt, global::System.TimeSpan span, global::System.DateOnly day, global::System.TimeOnly time)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Values.ValueMutations.TimesMutation(at, offsetAt, span, day, time));
         }
 
         /// <summary>Makes mutation <c>App.Values.ValueMutations.Times</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TimesAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.DateTime at, global::System.DateTimeOffset offsetAt, global::System.TimeSpan span, global::System.DateOnly day, global::System.TimeOnly time, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TimesAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.DateTime at, global::System.DateTimeOffset offsetAt, global::System.TimeSpan span, global::System.DateOnly day, global::System.TimeOnly time, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Values.ValueMutations.TimesMutation(at, offsetAt, span, day, time), cancellationToken);

@@ -28,7 +28,7 @@ static partial class GlobalMutations
         uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
         /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-        public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+        public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
         {
             if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
             writer.WriteTag(MutationTag);
@@ -36,19 +36,19 @@ static partial class GlobalMutations
         }
 
         /// <summary>Writes the arguments only, in parameter order.</summary>
-        public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+        public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
         {
             writer.WriteString(this.Target);
             writer.WriteInt32(this.CancellationToken);
         }
 
         /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-        public static PingMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new PingMutation(reader.ReadString(), reader.ReadInt32());
+        public static PingMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new PingMutation(reader.ReadString(), reader.ReadInt32());
 
         /// <summary>The record's binary form: the tag, then the arguments.</summary>
         public byte[] Encode()
         {
-            var writer = new global::SqlSync.Mutations.MutationWriter();
+            var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
             WriteTo(writer);
             return writer.ToArray();
         }
@@ -56,7 +56,7 @@ static partial class GlobalMutations
         /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
         public static PingMutation Decode(global::System.ReadOnlySpan<byte> mutation)
         {
-            var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+            var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
             try
             {
                 uint tag = reader.ReadTag();
@@ -81,49 +81,49 @@ static partial class GlobalMutations
             if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
             writer.WriteStartObject();
             writer.WritePropertyName("target");
-            global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Target);
+            global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Target);
             writer.WritePropertyName("cancellationToken");
-            global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, this.CancellationToken);
+            global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, this.CancellationToken);
             writer.WriteEndObject();
         }
 
         /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
         public static PingMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
         {
-            global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+            global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
             string value0 = default!;
             bool seen0 = false;
             int value1 = default!;
             bool seen1 = false;
-            while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+            while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
             {
                 if (reader.ValueTextEquals("target"))
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                    value0 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                    value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                     seen0 = true;
                 }
                 else if (reader.ValueTextEquals("cancellationToken"))
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                    value1 = global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                    value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader);
                     seen1 = true;
                 }
                 else
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                 }
             }
-            if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("PingMutation", "target");
-            if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("PingMutation", "cancellationToken");
+            if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("PingMutation", "target");
+            if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("PingMutation", "cancellationToken");
             return new PingMutation(value0, value1);
         }
 
         /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-        public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+        public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
         /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-        public static PingMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+        public static PingMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
         /// <summary>The record's name and its JSON form.</summary>
         public override string ToString() => "PingMutation " + ToJson();
@@ -159,7 +159,7 @@ static partial class GlobalMutations
         uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
         /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-        public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+        public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
         {
             if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
             writer.WriteTag(MutationTag);
@@ -167,18 +167,18 @@ static partial class GlobalMutations
         }
 
         /// <summary>Writes the arguments only, in parameter order.</summary>
-        public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+        public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
         {
             writer.WriteString(this.Target);
         }
 
         /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-        public static PongMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new PongMutation(reader.ReadString());
+        public static PongMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new PongMutation(reader.ReadString());
 
         /// <summary>The record's binary form: the tag, then the arguments.</summary>
         public byte[] Encode()
         {
-            var writer = new global::SqlSync.Mutations.MutationWriter();
+            var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
             WriteTo(writer);
             return writer.ToArray();
         }
@@ -186,7 +186,7 @@ static partial class GlobalMutations
         /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
         public static PongMutation Decode(global::System.ReadOnlySpan<byte> mutation)
         {
-            var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+            var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
             try
             {
                 uint tag = reader.ReadTag();
@@ -211,38 +211,38 @@ static partial class GlobalMutations
             if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
             writer.WriteStartObject();
             writer.WritePropertyName("target");
-            global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Target);
+            global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Target);
             writer.WriteEndObject();
         }
 
         /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
         public static PongMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
         {
-            global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+            global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
             string value0 = default!;
             bool seen0 = false;
-            while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+            while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
             {
                 if (reader.ValueTextEquals("target"))
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                    value0 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                    value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                     seen0 = true;
                 }
                 else
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                    global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                 }
             }
-            if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("PongMutation", "target");
+            if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("PongMutation", "target");
             return new PongMutation(value0);
         }
 
         /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-        public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+        public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
         /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-        public static PongMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+        public static PongMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
         /// <summary>The record's name and its JSON form.</summary>
         public override string ToString() => "PongMutation " + ToJson();
@@ -259,7 +259,7 @@ static partial class GlobalMutations
     }
 
     /// <summary>Applies encoded records of <c>GlobalMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-    public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
+    public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames
     {
         private Reducer()
         {
@@ -314,28 +314,28 @@ static partial class GlobalMutations
 internal static partial class GlobalMutationsExtensions
 {
     /// <summary>Makes mutation <c>GlobalMutations.Ping</c>: appends its record to the timeline and applies it at once.</summary>
-    internal static global::SqlSync.Journals.Lsn Ping(this global::SqlSync.Mutations.IMutationTarget _target, string target, int cancellationToken)
+    internal static global::SqlSync.Journals.Lsn Ping(this global::SqlSync.Mutations.Generated.IMutationTarget _target, string target, int cancellationToken)
     {
         if (_target is null) throw new global::System.ArgumentNullException(nameof(_target));
         return _target.Mutate(new global::GlobalMutations.PingMutation(target, cancellationToken));
     }
 
     /// <summary>Makes mutation <c>GlobalMutations.Ping</c>: appends its record to the timeline and applies it at once.</summary>
-    internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> PingAsync(this global::SqlSync.Mutations.IMutationTarget _target, string target, int cancellationToken, global::System.Threading.CancellationToken _cancellationToken = default)
+    internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> PingAsync(this global::SqlSync.Mutations.Generated.IMutationTarget _target, string target, int cancellationToken, global::System.Threading.CancellationToken _cancellationToken = default)
     {
         if (_target is null) throw new global::System.ArgumentNullException(nameof(_target));
         return _target.MutateAsync(new global::GlobalMutations.PingMutation(target, cancellationToken), _cancellationToken);
     }
 
     /// <summary>Makes mutation <c>GlobalMutations.Pong</c>: appends its record to the timeline and applies it at once.</summary>
-    internal static global::SqlSync.Journals.Lsn Pong(this global::SqlSync.Mutations.IMutationTarget _target, string target)
+    internal static global::SqlSync.Journals.Lsn Pong(this global::SqlSync.Mutations.Generated.IMutationTarget _target, string target)
     {
         if (_target is null) throw new global::System.ArgumentNullException(nameof(_target));
         return _target.Mutate(new global::GlobalMutations.PongMutation(target));
     }
 
     /// <summary>Makes mutation <c>GlobalMutations.Pong</c>: appends its record to the timeline and applies it at once.</summary>
-    internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> PongAsync(this global::SqlSync.Mutations.IMutationTarget _target, string target, global::System.Threading.CancellationToken cancellationToken = default)
+    internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> PongAsync(this global::SqlSync.Mutations.Generated.IMutationTarget _target, string target, global::System.Threading.CancellationToken cancellationToken = default)
     {
         if (_target is null) throw new global::System.ArgumentNullException(nameof(_target));
         return _target.MutateAsync(new global::GlobalMutations.PongMutation(target), cancellationToken);

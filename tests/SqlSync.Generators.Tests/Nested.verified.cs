@@ -23,7 +23,7 @@ namespace App.Nested
                 uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
                 /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-                public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+                public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
                 {
                     if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                     writer.WriteTag(MutationTag);
@@ -31,17 +31,17 @@ namespace App.Nested
                 }
 
                 /// <summary>Writes the arguments only, in parameter order.</summary>
-                public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+                public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
                 {
                 }
 
                 /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-                public static TouchMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new TouchMutation();
+                public static TouchMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new TouchMutation();
 
                 /// <summary>The record's binary form: the tag, then the arguments.</summary>
                 public byte[] Encode()
                 {
-                    var writer = new global::SqlSync.Mutations.MutationWriter();
+                    var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                     WriteTo(writer);
                     return writer.ToArray();
                 }
@@ -49,7 +49,7 @@ namespace App.Nested
                 /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
                 public static TouchMutation Decode(global::System.ReadOnlySpan<byte> mutation)
                 {
-                    var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                    var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                     try
                     {
                         uint tag = reader.ReadTag();
@@ -79,19 +79,19 @@ namespace App.Nested
                 /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
                 public static TouchMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
-                    while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                    global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                    while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                     return new TouchMutation();
                 }
 
                 /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-                public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+                public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
                 /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-                public static TouchMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+                public static TouchMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
                 /// <summary>The record's name and its JSON form.</summary>
                 public override string ToString() => "TouchMutation " + ToJson();
@@ -131,7 +131,7 @@ namespace App.Nested
                 uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
                 /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-                public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+                public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
                 {
                     if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                     writer.WriteTag(MutationTag);
@@ -139,19 +139,19 @@ namespace App.Nested
                 }
 
                 /// <summary>Writes the arguments only, in parameter order.</summary>
-                public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+                public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
                 {
                     global::App.Nested.Outer.InnerMutations.MutationValueCodec.WriteObjectApp_Nested_Outer_Secret(writer, this.Secret);
                     writer.WriteInt32(this.Class);
                 }
 
                 /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-                public static RevealMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new RevealMutation(global::App.Nested.Outer.InnerMutations.MutationValueCodec.ReadObjectApp_Nested_Outer_Secret(ref reader), reader.ReadInt32());
+                public static RevealMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new RevealMutation(global::App.Nested.Outer.InnerMutations.MutationValueCodec.ReadObjectApp_Nested_Outer_Secret(ref reader), reader.ReadInt32());
 
                 /// <summary>The record's binary form: the tag, then the arguments.</summary>
                 public byte[] Encode()
                 {
-                    var writer = new global::SqlSync.Mutations.MutationWriter();
+                    var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                     WriteTo(writer);
                     return writer.ToArray();
                 }
@@ -159,7 +159,7 @@ namespace App.Nested
                 /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
                 public static RevealMutation Decode(global::System.ReadOnlySpan<byte> mutation)
                 {
-                    var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                    var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                     try
                     {
                         uint tag = reader.ReadTag();
@@ -186,47 +186,47 @@ namespace App.Nested
                     writer.WritePropertyName("secret");
                     global::App.Nested.Outer.InnerMutations.MutationValueCodec.WriteJsonObjectApp_Nested_Outer_Secret(writer, this.Secret);
                     writer.WritePropertyName("class");
-                    global::SqlSync.Mutations.Json.MutationJson.WriteInt32(writer, this.Class);
+                    global::SqlSync.Mutations.Generated.MutationJson.WriteInt32(writer, this.Class);
                     writer.WriteEndObject();
                 }
 
                 /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
                 public static RevealMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                    global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                     global::App.Nested.Outer.Secret value0 = default!;
                     bool seen0 = false;
                     int value1 = default!;
                     bool seen1 = false;
-                    while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                    while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                     {
                         if (reader.ValueTextEquals("secret"))
                         {
-                            global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
+                            global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
                             value0 = global::App.Nested.Outer.InnerMutations.MutationValueCodec.ReadJsonObjectApp_Nested_Outer_Secret(ref reader);
                             seen0 = true;
                         }
                         else if (reader.ValueTextEquals("class"))
                         {
-                            global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                            value1 = global::SqlSync.Mutations.Json.MutationJson.ReadInt32(ref reader);
+                            global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                            value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadInt32(ref reader);
                             seen1 = true;
                         }
                         else
                         {
-                            global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                            global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                         }
                     }
-                    if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("RevealMutation", "secret");
-                    if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("RevealMutation", "class");
+                    if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("RevealMutation", "secret");
+                    if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("RevealMutation", "class");
                     return new RevealMutation(value0, value1);
                 }
 
                 /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-                public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+                public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
                 /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-                public static RevealMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+                public static RevealMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
                 /// <summary>The record's name and its JSON form.</summary>
                 public override string ToString() => "RevealMutation " + ToJson();
@@ -243,7 +243,7 @@ namespace App.Nested
             }
 
             /// <summary>Applies encoded records of <c>App.Nested.Outer.InnerMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-            public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
+            public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames
             {
                 private Reducer()
                 {
@@ -297,13 +297,13 @@ namespace App.Nested
             private static class MutationValueCodec
             {
 
-                public static void WriteObjectApp_Nested_Outer_Secret(global::SqlSync.Mutations.MutationWriter writer, global::App.Nested.Outer.Secret value)
+                public static void WriteObjectApp_Nested_Outer_Secret(global::SqlSync.Mutations.Generated.MutationWriter writer, global::App.Nested.Outer.Secret value)
                 {
                     if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable object in a mutation record is null.");
                     writer.WriteString(value.Value);
                 }
 
-                public static global::App.Nested.Outer.Secret ReadObjectApp_Nested_Outer_Secret(ref global::SqlSync.Mutations.MutationReader reader)
+                public static global::App.Nested.Outer.Secret ReadObjectApp_Nested_Outer_Secret(ref global::SqlSync.Mutations.Generated.MutationReader reader)
                 {
                     return new global::App.Nested.Outer.Secret(reader.ReadString());
                 }
@@ -313,29 +313,29 @@ namespace App.Nested
                     if (value is null) throw new global::System.ArgumentNullException(nameof(value), "A non-nullable object in a mutation record is null.");
                     writer.WriteStartObject();
                     writer.WritePropertyName("Value");
-                    global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, value.Value);
+                    global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, value.Value);
                     writer.WriteEndObject();
                 }
 
                 public static global::App.Nested.Outer.Secret ReadJsonObjectApp_Nested_Outer_Secret(ref global::System.Text.Json.Utf8JsonReader reader)
                 {
-                    global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                    global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                     string value0 = default!;
                     bool seen0 = false;
-                    while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                    while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                     {
                         if (reader.ValueTextEquals("Value"))
                         {
-                            global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                            value0 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                            global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                            value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                             seen0 = true;
                         }
                         else
                         {
-                            global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                            global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                         }
                     }
-                    if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("global::App.Nested.Outer.Secret", "Value");
+                    if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("global::App.Nested.Outer.Secret", "Value");
                     return new global::App.Nested.Outer.Secret(value0);
                 }
             }
@@ -346,28 +346,28 @@ namespace App.Nested
     internal static partial class OuterInnerMutationsExtensions
     {
         /// <summary>Makes mutation <c>App.Nested.Outer.InnerMutations.Reveal</c>: appends its record to the timeline and applies it at once.</summary>
-        internal static global::SqlSync.Journals.Lsn Reveal(this global::SqlSync.Mutations.IMutationTarget target, global::App.Nested.Outer.Secret secret, int @class)
+        internal static global::SqlSync.Journals.Lsn Reveal(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::App.Nested.Outer.Secret secret, int @class)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Nested.Outer.InnerMutations.RevealMutation(secret, @class));
         }
 
         /// <summary>Makes mutation <c>App.Nested.Outer.InnerMutations.Reveal</c>: appends its record to the timeline and applies it at once.</summary>
-        internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> RevealAsync(this global::SqlSync.Mutations.IMutationTarget target, global::App.Nested.Outer.Secret secret, int @class, global::System.Threading.CancellationToken cancellationToken = default)
+        internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> RevealAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::App.Nested.Outer.Secret secret, int @class, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Nested.Outer.InnerMutations.RevealMutation(secret, @class), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Nested.Outer.InnerMutations.Touch</c>: appends its record to the timeline and applies it at once.</summary>
-        internal static global::SqlSync.Journals.Lsn Touch(this global::SqlSync.Mutations.IMutationTarget target)
+        internal static global::SqlSync.Journals.Lsn Touch(this global::SqlSync.Mutations.Generated.IMutationTarget target)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Nested.Outer.InnerMutations.TouchMutation());
         }
 
         /// <summary>Makes mutation <c>App.Nested.Outer.InnerMutations.Touch</c>: appends its record to the timeline and applies it at once.</summary>
-        internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TouchAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
+        internal static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> TouchAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Nested.Outer.InnerMutations.TouchMutation(), cancellationToken);

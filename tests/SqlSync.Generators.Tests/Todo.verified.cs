@@ -29,7 +29,7 @@ namespace App.Todos
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -37,19 +37,19 @@ namespace App.Todos
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
                 writer.WriteBoolean(this.Done);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static CompleteTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new CompleteTodoMutation(reader.ReadGuid(), reader.ReadBoolean());
+            public static CompleteTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new CompleteTodoMutation(reader.ReadGuid(), reader.ReadBoolean());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -57,7 +57,7 @@ namespace App.Todos
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static CompleteTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -82,49 +82,49 @@ namespace App.Todos
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WritePropertyName("done");
-                global::SqlSync.Mutations.Json.MutationJson.WriteBoolean(writer, this.Done);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteBoolean(writer, this.Done);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static CompleteTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
                 bool value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("done"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadBoolean(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadBoolean(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CompleteTodoMutation", "id");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("CompleteTodoMutation", "done");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CompleteTodoMutation", "id");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("CompleteTodoMutation", "done");
                 return new CompleteTodoMutation(value0, value1);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static CompleteTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static CompleteTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "CompleteTodoMutation " + ToJson();
@@ -164,7 +164,7 @@ namespace App.Todos
             uint global::SqlSync.Mutations.IMutation.Tag => MutationTag;
 
             /// <summary>Writes the whole record: the tag, then the arguments.</summary>
-            public void WriteTo(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteTo(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteTag(MutationTag);
@@ -172,19 +172,19 @@ namespace App.Todos
             }
 
             /// <summary>Writes the arguments only, in parameter order.</summary>
-            public void WriteArguments(global::SqlSync.Mutations.MutationWriter writer)
+            public void WriteArguments(global::SqlSync.Mutations.Generated.MutationWriter writer)
             {
                 writer.WriteGuid(this.Id);
                 writer.WriteString(this.Title);
             }
 
             /// <summary>Reads the arguments written by <see cref="WriteArguments"/>.</summary>
-            public static AddTodoMutation ReadArguments(ref global::SqlSync.Mutations.MutationReader reader) => new AddTodoMutation(reader.ReadGuid(), reader.ReadString());
+            public static AddTodoMutation ReadArguments(ref global::SqlSync.Mutations.Generated.MutationReader reader) => new AddTodoMutation(reader.ReadGuid(), reader.ReadString());
 
             /// <summary>The record's binary form: the tag, then the arguments.</summary>
             public byte[] Encode()
             {
-                var writer = new global::SqlSync.Mutations.MutationWriter();
+                var writer = new global::SqlSync.Mutations.Generated.MutationWriter();
                 WriteTo(writer);
                 return writer.ToArray();
             }
@@ -192,7 +192,7 @@ namespace App.Todos
             /// <summary>Decodes a whole record (tag, then arguments); a wrong tag, a truncated record or trailing bytes throw <see cref="global::SqlSync.SqlSyncException"/>.</summary>
             public static AddTodoMutation Decode(global::System.ReadOnlySpan<byte> mutation)
             {
-                var reader = new global::SqlSync.Mutations.MutationReader(mutation);
+                var reader = new global::SqlSync.Mutations.Generated.MutationReader(mutation);
                 try
                 {
                     uint tag = reader.ReadTag();
@@ -217,49 +217,49 @@ namespace App.Todos
                 if (writer is null) throw new global::System.ArgumentNullException(nameof(writer));
                 writer.WriteStartObject();
                 writer.WritePropertyName("id");
-                global::SqlSync.Mutations.Json.MutationJson.WriteGuid(writer, this.Id);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteGuid(writer, this.Id);
                 writer.WritePropertyName("title");
-                global::SqlSync.Mutations.Json.MutationJson.WriteString(writer, this.Title);
+                global::SqlSync.Mutations.Generated.MutationJson.WriteString(writer, this.Title);
                 writer.WriteEndObject();
             }
 
             /// <summary>Reads the JSON form written by <see cref="WriteJson"/>; the reader is on the object's start.</summary>
             public static AddTodoMutation ReadJson(ref global::System.Text.Json.Utf8JsonReader reader)
             {
-                global::SqlSync.Mutations.Json.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
+                global::SqlSync.Mutations.Generated.MutationJson.Expect(ref reader, global::System.Text.Json.JsonTokenType.StartObject);
                 global::System.Guid value0 = default!;
                 bool seen0 = false;
                 string value1 = default!;
                 bool seen1 = false;
-                while (global::SqlSync.Mutations.Json.MutationJson.ReadNextProperty(ref reader))
+                while (global::SqlSync.Mutations.Generated.MutationJson.ReadNextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals("id"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value0 = global::SqlSync.Mutations.Json.MutationJson.ReadGuid(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value0 = global::SqlSync.Mutations.Generated.MutationJson.ReadGuid(ref reader);
                         seen0 = true;
                     }
                     else if (reader.ValueTextEquals("title"))
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.ReadNext(ref reader);
-                        value1 = global::SqlSync.Mutations.Json.MutationJson.ReadString(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.ReadNext(ref reader);
+                        value1 = global::SqlSync.Mutations.Generated.MutationJson.ReadString(ref reader);
                         seen1 = true;
                     }
                     else
                     {
-                        global::SqlSync.Mutations.Json.MutationJson.SkipPropertyValue(ref reader);
+                        global::SqlSync.Mutations.Generated.MutationJson.SkipPropertyValue(ref reader);
                     }
                 }
-                if (!seen0) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("AddTodoMutation", "id");
-                if (!seen1) throw global::SqlSync.Mutations.Json.MutationJson.MissingProperty("AddTodoMutation", "title");
+                if (!seen0) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("AddTodoMutation", "id");
+                if (!seen1) throw global::SqlSync.Mutations.Generated.MutationJson.MissingProperty("AddTodoMutation", "title");
                 return new AddTodoMutation(value0, value1);
             }
 
             /// <summary>The readable JSON form, for logs and tools; never used for the journal.</summary>
-            public string ToJson() => global::SqlSync.Mutations.Json.MutationJson.ToJson(WriteJson);
+            public string ToJson() => global::SqlSync.Mutations.Generated.MutationJson.ToJson(WriteJson);
 
             /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
-            public static AddTodoMutation FromJson(string json) => global::SqlSync.Mutations.Json.MutationJson.FromJson(json, ReadJson);
+            public static AddTodoMutation FromJson(string json) => global::SqlSync.Mutations.Generated.MutationJson.FromJson(json, ReadJson);
 
             /// <summary>The record's name and its JSON form.</summary>
             public override string ToString() => "AddTodoMutation " + ToJson();
@@ -276,7 +276,7 @@ namespace App.Todos
         }
 
         /// <summary>Applies encoded records of <c>App.Todos.TodoMutations</c>: reads the tag, decodes the arguments and calls the mutation method.</summary>
-        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.IMutationNames
+        public sealed class Reducer : global::SqlSync.Mutations.IMutationReducer, global::SqlSync.Mutations.Generated.IMutationNames
         {
             private Reducer()
             {
@@ -331,28 +331,28 @@ namespace App.Todos
     public static partial class TodoMutationsExtensions
     {
         /// <summary>Makes mutation <c>App.Todos.TodoMutations.AddTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn AddTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title)
+        public static global::SqlSync.Journals.Lsn AddTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Todos.TodoMutations.AddTodoMutation(id, title));
         }
 
         /// <summary>Makes mutation <c>App.Todos.TodoMutations.AddTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> AddTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> AddTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, string title, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Todos.TodoMutations.AddTodoMutation(id, title), cancellationToken);
         }
 
         /// <summary>Makes mutation <c>App.Todos.TodoMutations.CompleteTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::SqlSync.Journals.Lsn CompleteTodo(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, bool done)
+        public static global::SqlSync.Journals.Lsn CompleteTodo(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, bool done)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.Mutate(new global::App.Todos.TodoMutations.CompleteTodoMutation(id, done));
         }
 
         /// <summary>Makes mutation <c>App.Todos.TodoMutations.CompleteTodo</c>: appends its record to the timeline and applies it at once.</summary>
-        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CompleteTodoAsync(this global::SqlSync.Mutations.IMutationTarget target, global::System.Guid id, bool done, global::System.Threading.CancellationToken cancellationToken = default)
+        public static global::System.Threading.Tasks.ValueTask<global::SqlSync.Journals.Lsn> CompleteTodoAsync(this global::SqlSync.Mutations.Generated.IMutationTarget target, global::System.Guid id, bool done, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (target is null) throw new global::System.ArgumentNullException(nameof(target));
             return target.MutateAsync(new global::App.Todos.TodoMutations.CompleteTodoMutation(id, done), cancellationToken);

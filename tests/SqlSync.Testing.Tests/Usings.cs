@@ -1,3 +1,4 @@
 global using SqlSync.Mutations;
+global using SqlSync.Mutations.Generated;
 global using SqlSync.Testing.Snapshots;
 global using Xunit;

@@ -6,7 +6,7 @@ namespace SqlSync.Documents;
 /// What a local document did with a checkpoint slice: it holds <see cref="Received"/> bytes of it, or (when
 /// <see cref="Installed"/> is set) it installed the whole checkpoint and now holds that storage range.
 /// </summary>
-public readonly record struct CheckpointChunkResult(long Received, LsnRange? Installed)
+internal readonly record struct CheckpointChunkResult(long Received, LsnRange? Installed)
 {
     /// <summary>
     /// The whole file arrived and failed validation: it was deleted (<see cref="Received"/> is 0) and

@@ -4,15 +4,15 @@ namespace SqlSync.Documents;
 public sealed partial class CoordinatorDocument
 {
     /// <summary>The oldest client app schema version this document's mutation set serves (0: every version).</summary>
-    public int MinimumClientSchemaVersion => (_options.Reducer as Mutations.IMutationMigrations)?.MinimumClientSchemaVersion ?? 0;
+    public int MinimumClientSchemaVersion => (_options.Reducer as IMutationMigrations)?.MinimumClientSchemaVersion ?? 0;
 
     /// <summary>
-    /// True when this document's reducer knows <paramref name="tag"/> (it names it through <see cref="Mutations.IMutationNames"/>);
+    /// True when this document's reducer knows <paramref name="tag"/> (it names it through <see cref="IMutationNames"/>);
     /// true for every tag when the reducer cannot say. A record of an unknown tag is refused at upload (the server is
     /// older than the client) rather than applied and rejected.
     /// </summary>
-    public bool KnowsMutationTag(uint tag) =>
-        _options.Reducer is not Mutations.IMutationNames names || names.GetMutationName(tag) is not null;
+    internal bool KnowsMutationTag(uint tag) =>
+        _options.Reducer is not IMutationNames names || names.GetMutationName(tag) is not null;
 
     /// <summary>The document's schema version: the highest migration applied (0 when its mutation set has none).</summary>
     public int SchemaVersion { get; private set; }

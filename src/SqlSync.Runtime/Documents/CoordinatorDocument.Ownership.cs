@@ -17,7 +17,7 @@ public sealed partial class CoordinatorDocument
     /// journals records are persisted in <c>owners/TIMELINE</c>, so they survive restarts. Server-side only: owners
     /// never enter the replicated storage.
     /// </summary>
-    public TimelineClaim ClaimTimeline(TimelineId timeline, string? principal, TimelineSecret secret, Func<bool>? mayCreate)
+    internal TimelineClaim ClaimTimeline(TimelineId timeline, string? principal, TimelineSecret secret, Func<bool>? mayCreate)
     {
         if (!secret.IsValid)
         {

@@ -79,7 +79,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// What the prepared-statement cache has done since the document opened (hits, misses, evictions);
     /// its size is <see cref="CoordinatorDocumentOptions.StatementCacheSize"/>.
     /// </summary>
-    public StatementCacheStatistics StatementCacheStatistics
+    internal StatementCacheStatistics StatementCacheStatistics
     {
         get
         {
@@ -134,7 +134,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// The range of <paramref name="timeline"/> the coordinator holds (the answer to a client's open);
     /// <see cref="LsnRange.Next"/> is where the client's next upload starts.
     /// </summary>
-    public LsnRange GetTimelineRange(TimelineId timeline)
+    internal LsnRange GetTimelineRange(TimelineId timeline)
     {
         lock (_sync)
         {
@@ -149,7 +149,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// queues them. Duplicates are ignored; a gap stops at the gap. Returns the received range, which the
     /// client caches to prepare its next upload; the entries are durable when this returns.
     /// </summary>
-    public LsnRange ReceiveTimeline(TimelineId timeline, JournalPartial partial)
+    internal LsnRange ReceiveTimeline(TimelineId timeline, JournalPartial partial)
     {
         LsnRange range = AppendTimeline(timeline, partial);
         MakeTimelineDurable(timeline);
@@ -250,7 +250,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     /// The storage entries after <paramref name="replicaStorageRange"/> (sync_prepare), at most about
     /// <paramref name="maxBytes"/>; null when the replica is up to date.
     /// </summary>
-    public JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes) =>
+    internal JournalPartial? PrepareStorageSync(LsnRange replicaStorageRange, long maxBytes = LocalDocument.DefaultMaxSyncBytes) =>
         PrepareStorageSyncWithEnd(replicaStorageRange, maxBytes).Partial;
 
     /// <summary>
@@ -312,7 +312,7 @@ public sealed partial class CoordinatorDocument : IDisposable
     }
 
     /// <summary>The applied LSN of every timeline, as committed in the document.</summary>
-    public IReadOnlyDictionary<TimelineId, Lsn> GetAppliedLsns()
+    internal IReadOnlyDictionary<TimelineId, Lsn> GetAppliedLsns()
     {
         lock (_sync)
         {

@@ -6,7 +6,7 @@ namespace SqlSync.Documents;
 public sealed class DocumentChangedEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
-    public DocumentChangedEventArgs(DocumentChange kind, LsnRange storageRange, int pendingMutations)
+    internal DocumentChangedEventArgs(DocumentChange kind, LsnRange storageRange, int pendingMutations)
     {
         Kind = kind;
         StorageRange = storageRange;

@@ -58,7 +58,7 @@ public sealed class DocumentInspector : IDisposable
     /// <see cref="Timelines"/> or <see cref="VerifyJournals"/> has read them. Left on disk; the document's
     /// owner cuts them when it next opens the document.
     /// </summary>
-    public IReadOnlyList<JournalTornTail> TornTails => _tornTails;
+    internal IReadOnlyList<JournalTornTail> TornTails => _tornTails;
 
     /// <summary>Bytes of every file under the directory.</summary>
     public long BytesOnDisk => new DirectoryInfo(_directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
@@ -110,7 +110,7 @@ public sealed class DocumentInspector : IDisposable
     public IReadOnlyList<object?[]> Query(string sql, params object?[] args) => _connection.Query(sql, args);
 
     /// <summary>The timelines the directory holds, with what the storage says was applied.</summary>
-    public IReadOnlyList<TimelineSummary> Timelines()
+    internal IReadOnlyList<TimelineSummary> Timelines()
     {
         var applied = new Dictionary<TimelineId, (Lsn Lsn, int Rejected)>();
         if (_connection.QueryScalar<long>(SystemTables.ExistsSql, ReadOnlySpan<object?>.Empty) > 0)
@@ -151,7 +151,7 @@ public sealed class DocumentInspector : IDisposable
     /// <see cref="StorageChecksum"/> (<see cref="SqlSyncErrorCode.Divergence"/> otherwise, and no file).
     /// <paramref name="progress"/> hears (pages written, pages in all) as the image is written.
     /// </summary>
-    public ExportedImage Export(string path, bool overwrite = false, IProgress<(long Done, long Total)>? progress = null)
+    internal ExportedImage Export(string path, bool overwrite = false, IProgress<(long Done, long Total)>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Storage.Checkpoints.DatabaseImageWriter.Write(_storage, path, overwrite, progress);
@@ -164,7 +164,7 @@ public sealed class DocumentInspector : IDisposable
     /// entry is a well-formed envelope, and recomputes the database checksum over all pages. Reports
     /// progress as (entries checked, entries in all). Throws <see cref="SqlSyncException"/> at the first problem.
     /// </summary>
-    public void VerifyJournals(IProgress<(long Done, long Total)>? progress = null)
+    internal void VerifyJournals(IProgress<(long Done, long Total)>? progress = null)
     {
         var journals = new List<(IJournal Journal, bool IsTimeline, bool Owned)> { (_storage.Journal, false, false) };
         try

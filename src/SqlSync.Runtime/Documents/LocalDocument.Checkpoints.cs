@@ -162,7 +162,7 @@ public sealed partial class LocalDocument
     /// start where the held bytes end is ignored (the result says where to go on). The last slice completes the file:
     /// it is validated, installed in place of this replica's storage, and pending mutations are rebased on top.
     /// </summary>
-    public CheckpointChunkResult ReceiveCheckpointChunk(Lsn lsn, long totalBytes, uint pages, long offset, ReadOnlySpan<byte> bytes)
+    internal CheckpointChunkResult ReceiveCheckpointChunk(Lsn lsn, long totalBytes, uint pages, long offset, ReadOnlySpan<byte> bytes)
     {
         CheckpointChunkResult result;
         lock (_sync)

@@ -9,7 +9,7 @@ public sealed partial class LocalDocument
     /// The timeline entries the coordinator does not have, given the timeline range it last reported
     /// (sync_prepare). At most about <paramref name="maxBytes"/> of entries; null when there is nothing to send.
     /// </summary>
-    public JournalPartial? PrepareTimelineSync(LsnRange coordinatorTimelineRange, long maxBytes = DefaultMaxSyncBytes)
+    internal JournalPartial? PrepareTimelineSync(LsnRange coordinatorTimelineRange, long maxBytes = DefaultMaxSyncBytes)
     {
         lock (_sync)
         {
@@ -26,7 +26,7 @@ public sealed partial class LocalDocument
     /// the database checksum at each one, and rebases. Entries this replica already has are skipped; a gap
     /// stops at the gap. Returns the replica's storage range, which the coordinator caches.
     /// </summary>
-    public LsnRange ReceiveStorage(JournalPartial partial)
+    internal LsnRange ReceiveStorage(JournalPartial partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
         LsnRange range;

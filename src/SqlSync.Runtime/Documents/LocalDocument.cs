@@ -112,7 +112,7 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     /// What the prepared-statement cache has done since the document opened (hits, misses, evictions);
     /// its size is <see cref="LocalDocumentOptions.StatementCacheSize"/>.
     /// </summary>
-    public StatementCacheStatistics StatementCacheStatistics
+    internal StatementCacheStatistics StatementCacheStatistics
     {
         get
         {

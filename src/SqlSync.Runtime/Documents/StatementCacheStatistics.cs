@@ -9,4 +9,4 @@ namespace SqlSync.Documents;
 /// <param name="Evictions">Statements finalized to make room for newer ones.</param>
 /// <param name="Count">Statements cached now.</param>
 /// <param name="Capacity">The most statements the cache keeps; 0 when caching is off.</param>
-public readonly record struct StatementCacheStatistics(long Hits, long Misses, long Evictions, int Count, int Capacity);
+internal readonly record struct StatementCacheStatistics(long Hits, long Misses, long Evictions, int Count, int Capacity);

@@ -1,7 +1,7 @@
 namespace SqlSync.Documents;
 
 /// <summary>What <see cref="CoordinatorDocument.ClaimTimeline"/> found or did.</summary>
-public enum TimelineClaim
+internal enum TimelineClaim
 {
     /// <summary>The timeline's owner record names this principal and this secret: the link may use it.</summary>
     Owned,

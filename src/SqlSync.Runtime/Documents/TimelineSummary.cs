@@ -8,4 +8,4 @@ namespace SqlSync.Documents;
 /// <param name="Range">The entries the journal holds (applied ones may have been dropped).</param>
 /// <param name="AppliedLsn">The last LSN the coordinator applied, as the document's storage records it; null if none.</param>
 /// <param name="Rejected">How many of its mutations the coordinator rejected.</param>
-public sealed record TimelineSummary(TimelineId Timeline, LsnRange Range, Lsn? AppliedLsn, int Rejected);
+internal sealed record TimelineSummary(TimelineId Timeline, LsnRange Range, Lsn? AppliedLsn, int Rejected);

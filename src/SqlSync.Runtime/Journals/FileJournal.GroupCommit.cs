@@ -9,7 +9,7 @@ namespace SqlSync.Journals;
 /// the tail first, so the file always holds the entries in LSN order. Lock order: the owner's lock, then
 /// <see cref="_writeLock"/> (a leaf); the group commit's write takes <see cref="_writeLock"/> alone.
 /// </summary>
-public sealed partial class FileJournal
+internal sealed partial class FileJournal
 {
     private readonly object _writeLock = new();
     private byte[] _tail = new byte[4096];

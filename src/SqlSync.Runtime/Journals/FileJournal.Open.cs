@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace SqlSync.Journals;
 
-public sealed partial class FileJournal
+internal sealed partial class FileJournal
 {
     /// <summary>The name of the lock file that keeps a journal directory to one open <see cref="FileJournal"/>.</summary>
     internal const string LockFileName = "journal.lock";

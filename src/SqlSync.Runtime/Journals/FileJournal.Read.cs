@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace SqlSync.Journals;
 
-public sealed partial class FileJournal
+internal sealed partial class FileJournal
 {
     /// <inheritdoc />
     public ReadOnlyMemory<byte> Read(Lsn lsn)

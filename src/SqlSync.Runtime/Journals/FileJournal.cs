@@ -11,7 +11,7 @@ namespace SqlSync.Journals;
 /// directory (a second <see cref="Open"/> of it fails while the first is open). <see cref="OpenReadOnly"/>
 /// opens it for tools: it changes nothing on disk and takes no lock.
 /// </summary>
-public sealed partial class FileJournal : IJournal
+internal sealed partial class FileJournal : IJournal
 {
     private readonly string _directory;
     private readonly FileJournalOptions _options;

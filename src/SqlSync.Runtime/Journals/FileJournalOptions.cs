@@ -1,7 +1,7 @@
 namespace SqlSync.Journals;
 
 /// <summary>How a <see cref="FileJournal"/> writes its segment files.</summary>
-public sealed class FileJournalOptions
+internal sealed class FileJournalOptions
 {
     /// <summary>The default <see cref="SegmentSizeBytes"/>: 64 MiB.</summary>
     public const long DefaultSegmentSizeBytes = 64L * 1024 * 1024;

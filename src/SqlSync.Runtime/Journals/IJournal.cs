@@ -5,7 +5,7 @@ namespace SqlSync.Journals;
 /// dropped; numbering never changes. Implementations: <see cref="MemoryJournal"/> and <see cref="FileJournal"/> (durable segment files).
 /// Not thread-safe: the document that owns a journal serializes access to it.
 /// </summary>
-public interface IJournal : IDisposable
+internal interface IJournal : IDisposable
 {
     /// <summary>The LSNs this journal holds now; when empty, <see cref="LsnRange.Next"/> is still right.</summary>
     LsnRange Range { get; }

@@ -4,7 +4,7 @@ namespace SqlSync.Journals;
 /// A contiguous run of a journal's entries, as one side of a sync sends them (the seed's
 /// <c>sync_prepare</c> → <c>sync_receive</c>). <see cref="Range"/> names the LSNs of <see cref="Entries"/>.
 /// </summary>
-public sealed class JournalPartial
+internal sealed class JournalPartial
 {
     /// <summary>Creates a partial; the entry count must equal the range's.</summary>
     public JournalPartial(LsnRange range, IReadOnlyList<ReadOnlyMemory<byte>> entries)

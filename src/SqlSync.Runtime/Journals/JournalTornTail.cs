@@ -9,4 +9,4 @@ namespace SqlSync.Journals;
 /// <param name="Lsn">The LSN the torn frame would have had (the journal's next LSN).</param>
 /// <param name="Offset">The byte offset in the segment where the torn frame starts.</param>
 /// <param name="Bytes">How many bytes follow the last whole frame.</param>
-public sealed record JournalTornTail(string SegmentPath, Lsn Lsn, long Offset, long Bytes);
+internal sealed record JournalTornTail(string SegmentPath, Lsn Lsn, long Offset, long Bytes);

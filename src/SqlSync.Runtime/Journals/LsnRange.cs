@@ -34,10 +34,10 @@ public readonly record struct LsnRange
     public static LsnRange Empty => default;
 
     /// <summary>An empty range whose next LSN is <paramref name="next"/>.</summary>
-    public static LsnRange EmptyAt(Lsn next) => new(next, 0);
+    internal static LsnRange EmptyAt(Lsn next) => new(next, 0);
 
     /// <summary>The inclusive range [<paramref name="first"/>, <paramref name="last"/>].</summary>
-    public static LsnRange Inclusive(Lsn first, Lsn last)
+    internal static LsnRange Inclusive(Lsn first, Lsn last)
     {
         if (last < first)
         {
@@ -51,7 +51,7 @@ public readonly record struct LsnRange
     public bool Contains(Lsn lsn) => lsn >= First && lsn.Value < First.Value + Count;
 
     /// <summary>The part of this range that is after <paramref name="lsn"/>.</summary>
-    public LsnRange After(Lsn lsn)
+    internal LsnRange After(Lsn lsn)
     {
         if (lsn < First) return this;
         if (lsn >= Next) return EmptyAt(Next);
@@ -59,7 +59,7 @@ public readonly record struct LsnRange
     }
 
     /// <summary>The first <paramref name="count"/> LSNs of this range.</summary>
-    public LsnRange Take(ulong count) => new(First, Math.Min(count, Count));
+    internal LsnRange Take(ulong count) => new(First, Math.Min(count, Count));
 
     /// <inheritdoc />
     public override string ToString() => IsEmpty ? $"[empty, next {First}]" : $"[{First}, {Last}]";

@@ -7,7 +7,7 @@ namespace SqlSync.Journals;
 /// of the time, and the GC sees a few large arrays rather than one small object per entry. A chunk is
 /// never written again where an entry was stored, so what <see cref="Read"/> returned stays valid.
 /// </remarks>
-public sealed class MemoryJournal : IJournal
+internal sealed class MemoryJournal : IJournal
 {
     private const int ChunkSize = 64 * 1024;
     private const int ChunkedEntryLimit = 4 * 1024;

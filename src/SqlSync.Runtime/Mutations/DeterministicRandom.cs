@@ -13,13 +13,13 @@ public sealed class DeterministicRandom
     private ulong _state;
 
     /// <summary>A generator seeded for the mutation at <paramref name="lsn"/> of <paramref name="timeline"/>.</summary>
-    public DeterministicRandom(TimelineId timeline, Lsn lsn)
+    internal DeterministicRandom(TimelineId timeline, Lsn lsn)
     {
         Reseed(timeline, lsn);
     }
 
     /// <summary>Starts the sequence of another mutation.</summary>
-    public void Reseed(TimelineId timeline, Lsn lsn)
+    internal void Reseed(TimelineId timeline, Lsn lsn)
     {
         Span<byte> seed = stackalloc byte[24];
         timeline.Value.TryWriteBytes(seed);

@@ -6,7 +6,7 @@ namespace SqlSync.Mutations;
 /// A timeline journal entry: the envelope around one mutation record. Binary form: u8 version (1),
 /// i64 little-endian Unix milliseconds when the mutation was made, then the record (tag, arguments).
 /// </summary>
-public readonly ref struct TimelineEntry
+internal readonly ref struct TimelineEntry
 {
     /// <summary>The envelope version this code writes.</summary>
     public const byte Version = 1;

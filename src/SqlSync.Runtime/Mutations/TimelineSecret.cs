@@ -8,7 +8,7 @@ namespace SqlSync.Mutations;
 /// sends it when it opens a document; the server keeps only its SHA-256 hash (docs/protocol.md, "Timeline
 /// ownership"). Compared in constant time; <see cref="ToString"/> never shows the bytes.
 /// </summary>
-public readonly struct TimelineSecret : IEquatable<TimelineSecret>
+internal readonly struct TimelineSecret : IEquatable<TimelineSecret>
 {
     /// <summary>Bytes in a secret.</summary>
     public const int Length = 32;

@@ -3,7 +3,7 @@ using SqlSync.Documents;
 namespace SqlSync.Replication;
 
 /// <summary>Where the server engine finds coordinator documents: the host opens them on first use.</summary>
-public interface ICoordinatorProvider
+internal interface ICoordinatorProvider
 {
     /// <summary>The coordinator of <paramref name="documentId"/> (already validated), opened or created.</summary>
     CoordinatorDocument GetDocument(string documentId);

@@ -5,7 +5,7 @@ namespace SqlSync.Replication;
 /// connection of a server so that together they hold at most <see cref="MaxBytes"/>. A reservation that does not fit is
 /// refused, never waited for. Thread-safe.
 /// </summary>
-public interface IMemoryBudget
+internal interface IMemoryBudget
 {
     /// <summary>The most bytes the budget lends at once.</summary>
     long MaxBytes { get; }

@@ -8,7 +8,7 @@ namespace SqlSync.Replication;
 /// <param name="Principal">A stable name of the authenticated user or device, or null (anonymous).</param>
 /// <param name="Authorize">Decides the access to each document this link opens.</param>
 /// <param name="Quota">The principal's quota account, shared by its links; null: no limits.</param>
-public sealed record LinkIdentity(string? Principal, Func<string, DocumentAccess> Authorize, PrincipalQuota? Quota = null)
+internal sealed record LinkIdentity(string? Principal, Func<string, DocumentAccess> Authorize, PrincipalQuota? Quota = null)
 {
     /// <summary>An anonymous link that may read and write every document, without quotas.</summary>
     public static LinkIdentity Anonymous { get; } = new(null, _ => DocumentAccess.ReadWrite);

@@ -4,7 +4,7 @@ namespace SqlSync.Replication;
 /// What one principal has used of its <see cref="QuotaLimits"/> in the current windows (an hour for documents and
 /// timelines, a minute for upload bytes). Every link of the principal shares it. Thread-safe; it calls nothing.
 /// </summary>
-public sealed class PrincipalQuota
+internal sealed class PrincipalQuota
 {
     private readonly object _sync = new();
     private readonly TimeProvider _time;

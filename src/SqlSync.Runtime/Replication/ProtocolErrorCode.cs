@@ -1,7 +1,7 @@
 namespace SqlSync.Replication;
 
 /// <summary>Why a link was closed with an error frame. Values are stable.</summary>
-public enum ProtocolErrorCode : ushort
+internal enum ProtocolErrorCode : ushort
 {
     /// <summary>A frame could not be decoded: bad magic, truncated, trailing bytes, invalid field.</summary>
     MalformedFrame = 1,

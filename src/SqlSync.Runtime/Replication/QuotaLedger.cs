@@ -7,7 +7,7 @@ namespace SqlSync.Replication;
 /// remote address for anonymous links (<see cref="KeyFor"/>). Accounts idle for longer than the longest window
 /// are dropped once there are many, so that a flood of addresses cannot grow it without bound. Thread-safe.
 /// </summary>
-public sealed class QuotaLedger
+internal sealed class QuotaLedger
 {
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<string, PrincipalQuota> _accounts = new(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ namespace SqlSync.Replication;
 /// <param name="TimelinesClaimedPerHour">Timelines a principal may claim (owner records written) per hour.</param>
 /// <param name="UploadBytesPerMinute">Timeline bytes a principal may upload per minute (a single message larger than this still goes through, alone in its minute).</param>
 /// <param name="OpenDocuments">Documents a principal may have open at once, over all its links (a document open on two links counts twice).</param>
-public sealed record QuotaLimits(int? DocumentsCreatedPerHour, int? TimelinesClaimedPerHour, long? UploadBytesPerMinute, int? OpenDocuments = null)
+internal sealed record QuotaLimits(int? DocumentsCreatedPerHour, int? TimelinesClaimedPerHour, long? UploadBytesPerMinute, int? OpenDocuments = null)
 {
     /// <summary>No limits: for embedding the engine where every client is trusted.</summary>
     public static QuotaLimits Unlimited { get; } = new(null, null, null);

@@ -10,7 +10,7 @@ namespace SqlSync.Replication;
 /// the server's range of the client's timeline and keeps one upload in flight at a time. A transport
 /// moves the frames. Not thread-safe: the transport serializes calls.
 /// </summary>
-public sealed class ReplicationClient
+internal sealed class ReplicationClient
 {
     private readonly string _clientName;
     private readonly ReplicationOptions _options;

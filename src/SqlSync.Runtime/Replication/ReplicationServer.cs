@@ -6,7 +6,7 @@ namespace SqlSync.Replication;
 /// The server side of the protocol without I/O: creates a <see cref="ServerLink"/> per connection and keeps
 /// what links share. Thread-safe.
 /// </summary>
-public sealed class ReplicationServer
+internal sealed class ReplicationServer
 {
     private long _nextLinkId;
 

@@ -4,7 +4,7 @@ using SqlSync.Replication.Messages;
 namespace SqlSync.Replication;
 
 // Joining from a checkpoint: the server's side of decision 0018 (offer, slices, acks).
-public sealed partial class ServerLink
+internal sealed partial class ServerLink
 {
     private IReadOnlyList<SyncMessage> CheckpointAck(CheckpointAckMessage ack)
     {

@@ -15,7 +15,7 @@ namespace SqlSync.Replication;
 /// <see cref="Accept"/> (in arrival order, no document touched) and <see cref="Apply"/> (per document,
 /// under that document's gate); lock order: document gate, then this link, then the document.
 /// </summary>
-public sealed partial class ServerLink
+internal sealed partial class ServerLink
 {
     private readonly object _sync = new();
     private readonly ReplicationServer _server;

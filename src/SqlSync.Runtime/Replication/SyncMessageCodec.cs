@@ -13,7 +13,7 @@ namespace SqlSync.Replication;
 /// sizes against the frame limit too; any violation is a <see cref="SqlSyncErrorCode.Protocol"/> exception
 /// carrying a <see cref="ProtocolErrorCode"/>.
 /// </summary>
-public static class SyncMessageCodec
+internal static class SyncMessageCodec
 {
     /// <summary>The longest document id a frame may carry.</summary>
     public const int MaxDocumentIdLength = 128;

@@ -1,7 +1,7 @@
 namespace SqlSync.Replication;
 
 /// <summary>The type byte of a frame. Values are stable; new types are appended.</summary>
-public enum SyncMessageType : byte
+internal enum SyncMessageType : byte
 {
     /// <summary>Client → server, first frame: the protocol versions the client speaks.</summary>
     Hello = 1,

@@ -1,7 +1,7 @@
 namespace SqlSync.Replication;
 
 /// <summary>Constants of the replication protocol (docs/protocol.md).</summary>
-public static class SyncProtocol
+internal static class SyncProtocol
 {
     /// <summary>
     /// The protocol version this build speaks. A peer that speaks another is refused at hello, and a frame of

@@ -7,7 +7,7 @@ namespace SqlSync.Storage;
 /// XOR makes it order-free and lets a commit update it in O(pages written): remove a page's old hash,
 /// add its new one. Two replicas with the same checksum for the same LSN hold the same bytes.
 /// </summary>
-public static class DatabaseChecksum
+internal static class DatabaseChecksum
 {
     /// <summary>The hash of one page: XXH3-64 of its bytes, seeded with its page number.</summary>
     public static ulong HashPage(uint pageNumber, ReadOnlySpan<byte> page) =>

@@ -8,7 +8,7 @@ namespace SqlSync.Storage;
 /// magic "SQSP", u16 version, u16 flags (0), u32 database size, u32 page count, u64 checksum after,
 /// then page count × u32 page number (ascending), then page count × 4096 page bytes.
 /// </summary>
-public sealed class StorageEntry : IPageSet
+internal sealed class StorageEntry : IPageSet
 {
     /// <summary>The first four bytes of every storage entry.</summary>
     public const uint Magic = 0x50535153; // "SQSP" little-endian

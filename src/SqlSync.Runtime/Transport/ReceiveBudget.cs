@@ -6,7 +6,7 @@ namespace SqlSync.Transport;
 /// connection ends; a message whose buffer does not fit is refused (<c>ServerBusy</c>), never waited for, so
 /// connections that each hold part of the budget cannot deadlock waiting for more. Thread-safe.
 /// </summary>
-public sealed class ReceiveBudget : SqlSync.Replication.IMemoryBudget
+internal sealed class ReceiveBudget : SqlSync.Replication.IMemoryBudget
 {
     private long _held;
 

@@ -6,7 +6,7 @@ using SqlSync.Replication.Messages;
 namespace SqlSync.Transport;
 
 /// <summary>Reads and writes whole protocol frames as binary WebSocket messages; shared by client and server.</summary>
-public static class WebSocketFrames
+internal static class WebSocketFrames
 {
     /// <summary>
     /// Reads one message and decodes it; also returns its size in bytes. The message is null when the peer closed. A text message, a message larger

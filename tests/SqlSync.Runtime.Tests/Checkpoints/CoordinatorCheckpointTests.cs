@@ -119,7 +119,7 @@ public sealed class CoordinatorCheckpointTests
             RejectionsKeptPerTimeline = 3,
         });
         var timeline = Mutations.TimelineId.New();
-        var writer = new Mutations.MutationWriter();
+        var writer = new MutationWriter();
         var entries = new List<ReadOnlyMemory<byte>>();
         foreach (Mutations.IMutation mutation in new Mutations.IMutation[] { new Support.TestMutations.CreateSchema() }
             .Concat(Enumerable.Range(0, 10).Select(i => new Support.TestMutations.Fail("boom " + i))))

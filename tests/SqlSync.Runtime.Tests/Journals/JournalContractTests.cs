@@ -8,10 +8,10 @@ namespace SqlSync.Journals;
 /// </summary>
 public abstract class JournalContractTests : IDisposable
 {
-    protected abstract IJournal Create();
+    private protected abstract IJournal Create();
 
     /// <summary>Closes and reopens a durable journal; a memory journal returns itself.</summary>
-    protected abstract IJournal Reopen(IJournal journal);
+    private protected abstract IJournal Reopen(IJournal journal);
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
@@ -183,18 +183,18 @@ public abstract class JournalContractTests : IDisposable
 
 public sealed class MemoryJournalContractTests : JournalContractTests
 {
-    protected override IJournal Create() => new MemoryJournal();
+    private protected override IJournal Create() => new MemoryJournal();
 
-    protected override IJournal Reopen(IJournal journal) => journal;
+    private protected override IJournal Reopen(IJournal journal) => journal;
 }
 
 public sealed class FileJournalContractTests : JournalContractTests
 {
     private readonly TempDirectory _temp = new();
 
-    protected override IJournal Create() => FileJournal.Open(_temp.Sub("journal"));
+    private protected override IJournal Create() => FileJournal.Open(_temp.Sub("journal"));
 
-    protected override IJournal Reopen(IJournal journal)
+    private protected override IJournal Reopen(IJournal journal)
     {
         journal.Dispose();
         return FileJournal.Open(_temp.Sub("journal"));

@@ -50,11 +50,13 @@ public sealed class ReconnectBackoffTests
 
     [Theory]
     [Trait("Category", "Replication")]
-    [InlineData(ProtocolErrorCode.UnsupportedVersion)]
-    [InlineData(ProtocolErrorCode.AccessDenied)]
-    [InlineData(ProtocolErrorCode.TimelineForgery)]
-    public void ARefusalThatRetryingCannotHealWaitsTheMaximum(ProtocolErrorCode code)
+    [InlineData((int)ProtocolErrorCode.UnsupportedVersion)]
+    [InlineData((int)ProtocolErrorCode.AccessDenied)]
+    [InlineData((int)ProtocolErrorCode.TimelineForgery)]
+    public void ARefusalThatRetryingCannotHealWaitsTheMaximum(int errorCode)
     {
+        // an int: ProtocolErrorCode is internal and a public test method cannot take it
+        var code = (ProtocolErrorCode)errorCode;
         var backoff = new ReconnectBackoff(Min, Max);
         Assert.Equal(Max, backoff.Next(synced: false, Refusal(code)));
         Assert.Equal(Max, backoff.Next(synced: true, Refusal(code)));

@@ -8,7 +8,7 @@ namespace SqlSync.Replication.Messages;
 /// answers with a <see cref="StorageAckMessage"/> instead. <see cref="Corrupt"/> (-1) says the whole file failed
 /// validation (decision 0027).
 /// </summary>
-public sealed record CheckpointAckMessage(string DocumentId, Lsn Lsn, long Received) : SyncMessage
+internal sealed record CheckpointAckMessage(string DocumentId, Lsn Lsn, long Received) : SyncMessage
 {
     /// <summary>The <see cref="Received"/> of a client whose whole download failed validation (it deleted it).</summary>
     public const long Corrupt = -1;

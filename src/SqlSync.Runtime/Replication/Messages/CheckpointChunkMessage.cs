@@ -8,7 +8,7 @@ namespace SqlSync.Replication.Messages;
 /// <paramref name="TotalBytes"/> holding <paramref name="Pages"/> pages; an empty slice at offset 0 is an offer: the
 /// client answers with where it stands (a download cut short resumes there).
 /// </summary>
-public sealed record CheckpointChunkMessage(string DocumentId, Lsn Lsn, long TotalBytes, uint Pages, long Offset, ReadOnlyMemory<byte> Bytes) : SyncMessage
+internal sealed record CheckpointChunkMessage(string DocumentId, Lsn Lsn, long TotalBytes, uint Pages, long Offset, ReadOnlyMemory<byte> Bytes) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.CheckpointChunk;

@@ -9,7 +9,7 @@ namespace SqlSync.Replication.Messages;
 /// between; the receiver reassembles them and handles the whole entry as a one-entry entries message.
 /// </summary>
 /// <remarks>A sender's part refers to a slice of the journal entry; nothing is copied until it is encoded.</remarks>
-public abstract record EntryPartMessage(string DocumentId, Lsn Lsn, int EntryLength, int Offset, ReadOnlyMemory<byte> Bytes) : SyncMessage
+internal abstract record EntryPartMessage(string DocumentId, Lsn Lsn, int EntryLength, int Offset, ReadOnlyMemory<byte> Bytes) : SyncMessage
 {
     /// <summary>True for the part that completes the entry.</summary>
     public bool IsLast => (long)Offset + Bytes.Length == EntryLength;

@@ -9,7 +9,7 @@ namespace SqlSync.Replication.Messages;
 /// schema version of the client app's mutation set (its highest migration; docs/versioning.md), an optional trailing
 /// field: absent (0) when the app has no migrations.
 /// </summary>
-public sealed record OpenDocumentMessage(string DocumentId, TimelineId Timeline, LsnRange StorageRange, TimelineSecret Secret, int AppSchemaVersion = 0) : SyncMessage
+internal sealed record OpenDocumentMessage(string DocumentId, TimelineId Timeline, LsnRange StorageRange, TimelineSecret Secret, int AppSchemaVersion = 0) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.OpenDocument;

@@ -5,7 +5,7 @@ namespace SqlSync.Replication.Messages;
 /// true) or left (false: it disconnected, closed the document, or its state expired; <paramref name="State"/> empty).
 /// <paramref name="PeerId"/> names the other client's connection for as long as it lasts.
 /// </summary>
-public sealed record PresenceChangedMessage(string DocumentId, string PeerId, bool Present, ReadOnlyMemory<byte> State) : SyncMessage
+internal sealed record PresenceChangedMessage(string DocumentId, string PeerId, bool Present, ReadOnlyMemory<byte> State) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.PresenceChanged;

@@ -4,7 +4,7 @@ namespace SqlSync.Replication.Messages;
 /// Client → server: this client's presence state in a document it has open (opaque bytes, often JSON:
 /// a name, a cursor, a selection). Never journaled; the server fans it out to the document's other clients.
 /// </summary>
-public sealed record PresenceUpdateMessage(string DocumentId, ReadOnlyMemory<byte> State) : SyncMessage
+internal sealed record PresenceUpdateMessage(string DocumentId, ReadOnlyMemory<byte> State) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.PresenceUpdate;

@@ -3,7 +3,7 @@ using SqlSync.Journals;
 namespace SqlSync.Replication.Messages;
 
 /// <summary>Client → server: the storage range the client now holds.</summary>
-public sealed record StorageAckMessage(string DocumentId, LsnRange StorageRange) : SyncMessage
+internal sealed record StorageAckMessage(string DocumentId, LsnRange StorageRange) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.StorageAck;

@@ -7,7 +7,7 @@ namespace SqlSync.Replication.Messages;
 /// The server sends one instance to every client that lacks the same entries, so the frame is encoded
 /// once and kept (<see cref="SyncMessageCodec.Encode"/>); the message is immutable, so the bytes never go stale.
 /// </remarks>
-public sealed record StorageEntriesMessage(string DocumentId, JournalPartial Entries) : SyncMessage
+internal sealed record StorageEntriesMessage(string DocumentId, JournalPartial Entries) : SyncMessage
 {
     private byte[]? _frame;
 

@@ -1,7 +1,7 @@
 namespace SqlSync.Replication.Messages;
 
 /// <summary>One frame of the replication protocol (docs/protocol.md). Encoded by <see cref="SyncMessageCodec"/>.</summary>
-public abstract record SyncMessage
+internal abstract record SyncMessage
 {
     /// <summary>The frame's type byte.</summary>
     public abstract SyncMessageType Type { get; }

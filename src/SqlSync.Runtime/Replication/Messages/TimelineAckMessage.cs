@@ -3,7 +3,7 @@ using SqlSync.Journals;
 namespace SqlSync.Replication.Messages;
 
 /// <summary>Server → client: the range of the client's timeline the server now holds.</summary>
-public sealed record TimelineAckMessage(string DocumentId, LsnRange TimelineRange) : SyncMessage
+internal sealed record TimelineAckMessage(string DocumentId, LsnRange TimelineRange) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.TimelineAck;

@@ -1,7 +1,7 @@
 namespace SqlSync.Replication.Messages;
 
 /// <summary>Server → client: the protocol version both speak, and the largest frame the server accepts.</summary>
-public sealed record WelcomeMessage(ushort Version, int MaxFrameBytes) : SyncMessage
+internal sealed record WelcomeMessage(ushort Version, int MaxFrameBytes) : SyncMessage
 {
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.Welcome;

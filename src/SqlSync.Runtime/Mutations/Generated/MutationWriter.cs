@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// Writes a mutation record in SqlSync's binary form: fixed-width little-endian numbers, varint lengths,
@@ -17,6 +18,7 @@ namespace SqlSync.Mutations;
 /// Every write reserves its bytes with one capacity check and stores them through a reference into the
 /// buffer (no span slicing, no second bounds check). Strings are transcoded once, straight into the buffer.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 [SkipLocalsInit]
 public sealed partial class MutationWriter
 {

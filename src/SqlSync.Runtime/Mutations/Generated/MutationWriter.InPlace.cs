@@ -1,4 +1,4 @@
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// Internal writes whose bytes the caller produces straight into the buffer (the replication codec compresses

@@ -1,9 +1,11 @@
-namespace SqlSync.Mutations;
+using System.ComponentModel;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// A reducer whose mutation set has schema migrations (<see cref="MigrationAttribute"/>); the generated
 /// <c>Reducer</c> implements it when the class declares any.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IMutationMigrations
 {
     /// <summary>The highest migration: the schema version this mutation set expects a document to have.</summary>

@@ -1,4 +1,5 @@
-namespace SqlSync.Mutations;
+using System.ComponentModel;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// Compares two lists (arrays included) element by element with an element comparer; two nulls are
@@ -6,6 +7,7 @@ namespace SqlSync.Mutations;
 /// equality.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class SequenceEqualityComparer<T> : IEqualityComparer<IReadOnlyList<T>?>
 {
     private readonly IEqualityComparer<T> _elementComparer;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace SqlSync.Mutations.Json;
+namespace SqlSync.Mutations.Generated;
 
 public static partial class MutationJson
 {

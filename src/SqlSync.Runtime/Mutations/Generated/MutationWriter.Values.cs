@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 public sealed partial class MutationWriter
 {

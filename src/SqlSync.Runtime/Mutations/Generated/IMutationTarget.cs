@@ -1,11 +1,13 @@
+using System.ComponentModel;
 using SqlSync.Journals;
 
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// Something mutations are made on: a local document. Generated convenience methods
 /// (<c>doc.AddTodo(...)</c>) are extensions of this interface.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IMutationTarget
 {
     /// <summary>

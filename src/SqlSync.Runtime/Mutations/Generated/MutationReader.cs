@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Text;
 
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// Reads a record written by <see cref="MutationWriter"/>. Every read checks the remaining length; a
 /// truncated or malformed record throws <see cref="SqlSyncException"/> with
 /// <see cref="SqlSyncErrorCode.MalformedMutation"/>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public ref partial struct MutationReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

@@ -1,8 +1,9 @@
 using System.Buffers;
+using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 
-namespace SqlSync.Mutations.Json;
+namespace SqlSync.Mutations.Generated;
 
 /// <summary>
 /// The readable JSON form of mutation records (logs, inspection tools, non-.NET clients), written and
@@ -13,6 +14,7 @@ namespace SqlSync.Mutations.Json;
 /// Read methods expect the reader on the value's first token and leave it on the value's last token.
 /// Malformed input throws <see cref="JsonException"/>.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class MutationJson
 {
     /// <summary>Writes a value with <paramref name="write"/> and returns the JSON text.</summary>

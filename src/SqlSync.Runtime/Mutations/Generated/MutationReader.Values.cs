@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace SqlSync.Mutations;
+namespace SqlSync.Mutations.Generated;
 
 public ref partial struct MutationReader
 {

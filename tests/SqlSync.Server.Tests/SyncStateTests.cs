@@ -235,13 +235,14 @@ public sealed class SyncStateTests : ServerTestBase
 
         Assert.Contains(SyncConnectionStatus.Disconnected, delivered);
 
-        // The channel starts with the status at subscription; after that it sees the same transitions as the event,
-        // read by its consumer a moment later.
+        // The channel starts with the status at subscription (which may come after some events: the watcher's task
+        // starts when the pool gets to it); after that it sees exactly the transitions the event delivered after it,
+        // in order, read by its consumer a moment later.
         await Eventually.TrueAsync(() =>
         {
             lock (watched)
             {
-                return watched.SkipWhile(s => s != delivered[0]).SequenceEqual(delivered);
+                return watched.Count > 0 && SeesTheSameTransitionsAfterSubscribing(watched, delivered);
             }
         }, "the watcher saw the same transitions as the event");
         await stopWatching.CancelAsync();
@@ -262,5 +263,15 @@ public sealed class SyncStateTests : ServerTestBase
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// The watched statuses after the first are the events' last ones, and the first (the status at subscription) is
+    /// the event just before them, or the status before any event.
+    /// </summary>
+    private static bool SeesTheSameTransitionsAfterSubscribing(List<SyncConnectionStatus> watched, List<SyncConnectionStatus> delivered)
+    {
+        int after = watched.Count - 1, start = delivered.Count - after;
+        return start >= 0 && delivered.Skip(start).SequenceEqual(watched.Skip(1)) && (start == 0 || delivered[start - 1] == watched[0]);
     }
 }

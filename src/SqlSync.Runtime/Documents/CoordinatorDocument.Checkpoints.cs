@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using SqlSync.Journals;
 using SqlSync.Storage.Checkpoints;
 
@@ -297,12 +298,6 @@ public sealed partial class CoordinatorDocument
             return null;
         }
 
-        // A checkpoint must never cover entries the journal could lose in a crash.
-        if (!_journals.FsyncOnAppend)
-        {
-            _database.Storage.Journal.Flush();
-        }
-
 #pragma warning disable CA2000 // disposed when refused below, else by the task that writes it
         PageSnapshot? snapshot = _database.Storage.Snapshot();
 #pragma warning restore CA2000
@@ -312,6 +307,15 @@ public sealed partial class CoordinatorDocument
             return null;
         }
 
+        // A checkpoint must never cover entries the journal could lose in a crash. The fsync that makes them durable runs
+        // on the task, outside the lock (a step waiting for it was a third of the round-trip tail, issue 13).
+        (FileJournal Journal, SafeFileHandle Handle, string Path)? unflushed = null;
+        if (!_journals.FsyncOnAppend && _database.Storage.Journal is FileJournal journal
+            && journal.AcquireForFlush(out string segmentPath) is { } handle)
+        {
+            unflushed = (journal, handle, segmentPath);
+        }
+
         CheckpointStore store = _checkpointStore;
         Action<CheckpointWritePoint>? fault = CheckpointFaultInjection;
         CancellationToken cancel = _checkpointCancel.Token;
@@ -319,11 +323,45 @@ public sealed partial class CoordinatorDocument
         {
             using (snapshot)
             {
+                if (unflushed is { } flush)
+                {
+                    FlushBeforeCheckpoint(flush.Journal, flush.Handle, flush.Path, snapshot.Lsn);
+                }
+
                 WriteCheckpoint(store, snapshot, fault, cancel);
             }
         });
         _checkpointTask = task;
         return task;
+    }
+
+    /// <summary>
+    /// The fsync of the entries a checkpoint covers, outside the lock. A failed fsync leaves the journal's state unknown,
+    /// so the journal refuses further use (the document's fault handling reopens it) and no checkpoint is written.
+    /// </summary>
+    private void FlushBeforeCheckpoint(FileJournal journal, SafeFileHandle handle, string path, Lsn lsn)
+    {
+        try
+        {
+            FileJournal.FlushAcquired(handle, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            SqlSyncException error;
+            lock (_sync)
+            {
+                _checkpointTask = null;
+                _checkpointRetryAfter = DateTime.UtcNow + _options.StorageRetryMaxDelay;
+                error = _disposed ? new SqlSyncException(SqlSyncErrorCode.JournalIo, $"The flush before the checkpoint at LSN {lsn} failed: {StorageFaults.Describe(e)}.", e) : journal.GroupFlushFailed(e);
+            }
+
+            _options.Warning?.Invoke($"Document '{DocumentId}': the flush before the checkpoint at LSN {lsn} failed ({error.Message}); no checkpoint was written.");
+            throw error;
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
     }
 
     private void WriteCheckpoint(CheckpointStore store, PageSnapshot snapshot, Action<CheckpointWritePoint>? fault, CancellationToken cancel)

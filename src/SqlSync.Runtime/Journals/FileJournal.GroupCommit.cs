@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace SqlSync.Journals;
@@ -22,7 +23,7 @@ internal sealed partial class FileJournal
     /// <summary>
     /// Appends in memory only: no write, no fsync, whatever <see cref="FileJournalOptions.FsyncOnAppend"/> says. The entry
     /// is in <see cref="Range"/> and readable at once; the owner makes it durable with <see cref="TakeForGroupFlush"/>,
-    /// <see cref="WriteTaken"/> and <see cref="FlushAcquired"/>, or any synchronous step writes it first.
+    /// <see cref="WriteTaken"/> and <see cref="FlushAcquired(DeferredWrite)"/>, or any synchronous step writes it first.
     /// </summary>
     internal Lsn AppendDeferred(ReadOnlySpan<byte> entry)
     {
@@ -123,6 +124,34 @@ internal sealed partial class FileJournal
     {
         StorageFaults.Check(taken.Path, "flush");
         RandomAccess.FlushToDisk(taken.Handle);
+    }
+
+    /// <summary>
+    /// Under the owner's lock: writes the in-memory tail (no fsync) and returns the active segment's handle with a reference
+    /// taken, so that an fsync outside the lock (<see cref="FlushAcquired(SafeFileHandle, string)"/>) makes every entry
+    /// appended so far durable while appends go on; null when nothing is waiting for an fsync. Sealed segments were fsynced
+    /// when they were sealed. Release the handle with <see cref="SafeHandle.DangerousRelease"/>.
+    /// </summary>
+    internal SafeFileHandle? AcquireForFlush(out string path)
+    {
+        ThrowIfUnusable(write: true);
+        path = _segments[^1].Path;
+        Io("write the tail", WriteDeferred);
+        if (!_dirty)
+        {
+            return null;
+        }
+
+        bool added = false;
+        _active.DangerousAddRef(ref added);
+        return _active; // _dirty stays set: the next flush under the lock fsyncs again, which is only slower
+    }
+
+    /// <summary>The fsync of <see cref="AcquireForFlush"/>'s handle; no lock needed.</summary>
+    internal static void FlushAcquired(SafeFileHandle handle, string path)
+    {
+        StorageFaults.Check(path, "flush");
+        RandomAccess.FlushToDisk(handle);
     }
 
     /// <summary>Releases the handle reference <see cref="TakeForGroupFlush"/> took.</summary>

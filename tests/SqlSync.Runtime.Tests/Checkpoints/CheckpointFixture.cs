@@ -12,8 +12,9 @@ internal sealed class CheckpointFixture : IDisposable
     private readonly TimelineId _timeline = TimelineId.New();
     private ulong _next;
 
-    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0, long pageCacheBytes = global::SqlSync.Storage.PageCache.DefaultBytes)
+    public CheckpointFixture(TimeSpan? retention = null, long minJournalBytes = long.MaxValue, double ratio = 2.0, long pageCacheBytes = global::SqlSync.Storage.PageCache.DefaultBytes, bool fsyncOnAppend = true)
     {
+        FsyncOnAppend = fsyncOnAppend;
         PageCacheBytes = pageCacheBytes;
         Retention = retention;
         MinJournalBytes = minJournalBytes;
@@ -22,6 +23,8 @@ internal sealed class CheckpointFixture : IDisposable
     }
 
     public TimeSpan? Retention { get; }
+
+    public bool FsyncOnAppend { get; }
 
     public long PageCacheBytes { get; }
 
@@ -43,6 +46,7 @@ internal sealed class CheckpointFixture : IDisposable
         Reducer = Reducer,
         Directory = Directory,
         StorageRetention = Retention,
+        FsyncOnAppend = FsyncOnAppend,
         CheckpointMinJournalBytes = MinJournalBytes,
         CheckpointJournalRatio = Ratio,
         StorageSegmentBytes = 64 * 1024,

@@ -39,14 +39,24 @@ internal sealed class JournalFactory
     /// <summary>Opens the storage journal, in segments of <paramref name="segmentSizeBytes"/> (compaction drops whole segments).</summary>
     public IJournal OpenStorage(long segmentSizeBytes) => OpenFile("storage", _fsyncOnAppend, segmentSizeBytes);
 
-    /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>.</summary>
-    public IJournal Open(string relativePath) => OpenFile(relativePath, _fsyncOnAppend);
+    /// <summary>
+    /// Segments of a timeline journal (a client's own, the coordinator's received ones). Applied entries are dropped
+    /// a whole segment at a time, and a busy timeline always has entries not yet applied, so its active segment would
+    /// only roll when full: small segments keep its disk and its open scan near what is not applied yet, not its history.
+    /// </summary>
+    public const long TimelineSegmentBytes = 1024 * 1024;
+
+    /// <summary>Segments of a client's storage journal: its checkpoints drop whole segments, as the coordinator's do.</summary>
+    public const long ClientStorageSegmentBytes = 4 * 1024 * 1024;
+
+    /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>, in segments of <paramref name="segmentSizeBytes"/>.</summary>
+    public IJournal Open(string relativePath, long segmentSizeBytes) => OpenFile(relativePath, _fsyncOnAppend, segmentSizeBytes);
 
     /// <summary>
     /// Opens a journal whose appends are not fsynced one by one: the caller fsyncs a batch with
     /// <see cref="IJournal.Flush"/> (group commit) when <see cref="FsyncOnAppend"/> is set.
     /// </summary>
-    public IJournal OpenBatched(string relativePath) => OpenFile(relativePath, fsyncOnAppend: false);
+    public IJournal OpenBatched(string relativePath) => OpenFile(relativePath, fsyncOnAppend: false, TimelineSegmentBytes);
 
     /// <summary>The sub-directories of <paramref name="relativePath"/> that exist (none for memory journals).</summary>
     public IEnumerable<string> Children(string relativePath)

@@ -244,7 +244,7 @@ public sealed partial class LocalDocument
 
         System.IO.Directory.Move(storage, aside);
         DurableFile.FlushDirectory(directory);
-        IJournal journal = new JournalFactory(directory, _options.FsyncOnAppend).Open("storage");
+        IJournal journal = new JournalFactory(directory, _options.FsyncOnAppend).Open("storage", JournalFactory.ClientStorageSegmentBytes);
         System.IO.Directory.Delete(aside, recursive: true);
         return journal;
     }

@@ -140,12 +140,12 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
         (TimelineId, TimelineSecret) timeline = LoadOrCreateTimeline(options.Directory);
         RecordDocumentId(options.Directory, options.DocumentId);
         Storage.Checkpoints.CheckpointStore? checkpoints = journals.OpenCheckpoints();
-        IJournal timelineJournal = journals.Open("timeline");
+        IJournal timelineJournal = journals.Open("timeline", JournalFactory.TimelineSegmentBytes);
         DocumentDatabase? database = null;
         try
         {
 #pragma warning disable CA2000 // the database owns the storage journal from its constructor on, also when it throws
-            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage"), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits, options.PageCacheBytes);
+            database = new DocumentDatabase(options.DocumentId, "local", checkpoints, null, journals.Open("storage", JournalFactory.ClientStorageSegmentBytes), options.Reducer, options.ReaderDrainTimeout, options.StatementCacheSize, options.Limits, options.PageCacheBytes);
 #pragma warning restore CA2000
             var document = new LocalDocument(options, timeline, timelineJournal, database);
             document.StartGroupCommit();

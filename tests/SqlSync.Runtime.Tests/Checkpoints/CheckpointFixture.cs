@@ -74,6 +74,18 @@ internal sealed class CheckpointFixture : IDisposable
     /// <summary>Uploads and applies <paramref name="mutations"/>, one step each.</summary>
     public void Apply(params IMutation[] mutations)
     {
+        Receive(mutations);
+        while (Coordinator.Step() > 0)
+        {
+        }
+    }
+
+    /// <summary>The timeline the fixture uploads on.</summary>
+    public TimelineId Timeline => _timeline;
+
+    /// <summary>Uploads <paramref name="mutations"/> without stepping them.</summary>
+    public void Receive(params IMutation[] mutations)
+    {
         var entries = new List<ReadOnlyMemory<byte>>();
         var writer = new MutationWriter();
         foreach (IMutation mutation in mutations)
@@ -85,9 +97,6 @@ internal sealed class CheckpointFixture : IDisposable
 
         Coordinator.ReceiveTimeline(_timeline, new JournalPartial(LsnRange.Inclusive(new Lsn(_next), new Lsn(_next + (ulong)mutations.Length - 1)), entries));
         _next += (ulong)mutations.Length;
-        while (Coordinator.Step() > 0)
-        {
-        }
     }
 
     /// <summary>A schema and 20 rows, then <paramref name="updates"/> single-row updates.</summary>

@@ -32,9 +32,12 @@ internal sealed class BenchServer : IAsyncDisposable
     public static async Task<BenchServer> StartAsync(bool fsyncOnAppend, Action<SqlSyncServerOptions>? configure)
     {
         var root = new TempRoot("net-server");
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        // The empty builder, as `sqlsync serve` uses: no configuration files, file watchers or host filtering, whose
+        // assemblies the runtime would hold two file descriptors each of for the process's life.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
+        builder.Services.AddRoutingCore();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddSimpleConsole();
         builder.Services.AddSqlSync(options =>

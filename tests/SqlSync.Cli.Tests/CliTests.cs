@@ -129,6 +129,25 @@ public sealed partial class CliTests : IDisposable
 
     [Fact]
     [Trait("Category", "Cli")]
+    public async Task ServeInTheDevelopmentEnvironmentServesWithoutAllowAnonymous()
+    {
+        ProcessStartInfo info = Sqlsync.StartInfo("serve", "--data", Path.Combine(_root, "development"), "--mutations", typeof(NoteMutations).Assembly.Location, "--urls", "http://127.0.0.1:0");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        using Process server = Process.Start(info)!;
+        try
+        {
+            Uri uri = await ReadServingUriAsync(server); // outside Development it exits with the refusal instead
+            Assert.Equal("ws", uri.Scheme);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Cli")]
     public async Task ServeRunsACoordinatorThatAClientSyncsWith()
     {
         string data = Path.Combine(_root, "served");

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using SqlSync.Mutations;
 using SqlSync.Server;
@@ -27,7 +30,17 @@ internal static class ServeCommand
         {
             IMutationReducer loaded = ReducerLoader.Load(result.GetValue(mutations)!, result.GetValue(reducer));
             string endpoint = result.GetValue(path)!;
-            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            // The empty builder: no appsettings files, file watchers or host filtering, whose assemblies the runtime would hold
+            // two file descriptors each of for the process's life (docs/benchmarks.md, "Open files"). The environment is read
+            // as the default builders read it.
+            WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+            {
+                EnvironmentName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT"),
+            });
+            builder.WebHost.UseKestrelCore();
+            builder.Services.AddRoutingCore();
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Logging.AddSimpleConsole();
             if (!result.GetValue(allowAnonymous) && !builder.Environment.IsDevelopment())
             {
                 // The server would refuse too (AnonymousAccessCheck), with a message about options and a logged stack trace.

@@ -40,6 +40,7 @@ internal static class ServeCommand
             builder.WebHost.UseKestrelCore();
             builder.Services.AddRoutingCore();
             builder.Configuration.AddEnvironmentVariables();
+            builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")); // Logging__LogLevel__Default=Debug
             builder.Logging.AddSimpleConsole();
             if (!result.GetValue(allowAnonymous) && !builder.Environment.IsDevelopment())
             {

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using SqlSync.Documents;
@@ -110,6 +111,42 @@ public sealed class PresenceTests : ServerTestBase
         Assert.True(mostQueued <= 16 * 1024, $"an outbox held {mostQueued} bytes");
         // 20 fan-outs a second (the default) instead of one per publish.
         Assert.True(Volatile.Read(ref changesSeenByB) < Flood / 4, $"b saw {changesSeenByB} changes for {Flood} publishes");
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
+    public async Task AWatcherThatNeverReadsDoesNotHoldTheOthers()
+    {
+        // The rate limit off and a long send timeout: the stalled link stays, its socket full, while every update is fanned out.
+        await using var server = await TestServer.StartAsync(ServerDirectory, o =>
+        {
+            o.Presence.MaxPublishesPerSecond = 0;
+            o.SendTimeout = TimeSpan.FromMinutes(5);
+        });
+        using var a = Client("a");
+        using var b = Client("b");
+        a.CreateSchema();
+        await using SqlSyncClient syncA = ConnectWith(server.SyncUri, a);
+        await using SqlSyncClient syncB = ConnectWith(server.SyncUri, b);
+        await ConvergedAsync(a, server.Document("counters"), "a");
+        await using RawSyncSocket stalled = await RawSyncSocket.ConnectAndHelloAsync(server.SyncUri, "stalled");
+        await stalled.SendAsync(TimelineSecrets.Open("counters", TimelineId.New(), LsnRange.Empty));
+        await stalled.ExpectAsync<DocumentOpenedMessage>(); // from here on it never reads
+        PresenceHub hub = server.Services.GetRequiredService<PresenceHub>();
+        DocumentPresence presenceB = syncB.Presence(b);
+
+        // ~10 MB of 4 KB states, each seen by b before the next: more than loopback's socket buffers hold for the stalled link.
+        string padding = new('x', 4000);
+        for (int i = 0; i < 2500; i++)
+        {
+            string state = $"{i} {padding}";
+            syncA.Presence(a).Publish(state);
+            await Eventually.TrueAsync(() => Sees(presenceB, state), $"b sees update {i} while a link that never reads is fanned out to");
+        }
+
+        // b's outbox is empty once it saw the last update, so bytes that stay queued are the stalled link's: its send is blocked.
+        await Eventually.TrueAsync(() => hub.MaxQueuedBytes > 0, "the stalled link's sender is blocked on its full socket");
+        Assert.Equal(WebSocketState.Open, stalled.State);
     }
 
     [Fact]

@@ -12,13 +12,16 @@ internal interface ILiveQuery
     /// <summary>Set under the document lock while it waits in the registry's queue.</summary>
     bool Queued { get; set; }
 
+    /// <summary>Someone follows its results: it runs before the queries nobody follows.</summary>
+    bool Watched { get; }
+
     /// <summary>Under the document lock: recomputes <see cref="Tables"/> at its next run.</summary>
     void ForgetTables();
 
     /// <summary>Under the document lock: runs again when <see cref="Dirty"/>; true when there is something to deliver.</summary>
     bool RunLocked(LiveQueryRegistry registry);
 
-    /// <summary>Outside every lock: hands the new result (and the current one to new subscribers) over.</summary>
+    /// <summary>Outside the document lock, one query at a time per document: hands the newest result (and the current one to new subscribers) over.</summary>
     void Deliver();
 
     /// <summary>Under the document lock: releases the statement; subscribers are completed outside it.</summary>

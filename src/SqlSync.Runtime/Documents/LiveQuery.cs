@@ -23,7 +23,9 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     private readonly LiveQueryRegistry _registry;
     private readonly object?[] _args;
     private readonly SynchronizationContext? _context;
+    /// <summary>Subscribers, and the result waiting for delivery (a leaf lock: delivery never takes the document's).</summary>
     private readonly object _subscribers = new();
+    private readonly Func<(string[] Columns, List<object?[]> Rows)> _run;
     private readonly List<IObserver<IReadOnlyList<T>>> _observers = new();
     private readonly List<IObserver<IReadOnlyList<T>>> _newObservers = new();
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "Disposed under the document lock by CloseLocked, from Dispose and from the document's disposal.")]
@@ -47,6 +49,7 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
         Sql = sql;
         _args = args;
         _context = context;
+        _run = Run;
 
         // Under the document lock (the caller's): prepared, planned and run once, so a bad query or type
         // fails here, in the caller's hands.
@@ -97,6 +100,23 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     bool ILiveQuery.Dirty { get; set; }
 
     bool ILiveQuery.Queued { get; set; }
+
+    /// <summary>Someone follows its results (an observer, an enumeration, a handler): its run goes before those nobody follows.</summary>
+    bool ILiveQuery.Watched
+    {
+        get
+        {
+            if (Changed is not null || Failed is not null)
+            {
+                return true;
+            }
+
+            lock (_subscribers) return _observers.Count + _newObservers.Count > 0;
+        }
+    }
+
+    /// <summary>The registry's run sequence number at this query's last run (tests: watched queries run first).</summary>
+    internal long LastRunSequence { get; private set; }
 
     /// <summary>Subscribes: the observer gets the current result, then every new one, until disposed.</summary>
     public IDisposable Subscribe(IObserver<IReadOnlyList<T>> observer)
@@ -186,21 +206,29 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
                 ComputeTables();
             }
 
-            (string[] columns, List<object?[]> rows) = Run();
-            _runError = null;
-            if (columns.AsSpan().SequenceEqual(_lastColumns) && SameRows(rows, _lastRows))
+            (string[] columns, List<object?[]> rows) = registry.RunShared(Sql, _args, _run);
+            LastRunSequence = registry.RunSequence;
+            bool same = columns.AsSpan().SequenceEqual(_lastColumns) && LiveValues.SameRows(rows, _lastRows);
+            lock (_subscribers)
             {
-                return newSubscribers;
-            }
+                _runError = null;
+                if (same)
+                {
+                    return newSubscribers;
+                }
 
-            _lastColumns = columns;
-            _lastRows = rows;
-            _toDeliver = rows;
-            _toDeliverColumns = columns;
+                _lastColumns = columns;
+                _lastRows = rows;
+                _toDeliver = rows; // a newer result replaces one not yet delivered: the newest wins
+                _toDeliverColumns = columns;
+            }
         }
         catch (SqlSyncException ex)
         {
-            _runError = ex;
+            lock (_subscribers)
+            {
+                _runError = ex;
+            }
         }
 
         return true;
@@ -208,16 +236,33 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
 
     void ILiveQuery.Deliver()
     {
+        // Not under the document lock: the refresh loop may hold it while it runs the next queries.
         List<object?[]>? rows;
         string[]? columns;
         SqlSyncException? error;
-        lock (_document.Database.DocumentLock)
+        IObserver<IReadOnlyList<T>>[] fresh;
+        IObserver<IReadOnlyList<T>>[] existing;
+        lock (_subscribers)
         {
+            if (_closed)
+            {
+                return;
+            }
+
             rows = _toDeliver;
             columns = _toDeliverColumns;
             error = _runError;
             _toDeliver = null;
             _runError = null;
+            if (rows is null && error is null && _newObservers.Count == 0)
+            {
+                return; // delivered already: the newest result was queued twice
+            }
+
+            existing = _observers.ToArray();
+            fresh = _newObservers.ToArray();
+            _observers.AddRange(_newObservers);
+            _newObservers.Clear();
         }
 
         IReadOnlyList<T>? result = null;
@@ -237,16 +282,6 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
             {
                 error = ex;
             }
-        }
-
-        IObserver<IReadOnlyList<T>>[] fresh;
-        IObserver<IReadOnlyList<T>>[] existing;
-        lock (_subscribers)
-        {
-            existing = _observers.ToArray();
-            fresh = _newObservers.ToArray();
-            _observers.AddRange(_newObservers);
-            _newObservers.Clear();
         }
 
         IReadOnlyList<T> current = Current;
@@ -275,7 +310,11 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
 
     void ILiveQuery.CloseLocked()
     {
-        _closed = true;
+        lock (_subscribers)
+        {
+            _closed = true; // read by Deliver under this lock
+        }
+
         _statement?.Dispose();
         _statement = null;
     }
@@ -327,35 +366,6 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
                 sandbox.EndRead();
             }
         }
-    }
-
-    private static bool SameRows(List<object?[]> a, List<object?[]> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < a.Count; i++)
-        {
-            object?[] x = a[i], y = b[i];
-            for (int c = 0; c < x.Length; c++)
-            {
-                bool same = (x[c], y[c]) switch
-                {
-                    (null, null) => true,
-                    (byte[] p, byte[] q) => p.AsSpan().SequenceEqual(q),
-                    (object p, object q) => p.Equals(q),
-                    _ => false,
-                };
-                if (!same)
-                {
-                    return false;
-                }
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Runs subscriber code on the context, or here; an exception is rethrown unhandled on the thread pool.</summary>

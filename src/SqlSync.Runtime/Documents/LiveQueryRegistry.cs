@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SqlSync.Storage;
 
 namespace SqlSync.Documents;
@@ -7,10 +8,12 @@ namespace SqlSync.Documents;
 /// or a rebase marks the queries that read a table it wrote (<see cref="TableWriteTracker"/> for local writes,
 /// <see cref="BTreePageOwners"/> for the pages of coordinator entries), found through <see cref="LiveQueryIndex"/>,
 /// or every query after a schema change or when what changed is unknown; one refresh loop at a time, on the
-/// thread pool, runs the marked queries again (each under the document lock, one by one, so mutations
-/// interleave) and delivers the results that differ outside the lock. Deliveries of one document are
-/// therefore sequential, and a subscriber that mutates from its callback only queues more work for the
-/// same loop. See docs/decisions/0022-live-queries.md and 0029.
+/// thread pool, runs the marked queries again, those someone follows first, in slices under the document
+/// lock (a slice ends after <see cref="SliceBudget"/>, so mutations interleave; within one slice identical
+/// SQL with equal arguments runs once and its rows are shared), and hands each result that differs to
+/// <see cref="LiveDeliveries"/> as soon as it is computed: deliveries of one document are sequential, in
+/// the order computed, outside every lock, and a subscriber that mutates from its callback only queues more
+/// work for the same loop. See docs/decisions/0022-live-queries.md, 0029 and 0033.
 /// </summary>
 internal sealed class LiveQueryRegistry
 {
@@ -20,8 +23,15 @@ internal sealed class LiveQueryRegistry
     private readonly TableWriteTracker _tracker;
     private readonly List<ILiveQuery> _queries = new();
     private readonly LiveQueryIndex _index = new();
-    private readonly Queue<ILiveQuery> _queue = new();
+    private readonly Queue<ILiveQuery> _watched = new();
+    private readonly Queue<ILiveQuery> _unwatched = new();
+    private readonly LiveDeliveries _deliveries = new();
     private readonly Action<object?> _refresh;
+
+    /// <summary>The rows each SQL text ran to in the current slice (the database cannot change within one): identical queries run once.</summary>
+    private readonly Dictionary<string, List<(object?[] Args, string[] Columns, List<object?[]> Rows)>> _slice = new(StringComparer.Ordinal);
+    private bool _inSlice;
+    private long _runSequence;
 
     /// <summary>Tables the local changes since the last rebase wrote (a rebase drops them): null when unknown.</summary>
     private HashSet<string>? _pendingTables;
@@ -44,6 +54,44 @@ internal sealed class LiveQueryRegistry
     public DocumentDatabase Database => _database;
 
     public MutationLimits Limits => _limits;
+
+    /// <summary>How long one slice of the refresh loop holds the document lock before it lets mutations in (tests may widen it).</summary>
+    internal TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(0.25);
+
+    /// <summary>Under the lock: the number of the latest run (tests: the order queries ran in).</summary>
+    public long RunSequence => _runSequence;
+
+    /// <summary>
+    /// Under the lock: the rows of <paramref name="sql"/> with <paramref name="args"/>, shared with an identical
+    /// query that ran earlier in this slice, else from <paramref name="run"/> (a failure is not shared: each query reports its own).
+    /// </summary>
+    public (string[] Columns, List<object?[]> Rows) RunShared(string sql, object?[] args, Func<(string[] Columns, List<object?[]> Rows)> run)
+    {
+        _runSequence++;
+        if (!_inSlice)
+        {
+            return run();
+        }
+
+        if (_slice.TryGetValue(sql, out var earlier))
+        {
+            foreach ((object?[] Args, string[] Columns, List<object?[]> Rows) shared in earlier)
+            {
+                if (LiveValues.SameRow(shared.Args, args))
+                {
+                    return (shared.Columns, shared.Rows);
+                }
+            }
+        }
+        else
+        {
+            _slice[sql] = earlier = new();
+        }
+
+        (string[] columns, List<object?[]> rows) = run();
+        earlier.Add((args, columns, rows));
+        return (columns, rows);
+    }
 
     /// <summary>Under the lock: starts tracking writes (the first query) and adds the query.</summary>
     public void Add(ILiveQuery query)
@@ -85,7 +133,7 @@ internal sealed class LiveQueryRegistry
         if (!query.Queued)
         {
             query.Queued = true;
-            _queue.Enqueue(query);
+            (query.Watched ? _watched : _unwatched).Enqueue(query);
         }
 
         Schedule();
@@ -237,7 +285,8 @@ internal sealed class LiveQueryRegistry
 
         _queries.Clear();
         _index.Clear();
-        _queue.Clear();
+        _watched.Clear();
+        _unwatched.Clear();
         _tracker.Uninstall();
         _database.Storage.RecordReceivedPages(false);
         return closed;
@@ -315,29 +364,46 @@ internal sealed class LiveQueryRegistry
 
     private long ReadSchemaVersion() => _database.Connection.QueryScalar<long>("PRAGMA schema_version", ReadOnlySpan<object?>.Empty);
 
-    /// <summary>The refresh loop: one query at a time under the lock, its delivery outside it.</summary>
+    /// <summary>
+    /// The refresh loop: a slice of queries under the lock (watched ones first), each result handed to the
+    /// deliveries as soon as it is computed; between slices the lock is free and the loop goes back to the pool.
+    /// </summary>
     private void Refresh()
     {
-        while (true)
+        lock (_sync)
         {
-            ILiveQuery query;
-            bool deliver;
-            lock (_sync)
+            long deadline = Stopwatch.GetTimestamp() + (long)(SliceBudget.TotalSeconds * Stopwatch.Frequency);
+            _inSlice = true;
+            try
             {
-                if (_closed || !_queue.TryDequeue(out query!))
+                while (!_closed && (_watched.TryDequeue(out ILiveQuery? query) || _unwatched.TryDequeue(out query)))
                 {
-                    _scheduled = false;
-                    return;
-                }
+                    query.Queued = false;
+                    if (query.RunLocked(this))
+                    {
+                        _deliveries.Add(query, query.Watched);
+                    }
 
-                query.Queued = false;
-                deliver = query.RunLocked(this);
+                    if (Stopwatch.GetTimestamp() > deadline)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                _inSlice = false;
+                _slice.Clear();
             }
 
-            if (deliver)
+            if (_closed || (_watched.Count == 0 && _unwatched.Count == 0))
             {
-                query.Deliver();
+                _scheduled = false;
+                return;
             }
         }
+
+        // More to run: a new work item, so a mutation waiting for the lock gets it between slices.
+        ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
     }
 }

@@ -78,6 +78,15 @@ public sealed partial class LocalDocument
         }
     }
 
+    /// <summary>Test hook: the live queries' registry (null before the first live query).</summary>
+    internal LiveQueryRegistry? LiveRegistryForTesting
+    {
+        get
+        {
+            lock (_sync) return _live;
+        }
+    }
+
     /// <summary>Under the lock, at disposal: releases the live queries' statements; returns them to complete after the lock.</summary>
     private List<ILiveQuery>? CloseLiveQueries() => _live?.Close();
 }

@@ -106,7 +106,7 @@ internal static class WebSocketFrames
     /// <summary>Encodes and sends one message as one binary WebSocket message. Returns the bytes sent.</summary>
     public static async Task<int> SendAsync(WebSocket socket, SyncMessage message, CancellationToken cancellationToken)
     {
-        byte[] frame = SyncMessageCodec.Encode(message);
+        byte[] frame = message is PresenceChangedMessage presence ? presence.Frame : SyncMessageCodec.Encode(message); // a fanned-out presence frame is encoded once
         await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
         return frame.Length;
     }

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using SqlSync.Documents;
+using Xunit;
+using static SqlSync.Runtime.Tests.Live.LiveQueryTests;
+
+namespace SqlSync.Runtime.Tests.Live;
+
+/// <summary>How the refresh loop orders, shares and hands over the runs of many live queries (decision 0033).</summary>
+public sealed class LiveQuerySchedulingTests
+{
+    [Fact]
+    [Trait("Category", "Live")]
+    public void IdenticalQueriesRunOnceAndEachDeliversTheRows()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)"));
+        using var a = doc.Live<long>("SELECT count(*) FROM t WHERE v > ?", 0L);
+        using var b = doc.Live<long>("SELECT count(*) FROM t WHERE v > ?", 0L);
+        using var other = doc.Live<long>("SELECT count(*) FROM t WHERE v > ?", 5L);
+        using var typed = doc.Live<object?[]>("SELECT count(*) FROM t WHERE v > ?", 0L);
+        doc.LiveRegistryForTesting!.SliceBudget = TimeSpan.FromMinutes(1); // the four in one slice, whatever the load
+        int delivered = 0;
+        a.Changed += (_, _) => Interlocked.Increment(ref delivered);
+        b.Changed += (_, _) => Interlocked.Increment(ref delivered);
+        typed.Changed += (_, _) => Interlocked.Increment(ref delivered);
+        other.Changed += (_, _) => Interlocked.Increment(ref delivered);
+
+        doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (3)"));
+        WaitUntil(() => Volatile.Read(ref delivered) == 3, "the three queries whose result changed delivered");
+
+        Assert.Equal(1, a.Current[0]);
+        Assert.Equal(1, b.Current[0]);
+        Assert.Equal(1L, typed.Current[0][0]);
+        Assert.Equal(0, other.Current[0]); // other arguments: run on its own, unchanged, not delivered
+        Assert.Equal(2, other.RunCount);
+        Assert.Equal(4, a.RunCount + b.RunCount + typed.RunCount); // three first runs, then one run shared by the three
+        Assert.Equal(3, Volatile.Read(ref delivered));
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
+    public void WatchedQueriesRunBeforeThoseNobodyWatches()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)"));
+        var unwatched = Enumerable.Range(0, 200).Select(i => doc.Live<long>($"SELECT count(*) + {i} FROM t")).ToList();
+        using var watched = doc.Live<long>("SELECT count(*) FROM t");
+        using var enumerated = doc.Live<long>("SELECT count(*) - 1 FROM t");
+        using var observed = enumerated.Subscribe(new Observer<long>(_ => { }, () => { }));
+        int seen = 0;
+        watched.Changed += (_, _) => Interlocked.Increment(ref seen);
+
+        doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
+        WaitUntil(() => Volatile.Read(ref seen) == 1 && unwatched.All(q => q.Current[0] == 1 + int.Parse(q.Sql.Split('+')[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)), "every query has the new row");
+
+        long lastWatched = Math.Max(watched.LastRunSequence, enumerated.LastRunSequence);
+        Assert.All(unwatched, q => Assert.True(q.LastRunSequence > lastWatched, "a query nobody watches ran before a watched one"));
+        unwatched.ForEach(q => q.Dispose());
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
+    public void ResultsArriveInOrderAndTheLastIsTheNewestAcrossManySlices()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)"));
+        var others = Enumerable.Range(0, 100).Select(i => doc.Live<long>($"SELECT count(*) * {i} FROM t")).ToList();
+        using var live = doc.Live<long>("SELECT count(*) FROM t");
+        doc.LiveRegistryForTesting!.SliceBudget = TimeSpan.Zero; // one query per slice: mutations interleave everywhere
+        var values = new ConcurrentQueue<long>();
+        live.Changed += (_, result) => values.Enqueue(result[0]);
+
+        for (int i = 0; i < 200; i++)
+        {
+            doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
+        }
+
+        WaitUntil(() => live.Current[0] == 200 && others.Select((q, i) => q.Current[0] == 200 * i).All(b => b), "every query reaches 200 rows");
+        long[] seen = values.ToArray();
+        Assert.Equal(200, seen[^1]);
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First < p.Second), "results arrived out of order or twice: " + string.Join(",", seen));
+        others.ForEach(q => q.Dispose());
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
+    public void ASubscriberThatNeverReturnsHoldsNeitherMutationsNorTheRuns()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)"));
+        using var stuck = doc.Live<long>("SELECT count(*) FROM t");
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        stuck.Changed += (_, _) =>
+        {
+            entered.Set();
+            gate.Wait(TimeSpan.FromSeconds(60));
+        };
+        using var second = doc.Live<long>("SELECT count(*) + 0 FROM t");
+        try
+        {
+            doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the first delivery began");
+            for (int i = 0; i < 20; i++)
+            {
+                doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)")); // returns: the refresh loop never waits for deliveries
+            }
+
+            Assert.Equal(21, doc.Query<long>("SELECT count(*) FROM t")[0]);
+            WaitUntil(() => { lock (doc.Database.DocumentLock) return second.LastRunSequence > 0 && !((ILiveQuery)second).Dirty; }, "the other query ran again while the subscriber is stuck");
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        WaitUntil(() => stuck.Current[0] == 21 && second.Current[0] == 21, "after the subscriber returns, the newest result arrives");
+    }
+}

@@ -51,7 +51,7 @@ internal sealed class MemoryJournal : IJournal
 
         if (_chunk is null || ChunkSize - _chunkUsed < entry.Length)
         {
-            _chunk = new byte[ChunkSize];
+            _chunk = GC.AllocateUninitializedArray<byte>(ChunkSize); // only the bytes copied in are ever read
             _chunkUsed = 0;
         }
 

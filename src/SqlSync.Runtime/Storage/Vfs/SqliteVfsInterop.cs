@@ -142,11 +142,20 @@ internal static unsafe partial class SqliteVfsInterop
     [LibraryImport(Library, EntryPoint = "sqlite3_reset")]
     public static partial int Reset(IntPtr statement);
 
+    /// <summary>
+    /// Binds an integer. A bind runs no callback (no VFS call, no hook: it only replaces the parameter's value under
+    /// the connection's mutex, which no callback of ours holds), so no GC transition is needed (decision 0032).
+    /// </summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_bind_int64")]
+    [SuppressGCTransition]
     public static partial int BindInt64(IntPtr statement, int index, long value);
 
-    /// <summary>Binds UTF-8 text; <paramref name="destructor"/> -1 (SQLITE_TRANSIENT) makes SQLite copy it.</summary>
+    /// <summary>
+    /// Binds UTF-8 text; <paramref name="destructor"/> -1 (SQLITE_TRANSIENT) makes SQLite copy it. No GC transition, as
+    /// <see cref="BindInt64"/>: callers pass short texts only (at most 769 bytes, encoded on the stack), so the copy is brief.
+    /// </summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_bind_text")]
+    [SuppressGCTransition]
     public static partial int BindText(IntPtr statement, int index, byte* text, int length, IntPtr destructor);
 
     /// <summary>Reads a counter of the connection: no callback can run, so no GC transition is needed.</summary>

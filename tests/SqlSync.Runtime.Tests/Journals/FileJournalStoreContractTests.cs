@@ -42,25 +42,3 @@ public sealed class FileJournalStoreContractTests : JournalStoreContractTests
         public void Dispose() => end();
     }
 }
-
-/// <summary>The store contract against memory journals that live as long as their store.</summary>
-public sealed class MemoryJournalStoreContractTests : JournalStoreContractTests
-{
-    private readonly MemoryJournalStore _store = new();
-
-    private protected override IJournalStore Store => _store;
-
-    private protected override IDisposable FailWrites() => _store.FailWrites();
-
-    private protected override void TearWrite(string name, Lsn lsn, byte[] entry)
-    {
-        // Memory writes cannot tear: a crash loses the store whole.
-    }
-}
-
-/// <summary>Tests that set the process-wide <see cref="StorageFaults.Inject"/> run one at a time.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class StorageFaultsGroup
-{
-    public const string Name = "StorageFaults";
-}

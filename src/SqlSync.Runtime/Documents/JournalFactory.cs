@@ -41,9 +41,13 @@ internal sealed class JournalFactory
     /// <summary>Told what opening repaired or refused (a torn tail cut, a corrupt checkpoint passed over).</summary>
     public Action<string>? Warning => _warning;
 
-    /// <summary>The document's checkpoint directory; null for memory documents, which keep no checkpoints.</summary>
+    /// <summary>
+    /// The document's checkpoint directory; null for memory documents, which keep no checkpoints, and for journals
+    /// in another store: a checkpoint on local disk would let compaction drop entries that then exist nowhere a
+    /// replacement server could read (checkpoints as objects are the next step, decision 0031).
+    /// </summary>
     public Storage.Checkpoints.CheckpointStore? OpenCheckpoints() =>
-        _directory is null ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
+        _directory is null || _store is not FileJournalStore ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
 
     /// <summary>Opens the storage journal, in segments of <paramref name="segmentSizeBytes"/> (compaction drops whole segments).</summary>
     public IJournal OpenStorage(long segmentSizeBytes) => OpenJournal("storage", batched: false, segmentSizeBytes);

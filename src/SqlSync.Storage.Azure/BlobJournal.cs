@@ -103,9 +103,9 @@ internal sealed class BlobJournal : IJournal
             {
                 Flush();
             }
-            catch (SqlSyncException e) when (e.Code != SqlSyncErrorCode.JournalFenced)
+            catch (SqlSyncException)
             {
-                _pending.RemoveAt(_pending.Count - 1); // not appended: the caller was told so
+                _pending.RemoveAt(_pending.Count - 1); // not appended (fenced or failed): the caller was told so
                 throw;
             }
         }

@@ -106,4 +106,13 @@ public enum SqlSyncErrorCode
     MigrationFailed = 310,
     /// <summary>The document's schema version is newer than every migration this mutation set knows (a downgraded app or server).</summary>
     DocumentSchemaNewer = 311,
+
+    /// <summary>
+    /// Another writer of the same document extended the journal first (a conditional create of the next LSN failed
+    /// on a shared store, decision 0031): this coordinator is fenced; it stops applying and must reload or close.
+    /// </summary>
+    JournalFenced = 501,
+
+    /// <summary>The object store refused the credentials (401 or 403): the message says which permissions the journals need.</summary>
+    ObjectStoreAccessDenied = 502,
 }

@@ -183,7 +183,14 @@ public sealed partial class CoordinatorDocument
             {
                 foreach (IJournal journal in _received.Values)
                 {
-                    (journal as FileJournal)?.FlushWritten();
+                    if (journal is FileJournal file)
+                    {
+                        file.FlushWritten();
+                    }
+                    else
+                    {
+                        journal.Flush(); // a store's journal keeps what a failed flush did not write, and writes it now
+                    }
                 }
             }
         }

@@ -110,7 +110,7 @@ public sealed partial class CoordinatorDocument : IDisposable
         DocumentDatabase.ValidateStatementCacheSize(options.DocumentId, options.StatementCacheSize);
         StorageFaultRetry.Validate(options.StorageRetryMinDelay, options.StorageRetryMaxDelay);
         var journals = new JournalFactory(options.Directory, options.FsyncOnAppend,
-            options.Warning is { } warning ? message => warning($"Document '{options.DocumentId}': {message}") : null);
+            options.Warning is { } warning ? message => warning($"Document '{options.DocumentId}': {message}") : null, options.JournalStore);
         CoordinatorDocument? document = null;
         try
         {

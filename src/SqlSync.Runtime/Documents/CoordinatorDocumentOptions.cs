@@ -98,6 +98,12 @@ public sealed class CoordinatorDocumentOptions
     /// </summary>
     public long PageDeltaBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Where the document's journals live (decision 0031); null for files under <see cref="Directory"/> (or memory
+    /// without one). With a store, <see cref="Directory"/> holds only caches and checkpoints.
+    /// </summary>
+    internal Journals.IJournalStore? JournalStore { get; init; }
+
     /// <summary>Test hook: injected at the crash points of the migrations <see cref="CoordinatorDocument.Open"/> applies.</summary>
     internal Action<CoordinatorStepPoint>? FaultInjectionAtOpen { get; init; }
 }

@@ -2,21 +2,27 @@ using SqlSync.Journals;
 
 namespace SqlSync.Documents;
 
-/// <summary>Opens a document's journals: in memory, or as file journals under a directory.</summary>
+/// <summary>
+/// Opens a document's journals from its <see cref="IJournalStore"/> (decision 0031): files under its directory by
+/// default, fresh memory journals when it has neither a directory nor a store, or the store its options chose.
+/// </summary>
 internal sealed class JournalFactory
 {
     private readonly string? _directory;
+    private readonly IJournalStore? _store;
     private readonly bool _fsyncOnAppend;
     private readonly Action<string>? _warning;
 
-    /// <param name="directory">The document's directory, or null for memory journals.</param>
+    /// <param name="directory">The document's directory (its files, or only caches beside a <paramref name="store"/>), or null.</param>
     /// <param name="fsyncOnAppend">Whether file journals fsync every append.</param>
     /// <param name="warning">Told what opening a journal repaired (a torn tail cut), naming the file and LSN.</param>
-    public JournalFactory(string? directory, bool fsyncOnAppend, Action<string>? warning = null)
+    /// <param name="store">Where the journals live; null for files under <paramref name="directory"/> (or memory without one).</param>
+    public JournalFactory(string? directory, bool fsyncOnAppend, Action<string>? warning = null, IJournalStore? store = null)
     {
         _directory = directory;
         _fsyncOnAppend = fsyncOnAppend;
         _warning = warning;
+        _store = store ?? (directory is null ? null : new FileJournalStore(directory, warning));
         if (directory is not null)
         {
             System.IO.Directory.CreateDirectory(directory);
@@ -26,18 +32,25 @@ internal sealed class JournalFactory
     /// <summary>The directory, or null for memory journals.</summary>
     public string? Directory => _directory;
 
-    /// <summary>Whether file journals fsync every append.</summary>
-    public bool FsyncOnAppend => _fsyncOnAppend;
+    /// <summary>
+    /// Whether appends must be made durable one by one or per batch (<see cref="IJournal.Flush"/>) before they
+    /// are acknowledged: fsync for files, the store's write for stores that batch appends until a flush.
+    /// </summary>
+    public bool FsyncOnAppend => _fsyncOnAppend || _store?.FlushBeforeAcknowledge == true;
 
     /// <summary>Told what opening repaired or refused (a torn tail cut, a corrupt checkpoint passed over).</summary>
     public Action<string>? Warning => _warning;
 
-    /// <summary>The document's checkpoint directory; null for memory documents, which keep no checkpoints.</summary>
+    /// <summary>
+    /// The document's checkpoint directory; null for memory documents, which keep no checkpoints, and for journals
+    /// in another store: a checkpoint on local disk would let compaction drop entries that then exist nowhere a
+    /// replacement server could read (checkpoints as objects are the next step, decision 0031).
+    /// </summary>
     public Storage.Checkpoints.CheckpointStore? OpenCheckpoints() =>
-        _directory is null ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
+        _directory is null || _store is not FileJournalStore ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
 
     /// <summary>Opens the storage journal, in segments of <paramref name="segmentSizeBytes"/> (compaction drops whole segments).</summary>
-    public IJournal OpenStorage(long segmentSizeBytes) => OpenFile("storage", _fsyncOnAppend, segmentSizeBytes);
+    public IJournal OpenStorage(long segmentSizeBytes) => OpenJournal("storage", batched: false, segmentSizeBytes);
 
     /// <summary>
     /// Segments of a timeline journal (a client's own, the coordinator's received ones). Applied entries are dropped
@@ -50,44 +63,17 @@ internal sealed class JournalFactory
     public const long ClientStorageSegmentBytes = 4 * 1024 * 1024;
 
     /// <summary>Opens (or creates) the journal at <paramref name="relativePath"/>, in segments of <paramref name="segmentSizeBytes"/>.</summary>
-    public IJournal Open(string relativePath, long segmentSizeBytes) => OpenFile(relativePath, _fsyncOnAppend, segmentSizeBytes);
+    public IJournal Open(string relativePath, long segmentSizeBytes) => OpenJournal(relativePath, batched: false, segmentSizeBytes);
 
     /// <summary>
-    /// Opens a journal whose appends are not fsynced one by one: the caller fsyncs a batch with
+    /// Opens a journal whose appends are not made durable one by one: the caller makes a batch durable with
     /// <see cref="IJournal.Flush"/> (group commit) when <see cref="FsyncOnAppend"/> is set.
     /// </summary>
-    public IJournal OpenBatched(string relativePath) => OpenFile(relativePath, fsyncOnAppend: false, TimelineSegmentBytes);
+    public IJournal OpenBatched(string relativePath) => OpenJournal(relativePath, batched: true, TimelineSegmentBytes);
 
-    /// <summary>The sub-directories of <paramref name="relativePath"/> that exist (none for memory journals).</summary>
-    public IEnumerable<string> Children(string relativePath)
-    {
-        if (_directory is null)
-        {
-            return Array.Empty<string>();
-        }
+    /// <summary>The journals under <paramref name="relativePath"/> that exist (none for memory journals).</summary>
+    public IEnumerable<string> Children(string relativePath) => _store?.Children(relativePath) ?? (IEnumerable<string>)Array.Empty<string>();
 
-        string path = Path.Combine(_directory, relativePath);
-        return System.IO.Directory.Exists(path)
-            ? System.IO.Directory.EnumerateDirectories(path).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)
-            : Array.Empty<string>();
-    }
-
-    private IJournal OpenFile(string relativePath, bool fsyncOnAppend, long segmentSizeBytes = FileJournalOptions.DefaultSegmentSizeBytes)
-    {
-        if (_directory is null)
-        {
-            return new MemoryJournal();
-        }
-
-        // The label names the journal relative to the document, so its errors carry no server path.
-        var options = new FileJournalOptions { FsyncOnAppend = fsyncOnAppend, SegmentSizeBytes = segmentSizeBytes, Label = relativePath.Replace('\\', '/') };
-        FileJournal journal = FileJournal.Open(Path.Combine(_directory, relativePath), options);
-        if (journal.TornTail is { } torn)
-        {
-            _warning?.Invoke($"cut a torn tail off the {options.Label} journal: {torn.Bytes} byte(s) at offset {torn.Offset} of '{torn.SegmentPath}', " +
-                $"where the frame for LSN {torn.Lsn} would start (an append cut short, never acknowledged).");
-        }
-
-        return journal;
-    }
+    private IJournal OpenJournal(string relativePath, bool batched, long segmentSizeBytes = FileJournalOptions.DefaultSegmentSizeBytes) =>
+        _store is null ? new MemoryJournal() : _store.Open(relativePath, batched, _fsyncOnAppend, segmentSizeBytes);
 }

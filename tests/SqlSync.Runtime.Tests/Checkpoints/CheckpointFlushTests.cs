@@ -8,7 +8,7 @@ namespace SqlSync.Runtime.Tests.Checkpoints;
 /// document's lock (steps go on while the disk is slow), and when it fails no checkpoint is written and the journal
 /// refuses further use until the document reopens, with nothing lost.
 /// </summary>
-[Collection(StorageFaultInjectionGroup.Name)]
+[Collection(StorageFaultsGroup.Name)]
 public sealed class CheckpointFlushTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(1);

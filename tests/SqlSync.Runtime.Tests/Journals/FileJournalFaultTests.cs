@@ -7,7 +7,7 @@ namespace SqlSync.Journals;
 /// a read-only open changes nothing on disk, reports a torn tail and refuses a journal a writer holds.
 /// Faults are injected through <see cref="StorageFaults.Inject"/>, filtered by this test's directory.
 /// </summary>
-[Collection(StorageFaultInjectionGroup.Name)]
+[Collection(StorageFaultsGroup.Name)]
 public sealed class FileJournalFaultTests : IDisposable
 {
     private readonly TempDirectory _temp = new();

@@ -180,29 +180,3 @@ public abstract class JournalContractTests : IDisposable
     private static void AssertCode(SqlSyncErrorCode code, Action action) =>
         Assert.Equal(code, Assert.Throws<SqlSyncException>(action).Code);
 }
-
-public sealed class MemoryJournalContractTests : JournalContractTests
-{
-    private protected override IJournal Create() => new MemoryJournal();
-
-    private protected override IJournal Reopen(IJournal journal) => journal;
-}
-
-public sealed class FileJournalContractTests : JournalContractTests
-{
-    private readonly TempDirectory _temp = new();
-
-    private protected override IJournal Create() => FileJournal.Open(_temp.Sub("journal"));
-
-    private protected override IJournal Reopen(IJournal journal)
-    {
-        journal.Dispose();
-        return FileJournal.Open(_temp.Sub("journal"));
-    }
-
-    public override void Dispose()
-    {
-        _temp.Dispose();
-        base.Dispose();
-    }
-}

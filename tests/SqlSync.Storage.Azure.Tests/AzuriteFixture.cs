@@ -6,10 +6,11 @@ using Azure.Storage.Blobs;
 namespace SqlSync.Storage.Azure;
 
 /// <summary>
-/// Azurite's blob service for one test class (decision 0031): started from the copy pinned in eng/azurite
-/// (<c>npm ci --prefix eng/azurite</c>, or the path in <c>SQLSYNC_AZURITE</c>) on 127.0.0.1 with a free port and a
-/// temporary folder, stopped and deleted after. Missing Azurite fails the tests with how to install it: a test
-/// that skips silently cannot fail.
+/// Azurite's blob service for one test class (decision 0031): started from the copy pinned in eng/azurite (installed
+/// with <c>npm ci --prefix eng/azurite</c> by the first fixture that finds it missing, so a plain <c>dotnet test</c>
+/// needs nothing more than Node.js and npm on the machine; or the path in <c>SQLSYNC_AZURITE</c>) on 127.0.0.1 with a
+/// free port and a temporary folder, stopped and deleted after. When Azurite cannot be had the tests fail and say why:
+/// a test that skips silently cannot fail.
 /// </summary>
 public sealed class AzuriteFixture : IDisposable
 {
@@ -23,11 +24,10 @@ public sealed class AzuriteFixture : IDisposable
     public AzuriteFixture()
     {
         _folder = Path.Combine(Path.GetTempPath(), "sqlsync-azurite-" + Guid.NewGuid().ToString("N"));
-        string? script = FindAzurite();
+        string? script = FindAzurite() ?? InstallAzurite(out string? installError);
         if (script is null)
         {
-            StartError = "Azurite is not installed: run `npm ci --prefix eng/azurite` in the repository (needs node and npm), " +
-                "or set SQLSYNC_AZURITE to the path of azurite-blob. .ci/run does the former.";
+            StartError = installError;
             return;
         }
 
@@ -125,6 +125,82 @@ public sealed class AzuriteFixture : IDisposable
         }
 
         return $"Azurite did not listen on port {Port} within {timeout.TotalSeconds} s.";
+    }
+
+    private static readonly object InstallLock = new();
+
+    /// <summary>
+    /// Runs <c>npm ci --prefix eng/azurite</c> once per test run (the fixtures of several classes may ask at once): the
+    /// pinned version from its lockfile. Null with the reason when there is no npm or the install fails.
+    /// </summary>
+    private static string? InstallAzurite(out string? error)
+    {
+        lock (InstallLock)
+        {
+            error = null;
+            if (FindAzurite() is { } installed)
+            {
+                return installed;
+            }
+
+            if (Environment.GetEnvironmentVariable("SQLSYNC_AZURITE") is { Length: > 0 } configured)
+            {
+                error = $"SQLSYNC_AZURITE names '{configured}', which does not exist.";
+                return null;
+            }
+
+            string? package = null;
+            for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null && package is null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "eng", "azurite");
+                package = File.Exists(Path.Combine(candidate, "package-lock.json")) ? candidate : null;
+            }
+
+            if (package is null)
+            {
+                error = "Azurite is not installed and eng/azurite was not found above the test's folder: set SQLSYNC_AZURITE to the path of azurite-blob.";
+                return null;
+            }
+
+            var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (string argument in new[] { "ci", "--prefix", package, "--no-audit", "--no-fund", "--loglevel=error" })
+            {
+                npm.ArgumentList.Add(argument);
+            }
+
+            try
+            {
+                using Process process = Process.Start(npm)!;
+                Task<string> output = process.StandardOutput.ReadToEndAsync();
+                Task<string> errors = process.StandardError.ReadToEndAsync();
+                if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+                {
+                    process.Kill(entireProcessTree: true);
+                    error = $"`npm ci --prefix {package}` (installing Azurite for the object-storage tests) did not finish in 10 minutes.";
+                    return null;
+                }
+
+                if (process.ExitCode != 0)
+                {
+                    error = $"`npm ci --prefix {package}` (installing Azurite for the object-storage tests) failed with exit code {process.ExitCode}: {output.Result}{errors.Result}";
+                    return null;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                error = $"The object-storage tests need Azurite, installed with npm from eng/azurite, and npm could not be started ({e.Message}): " +
+                    "install Node.js and npm, or set SQLSYNC_AZURITE to the path of an azurite-blob.";
+                return null;
+            }
+
+            error = FindAzurite() is null ? $"`npm ci --prefix {package}` succeeded but left no node_modules/.bin/azurite-blob." : null;
+            return FindAzurite();
+        }
     }
 
     /// <summary>eng/azurite/node_modules/.bin/azurite-blob above the test's folder, or SQLSYNC_AZURITE.</summary>

@@ -24,10 +24,11 @@ public sealed class AzuriteFixture : IDisposable
     public AzuriteFixture()
     {
         _folder = Path.Combine(Path.GetTempPath(), "sqlsync-azurite-" + Guid.NewGuid().ToString("N"));
-        string? script = FindAzurite() ?? InstallAzurite(out string? installError);
+        string? installError = null;
+        string? script = FindAzurite() ?? InstallAzurite(out installError);
         if (script is null)
         {
-            StartError = installError;
+            StartError = installError ?? "Azurite could not be installed.";
             return;
         }
 

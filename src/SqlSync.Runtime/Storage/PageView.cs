@@ -63,6 +63,12 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         return _pages[pageNumber - 1] ?? (pageNumber <= _baseLimit ? BasePage(pageNumber) : s_zeroPage);
     }
 
+    /// <summary>
+    /// Pages read from the checkpoint file at once on a miss (decision 0030): a scan after a join from a checkpoint
+    /// reads the file in 64 KiB runs instead of a system call per page.
+    /// </summary>
+    internal const int ReadAheadPages = 16;
+
     private byte[] BasePage(uint pageNumber)
     {
         if (_cache!.TryGet(pageNumber, out byte[] cached))
@@ -70,9 +76,33 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
             return cached;
         }
 
+        CheckpointFile file = _base!;
+        uint limit = _baseLimit;
+        int wanted = (int)Math.Min(ReadAheadPages, limit - pageNumber + 1);
+        byte[] run = new byte[wanted * StorageFormat.PageSize];
+        int read = file.ReadRun(pageNumber, run);
         byte[] bytes = new byte[StorageFormat.PageSize];
-        _base!.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
+        if (read == 0 || !file.IsSound(pageNumber, run.AsSpan(0, StorageFormat.PageSize)))
+        {
+            file.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
+        }
+        else
+        {
+            run.AsSpan(0, StorageFormat.PageSize).CopyTo(bytes);
+        }
+
         _cache.Add(pageNumber, bytes);
+        for (int i = 1; i < read; i++)
+        {
+            // Neighbours go in only when sound and not newer in memory; a damaged one is found when it is read itself.
+            uint page = pageNumber + (uint)i;
+            ReadOnlySpan<byte> neighbour = run.AsSpan(i * StorageFormat.PageSize, StorageFormat.PageSize);
+            if (page <= Size && _pages[page - 1] is null && !_cache.Contains(page) && file.IsSound(page, neighbour))
+            {
+                _cache.Add(page, neighbour.ToArray());
+            }
+        }
+
         return bytes;
     }
 

@@ -107,6 +107,39 @@ internal sealed class CheckpointFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads pages <paramref name="first"/> on into <paramref name="destination"/> (whole pages, at most to the last
+    /// page) with one read, unchecked, and returns how many pages it read: the caller checks each with
+    /// <see cref="IsSound"/> before it uses it (a read ahead takes the sound neighbours of the page it needs).
+    /// </summary>
+    public int ReadRun(uint first, Span<byte> destination)
+    {
+        if (first == 0 || first > Header.DatabaseSizeInPages)
+        {
+            throw new ArgumentOutOfRangeException(nameof(first));
+        }
+
+        int pages = (int)Math.Min(destination.Length / StorageFormat.PageSize, Header.DatabaseSizeInPages - first + 1);
+        Span<byte> run = destination[..(pages * StorageFormat.PageSize)];
+        int read = 0;
+        while (read < run.Length)
+        {
+            int n = RandomAccess.Read(_handle, run[read..], CheckpointHeader.PageOffset(first) + read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return read / StorageFormat.PageSize;
+    }
+
+    /// <summary>True when <paramref name="page"/> holds the bytes page <paramref name="pageNumber"/> was written with (its hash matches).</summary>
+    public bool IsSound(uint pageNumber, ReadOnlySpan<byte> page) =>
+        pageNumber >= 1 && pageNumber <= Header.DatabaseSizeInPages && DatabaseChecksum.HashPage(pageNumber, page) == _hashes[pageNumber - 1];
+
     /// <summary>Reads and checks every page, 256 KiB at a time (the memory it takes does not follow the file).</summary>
     public void Validate()
     {

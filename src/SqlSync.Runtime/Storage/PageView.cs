@@ -77,18 +77,20 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         }
 
         CheckpointFile file = _base!;
-        uint limit = _baseLimit;
-        int wanted = (int)Math.Min(ReadAheadPages, limit - pageNumber + 1);
-        byte[] run = new byte[wanted * StorageFormat.PageSize];
+        int wanted = (int)Math.Min(ReadAheadPages, _baseLimit - pageNumber + 1);
+        byte[][] arrays = new byte[wanted][];
+        var run = new Memory<byte>[wanted];
+        for (int i = 0; i < wanted; i++)
+        {
+            arrays[i] = new byte[StorageFormat.PageSize]; // each page its own array: the cache keeps it, nothing is copied
+            run[i] = arrays[i];
+        }
+
         int read = file.ReadRun(pageNumber, run);
-        byte[] bytes = new byte[StorageFormat.PageSize];
-        if (read == 0 || !file.IsSound(pageNumber, run.AsSpan(0, StorageFormat.PageSize)))
+        byte[] bytes = arrays[0];
+        if (read == 0 || !file.IsSound(pageNumber, bytes))
         {
             file.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
-        }
-        else
-        {
-            run.AsSpan(0, StorageFormat.PageSize).CopyTo(bytes);
         }
 
         _cache.Add(pageNumber, bytes);
@@ -96,10 +98,9 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         {
             // Neighbours go in only when sound and not newer in memory; a damaged one is found when it is read itself.
             uint page = pageNumber + (uint)i;
-            ReadOnlySpan<byte> neighbour = run.AsSpan(i * StorageFormat.PageSize, StorageFormat.PageSize);
-            if (page <= Size && _pages[page - 1] is null && !_cache.Contains(page) && file.IsSound(page, neighbour))
+            if (page <= Size && _pages[page - 1] is null && !_cache.Contains(page) && file.IsSound(page, arrays[i]))
             {
-                _cache.Add(page, neighbour.ToArray());
+                _cache.Add(page, arrays[i]);
             }
         }
 

@@ -108,32 +108,22 @@ internal sealed class CheckpointFile : IDisposable
     }
 
     /// <summary>
-    /// Reads pages <paramref name="first"/> on into <paramref name="destination"/> (whole pages, at most to the last
-    /// page) with one read, unchecked, and returns how many pages it read: the caller checks each with
+    /// Reads pages <paramref name="first"/> on, one into each of <paramref name="pages"/> (at most to the last page),
+    /// with one scattered read and no copy, unchecked; returns how many pages it read whole. The caller checks each with
     /// <see cref="IsSound"/> before it uses it (a read ahead takes the sound neighbours of the page it needs).
     /// </summary>
-    public int ReadRun(uint first, Span<byte> destination)
+    public int ReadRun(uint first, IReadOnlyList<Memory<byte>> pages)
     {
+        ArgumentNullException.ThrowIfNull(pages);
         if (first == 0 || first > Header.DatabaseSizeInPages)
         {
             throw new ArgumentOutOfRangeException(nameof(first));
         }
 
-        int pages = (int)Math.Min(destination.Length / StorageFormat.PageSize, Header.DatabaseSizeInPages - first + 1);
-        Span<byte> run = destination[..(pages * StorageFormat.PageSize)];
-        int read = 0;
-        while (read < run.Length)
-        {
-            int n = RandomAccess.Read(_handle, run[read..], CheckpointHeader.PageOffset(first) + read);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
-        return read / StorageFormat.PageSize;
+        int count = (int)Math.Min(pages.Count, Header.DatabaseSizeInPages - first + 1);
+        IReadOnlyList<Memory<byte>> within = count == pages.Count ? pages : pages.Take(count).ToArray();
+        long read = RandomAccess.Read(_handle, within, CheckpointHeader.PageOffset(first));
+        return (int)(read / StorageFormat.PageSize);
     }
 
     /// <summary>True when <paramref name="page"/> holds the bytes page <paramref name="pageNumber"/> was written with (its hash matches).</summary>

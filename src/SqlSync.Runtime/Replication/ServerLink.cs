@@ -8,8 +8,8 @@ namespace SqlSync.Replication;
 
 /// <summary>
 /// One connection as the server engine sees it: <see cref="Handle"/> turns a client message into replies,
-/// <see cref="Poll()"/> yields storage entries the client lacks (one message in flight per document until it
-/// acknowledges). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
+/// <see cref="Poll()"/> yields storage entries the client lacks (a window of messages in flight per document, each
+/// acknowledged in order: decision 0030). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
 /// exception before anything reaches a journal; the transport answers with an error frame and closes.
 /// Thread-safe. A host that must not wait on a busy document splits <see cref="Handle"/> into
 /// <see cref="Accept"/> (in arrival order, no document touched) and <see cref="Apply"/> (per document,

@@ -16,29 +16,16 @@ public sealed class StorageWindowTests : IDisposable
 {
     private const string Id = "window";
     private const int Slice = 16 * 1024, Window = 3;
-    private readonly TempDirectory _temp = new();
-    private readonly TestCoordinators _coordinators;
-    private readonly ReplicationServer _server;
+    private readonly CheckpointServer _host;
 
     public StorageWindowTests()
     {
-        _coordinators = new TestCoordinators
-        {
-            OptionsFor = id => new CoordinatorDocumentOptions
-            {
-                DocumentId = id,
-                Reducer = Reducer,
-                Directory = _temp.Sub("server"),
-                StorageRetention = TimeSpan.Zero,
-                CheckpointMinJournalBytes = long.MaxValue, // checkpoints only when the test asks
-            },
-        };
-        _server = new ReplicationServer(_coordinators, new ReplicationOptions { MaxEntryBytesPerMessage = Slice, StorageMessagesInFlight = Window });
+        _host = new CheckpointServer(Id, new ReplicationOptions { MaxEntryBytesPerMessage = Slice, StorageMessagesInFlight = Window });
     }
 
-    private CoordinatorDocument Coordinator => _coordinators.GetDocument(Id);
+    private CoordinatorDocument Coordinator => _host.Coordinator;
 
-    private LocalDocument Client(string name) => LocalDocument.Open(new LocalDocumentOptions { DocumentId = Id, Reducer = Reducer, Directory = _temp.Sub(name) });
+    private LocalDocument Client(string name) => _host.Client(name);
 
     /// <summary>A writer makes <paramref name="steps"/> small entries after a fill; with <paramref name="compact"/> the server then checkpoints and compacts.</summary>
     private async Task FillAsync(int steps, bool compact)
@@ -46,7 +33,7 @@ public sealed class StorageWindowTests : IDisposable
         using LocalDocument writer = LocalDocument.Open(new LocalDocumentOptions { DocumentId = Id, Reducer = Reducer });
         var client = new ReplicationClient("writer");
         client.AddDocument(writer);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Connect();
         writer.Mutate(new CreateSchema());
         writer.Mutate(new Fill(1, 200, 1000));
@@ -103,7 +90,7 @@ public sealed class StorageWindowTests : IDisposable
         using LocalDocument late = Client("entries");
         var client = new ReplicationClient("late");
         client.AddDocument(late);
-        ServerLink link = _server.CreateLink(LinkIdentity.Anonymous);
+        ServerLink link = _host.Server.CreateLink(LinkIdentity.Anonymous);
 
         var inFlight = new Queue<SyncMessage>(Open(client, link));
         Assert.Equal(Window, inFlight.Count(IsStorage)); // a full window at the open, no more
@@ -137,7 +124,7 @@ public sealed class StorageWindowTests : IDisposable
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
         var client = new ReplicationClient("late");
         client.AddDocument(late);
-        ServerLink link = _server.CreateLink(LinkIdentity.Anonymous);
+        ServerLink link = _host.Server.CreateLink(LinkIdentity.Anonymous);
 
         SyncMessage offer = Assert.Single(Open(client, link), IsStorage);
         Assert.Equal(0, ((CheckpointChunkMessage)offer).Bytes.Length);
@@ -165,7 +152,7 @@ public sealed class StorageWindowTests : IDisposable
         {
             var client = new ReplicationClient("cut");
             client.AddDocument(late);
-            ServerLink link = _server.CreateLink(LinkIdentity.Anonymous);
+            ServerLink link = _host.Server.CreateLink(LinkIdentity.Anonymous);
             SyncMessage offer = Assert.Single(Open(client, link), IsStorage);
             List<SyncMessage> window = Deliver(client, link, offer);
             List<SyncMessage> next = Deliver(client, link, window[0]); // one slice arrives; the rest of the window is lost
@@ -176,7 +163,7 @@ public sealed class StorageWindowTests : IDisposable
         using LocalDocument again = Client("cut");
         var progress = new List<CheckpointDownloadProgress>();
         again.CheckpointDownloadProgress += (_, p) => progress.Add(p);
-        var pump = new ReplicationPump(new ReplicationClient("cut"), _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(new ReplicationClient("cut"), _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Client.AddDocument(again);
         pump.Connect();
         pump.RunUntilQuiet();
@@ -192,7 +179,7 @@ public sealed class StorageWindowTests : IDisposable
     public async Task AClientThatHoldsLessThanASliceSaysRewindsTheServerOnceAndTheStaleAcksSendNothingTwice()
     {
         await FillAsync(steps: 3, compact: true);
-        ServerLink link = _server.CreateLink(LinkIdentity.Anonymous);
+        ServerLink link = _host.Server.CreateLink(LinkIdentity.Anonymous);
         using LocalDocument late = Client("rewind");
         var client = new ReplicationClient("rewind");
         client.AddDocument(late);
@@ -216,7 +203,7 @@ public sealed class StorageWindowTests : IDisposable
     {
         await FillAsync(steps: 3, compact: true);
         // Every slice of the checkpoint, read from an honest link that is answered as if the client held them all.
-        ServerLink honest = _server.CreateLink(LinkIdentity.Anonymous);
+        ServerLink honest = _host.Server.CreateLink(LinkIdentity.Anonymous);
         var reader = new ReplicationClient("reader");
         using LocalDocument readerDocument = Client("reader");
         reader.AddDocument(readerDocument);
@@ -239,7 +226,7 @@ public sealed class StorageWindowTests : IDisposable
         using LocalDocument late = Client("hostile");
         var client = new ReplicationClient("late");
         client.AddDocument(late);
-        ServerLink ignored = _server.CreateLink(LinkIdentity.Anonymous);
+        ServerLink ignored = _host.Server.CreateLink(LinkIdentity.Anonymous);
         Open(client, ignored);
         var hostile = new List<CheckpointChunkMessage> { offer, slices[1], slices[0], slices[0], slices[^1], slices[2] };
         hostile.AddRange(slices.Skip(1));
@@ -277,9 +264,5 @@ public sealed class StorageWindowTests : IDisposable
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
     }
 
-    public void Dispose()
-    {
-        _coordinators.Dispose();
-        _temp.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 }

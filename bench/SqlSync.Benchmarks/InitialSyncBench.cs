@@ -16,8 +16,11 @@ internal static class InitialSyncBench
 
     public static async Task<int> RunAsync(int megabytes, Action<string> print)
     {
+        print($"load average at start: {MachineInfo.LoadAverage()}");
+        await InitialSyncCeiling.RunAsync(megabytes, print);
         await RunOneAsync(megabytes, fromCheckpoint: false, print);
         await RunOneAsync(megabytes, fromCheckpoint: true, print);
+        print($"load average at end: {MachineInfo.LoadAverage()}");
         return 0;
     }
 
@@ -38,7 +41,22 @@ internal static class InitialSyncBench
         });
         await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "joiner" });
         client.Add(fresh);
+        // When the download's bytes were all in, and when it was installed: what the last step (fsync, validation, load) costs.
+        double allBytesInMs = 0, installedMs = 0;
+        var clockForProgress = new Stopwatch();
+        fresh.CheckpointDownloadProgress += (_, p) =>
+        {
+            if (p.IsComplete)
+            {
+                installedMs = clockForProgress.Elapsed.TotalMilliseconds;
+            }
+            else
+            {
+                allBytesInMs = clockForProgress.Elapsed.TotalMilliseconds; // the last before completion: all but the last slice
+            }
+        };
         long sentBefore = meter.BytesSent;
+        clockForProgress.Start();
         var clock = Stopwatch.StartNew();
         client.Start();
         while (fresh.StorageRange.Next < target.Next)
@@ -52,8 +70,16 @@ internal static class InitialSyncBench
         }
 
         double syncSeconds = clock.Elapsed.TotalSeconds;
+        SqlSync.Storage.PageCache? cache = fresh.Database.Storage.PageCache;
+        long missesBefore = cache?.Misses ?? 0;
+        int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         long counted = fresh.QueryScalar<long>("SELECT count(*) FROM t");
         double firstQueryMs = clock.Elapsed.TotalMilliseconds - syncSeconds * 1000;
+        string gcs = $"{GC.CollectionCount(0) - gcBefore[0]}/{GC.CollectionCount(1) - gcBefore[1]}/{GC.CollectionCount(2) - gcBefore[2]}";
+        long misses = (cache?.Misses ?? 0) - missesBefore;
+        var again = Stopwatch.StartNew();
+        fresh.QueryScalar<long>("SELECT count(*) FROM t");
+        double secondQueryMs = again.Elapsed.TotalMilliseconds;
         if (counted != rows || fresh.StorageChecksum != target.Checksum)
         {
             throw new InvalidOperationException($"the new client counted {counted} of {rows} rows (checksum 0x{fresh.StorageChecksum:X16}, server 0x{target.Checksum:X16})");
@@ -62,7 +88,9 @@ internal static class InitialSyncBench
         long wire = meter.BytesSent - sentBefore;
         print($"{(fromCheckpoint ? "from the checkpoint" : "from the entries")}: database {databaseBytes / 1e6:N1} MB; synced in {syncSeconds:N2} s = " +
               $"{databaseBytes / 1e6 / syncSeconds:N0} MB/s; first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
-              $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}");
+              $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}; " +
+              (fromCheckpoint ? $"download done at {allBytesInMs:N0} ms (all but the last slice), installed at {installedMs:N0} ms (last slice, fsync, validation, load); " : "") +
+              $"first query: {misses:N0} page-cache misses (reads from the checkpoint file), GCs gen0/1/2 {gcs}, pages held in memory {fresh.Database.Storage.HeldPageCount:N0}; the same query again {secondQueryMs:N0} ms");
     }
 
     /// <summary>The server's storage end and checksum the new client must reach.</summary>

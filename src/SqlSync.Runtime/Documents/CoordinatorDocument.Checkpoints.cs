@@ -152,17 +152,14 @@ public sealed partial class CoordinatorDocument
     // The checkpoint last validated whole after a replica's report: reports of it again cost no second read.
     private Lsn? _checkpointFoundSound;
 
-    // A checkpoint found corrupt that could not be replaced (the view reads from it): reports of it again cost no read.
+    // A checkpoint found corrupt, kept (the view reads from it): reports of it again cost no read.
     private Lsn? _checkpointFoundCorrupt;
 
     /// <summary>
     /// A replica downloaded the checkpoint at <paramref name="lsn"/> whole and it failed validation there (decision
     /// 0027): validates the server's copy (once per checkpoint, whatever replicas report). Returns true when it is sound
-    /// (or gone, compacted away meanwhile); false when it was corrupt: then it is reported, deleted, and a checkpoint
-    /// of the document written in its place before this returns when the page view holds every page in memory (replicas
-    /// start over from the new one). When the view reads its pages from checkpoint files (decision 0026) the file is
-    /// kept and reported once: only a backup restores the damaged pages. A failed rewrite (disk full) was reported by
-    /// the writer.
+    /// (or gone, compacted away meanwhile); false when it is corrupt: then it is kept and reported once (the view reads
+    /// its pages from checkpoint files, decision 0026, so only a backup restores the damaged pages).
     /// </summary>
     internal bool CheckCheckpointForReplica(Lsn lsn)
     {
@@ -178,7 +175,7 @@ public sealed partial class CoordinatorDocument
 
             if (_checkpointFoundCorrupt == lsn)
             {
-                return false; // known corrupt and kept (ReplaceCorruptCheckpoint): not read again for every report
+                return false; // known corrupt and kept (ReportCorruptCheckpoint): not read again for every report
             }
         }
 
@@ -198,7 +195,7 @@ public sealed partial class CoordinatorDocument
         }
         catch (SqlSyncException e) when (e.Code == SqlSyncErrorCode.CheckpointCorrupt)
         {
-            ReplaceCorruptCheckpoint(lsn, path, e);
+            ReportCorruptCheckpoint(lsn, e);
             return false;
         }
 
@@ -206,48 +203,28 @@ public sealed partial class CoordinatorDocument
         return true;
     }
 
-    private void ReplaceCorruptCheckpoint(Lsn lsn, string path, SqlSyncException corrupt)
+    /// <summary>
+    /// A checkpoint the server's own validation found corrupt is kept and reported once (decision 0027, amended). A
+    /// document with a checkpoint store always has a page cache (DocumentDatabase opens storage with one whenever it
+    /// has a store), so its view reads pages from its checkpoint files: the damaged pages exist nowhere else and no
+    /// checkpoint can be written in its place. The sound pages still serve the document; later reports of it are
+    /// answered without reading it again, and links refuse the download after their limit.
+    /// </summary>
+    private void ReportCorruptCheckpoint(Lsn lsn, SqlSyncException corrupt)
     {
         lock (_sync)
         {
             ThrowIfDisposed();
-            if (_database.Storage.PageCache is not null)
+            if (_checkpointFoundCorrupt == lsn)
             {
-                // The page view reads its pages from checkpoint files (decision 0026): the damaged pages exist nowhere
-                // else, so no checkpoint can be written in its place. Keep the file (its sound pages still serve the
-                // document), say so once, and answer later reports without reading it again; links refuse the
-                // download after their limit (decision 0027).
-                if (_checkpointFoundCorrupt != lsn)
-                {
-                    _checkpointFoundCorrupt = lsn;
-                    _corruptCheckpointsFound++;
-                    _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
-                        $"{corrupt.Message} The document's pages are read from that file, so it cannot be rewritten: restore the document " +
-                        "from a backup. New replicas cannot join until then.");
-                }
-
                 return;
             }
 
+            _checkpointFoundCorrupt = lsn;
             _corruptCheckpointsFound++;
             _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
-                $"{corrupt.Message} It is deleted and a new checkpoint of the document is written in its place.");
-            TryDelete(path);
-            _uncompacted.RemoveAll(c => c.Lsn == lsn);
-            if (_newestCheckpoint?.Lsn == lsn)
-            {
-                // An older checkpoint still kept is offered meanwhile; none when the journal was compacted to this one.
-                _newestCheckpoint = _uncompacted.Count > 0 ? _uncompacted.MaxBy(c => c.Lsn) : null;
-            }
-        }
-
-        try
-        {
-            CheckpointAsync().Wait();
-        }
-        catch (AggregateException)
-        {
-            // reported by the writer (and tried again later); the link finds no checkpoint and ends with a clear error
+                $"{corrupt.Message} The document's pages are read from that file, so it cannot be rewritten: restore the document " +
+                "from a backup. New replicas cannot join until then.");
         }
     }
 

@@ -29,39 +29,62 @@ public sealed partial class LocalDocument
     internal LsnRange ReceiveStorage(JournalPartial partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
-        LsnRange range;
+        return ReceiveStorageBatch(new[] { partial })[0];
+    }
+
+    /// <summary>
+    /// <see cref="ReceiveStorage"/> for several messages that arrived together (decision 0030): every
+    /// entry is written, then one fsync makes them all durable, then one rebase shows them; returns the storage range
+    /// after each message, each of which may then be acknowledged (all are durable). A failure before the fsync leaves
+    /// nothing acknowledged.
+    /// </summary>
+    internal IReadOnlyList<LsnRange> ReceiveStorageBatch(IReadOnlyList<JournalPartial> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var ranges = new LsnRange[batch.Count];
         lock (_sync)
         {
             ThrowIfDisposed();
-            range = _database.WithFileHeld(() =>
+            _database.WithFileHeld(() =>
             {
                 _database.Storage.Revert();
                 uint schemaCookie = _database.File.CommittedSchemaCookie;
-                for (int i = 0; i < partial.Entries.Count; i++)
+                for (int m = 0; m < batch.Count; m++)
                 {
-                    var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
-                    LsnRange held = _database.Storage.Range;
-                    if (lsn < held.Next)
-                    {
-                        continue;
-                    }
-
-                    if (lsn > held.Next)
-                    {
-                        break;
-                    }
-
-                    _database.Storage.ApplyReceived(lsn, partial.Entries[i]);
+                    ApplyReceivedUnderHold(batch[m]);
+                    ranges[m] = _database.Storage.Range;
                 }
 
+                _database.Storage.FlushReceived(_options.FsyncOnAppend);
                 RebaseUnderHold(committedSchemaChanged: _database.File.CommittedSchemaCookie != schemaCookie);
-                return _database.Storage.Range;
+                return true;
             });
             CheckpointIfDue();
         }
 
         _events.Drain();
-        return range;
+        return ranges;
+    }
+
+    /// <summary>Appends (without its fsync) and shows the entries of one message that continue the storage; stops at a gap.</summary>
+    private void ApplyReceivedUnderHold(JournalPartial partial)
+    {
+        for (int i = 0; i < partial.Entries.Count; i++)
+        {
+            var lsn = new Lsn(partial.Range.First.Value + (ulong)i);
+            LsnRange held = _database.Storage.Range;
+            if (lsn < held.Next)
+            {
+                continue;
+            }
+
+            if (lsn > held.Next)
+            {
+                break;
+            }
+
+            _database.Storage.ApplyReceivedBeforeFlush(lsn, partial.Entries[i]);
+        }
     }
 
     /// <summary>

@@ -75,7 +75,13 @@ internal sealed partial class FileJournal : IJournal
     }
 
     /// <inheritdoc />
-    public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry)
+    public void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry) => AppendAt(lsn, entry, _options.FsyncOnAppend);
+
+    /// <summary>
+    /// <see cref="AppendAt(Lsn, ReadOnlySpan{byte})"/>, written to the file but fsync'd only with <paramref name="fsync"/>:
+    /// a replica taking a batch of entries makes them durable with one <see cref="Flush"/> before it acknowledges them.
+    /// </summary>
+    internal void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync)
     {
         ThrowIfUnusable(write: true);
         WriteDeferred();
@@ -102,7 +108,7 @@ internal sealed partial class FileJournal : IJournal
                 $"Cannot append LSN {lsn} to {char.ToLowerInvariant(Subject[0])}{Subject[1..]}, whose next LSN is {_segments[^1].Next}.");
         }
 
-        AppendFrame(lsn, entry, _options.FsyncOnAppend);
+        AppendFrame(lsn, entry, fsync);
     }
 
     /// <inheritdoc />

@@ -20,12 +20,27 @@ public sealed class ReplicationOptions
     /// </summary>
     public int MaxEntryBytes { get; init; } = SyncProtocol.DefaultMaxEntryBytes;
 
+    /// <summary>
+    /// How many storage messages (entries or checkpoint slices) a server keeps in flight per document and link before
+    /// the client acknowledges the oldest (decision 0030; default 4). One in flight makes a join a chain of round
+    /// trips; a few keep the wire and the client busy while bounding what the server has queued per link.
+    /// </summary>
+    internal int StorageMessagesInFlight { get; init; } = DefaultStorageMessagesInFlight;
+
+    /// <summary>The default of <see cref="StorageMessagesInFlight"/>.</summary>
+    internal const int DefaultStorageMessagesInFlight = 4;
+
     /// <summary>Throws when a value is out of range.</summary>
     public void Validate()
     {
         if (MaxFrameBytes < SyncProtocol.MinMaxFrameBytes)
         {
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, $"MaxFrameBytes must be at least {SyncProtocol.MinMaxFrameBytes}, not {MaxFrameBytes}.");
+        }
+
+        if (StorageMessagesInFlight < 1)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, "StorageMessagesInFlight must be positive.");
         }
 
         if (MaxEntryBytesPerMessage < 1)

@@ -13,6 +13,7 @@ internal sealed class ServerDocumentLink
         Timeline = timeline;
         Access = access;
         ClientStorage = clientStorage;
+        SentNext = clientStorage.Next;
     }
 
     public CoordinatorDocument Document { get; }
@@ -25,12 +26,17 @@ internal sealed class ServerDocumentLink
     /// <summary>The storage range the client reported last.</summary>
     public LsnRange ClientStorage { get; set; }
 
-    public bool StorageInFlight { get; set; }
+    /// <summary>The storage and checkpoint messages sent and not yet acknowledged (decision 0030).</summary>
+    public StorageWindow Window { get; } = new();
 
-    /// <summary>The checkpoint this client is downloading, and how much of it the client said it holds (null: none offered yet on this link).</summary>
+    /// <summary>Where the client's storage will end once it applied every entry sent: the next entries go from here.</summary>
+    public Lsn SentNext { get; set; }
+
+    /// <summary>The checkpoint this client is downloading (null: none offered yet on this link).</summary>
     public Lsn? CheckpointLsn { get; set; }
 
-    public long CheckpointOffset { get; set; }
+    /// <summary>Where the next slice of <see cref="CheckpointLsn"/> starts (what the client holds plus the slices in flight).</summary>
+    public long CheckpointSent { get; set; }
 
     /// <summary>The file length and pages of the checkpoint at <see cref="CheckpointLsn"/>, as offered.</summary>
     public (long Length, uint Pages) CheckpointShape { get; set; }

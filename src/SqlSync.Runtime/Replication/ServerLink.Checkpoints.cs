@@ -9,18 +9,35 @@ internal sealed partial class ServerLink
     private IReadOnlyList<SyncMessage> CheckpointAck(CheckpointAckMessage ack)
     {
         ServerDocumentLink link = Find(ack.DocumentId);
-        if (link.CheckpointLsn is null || !link.StorageInFlight)
+        if (link.CheckpointLsn is null || link.Window.Count == 0)
         {
             throw Error(ProtocolErrorCode.UnexpectedMessage, "a checkpoint ack with no checkpoint offered", ack.DocumentId);
         }
 
-        link.StorageInFlight = false;
+        bool offer = link.Window.OfferPending;
+        (SentKind? kind, bool rewind) = link.Window.Acknowledge(ack.Received);
+        if (kind == SentKind.Entries)
+        {
+            throw Error(ProtocolErrorCode.UnexpectedMessage, "a checkpoint ack for storage entries", ack.DocumentId);
+        }
+
         if (ack.Received == CheckpointAckMessage.Corrupt)
         {
             CheckpointReportedCorrupt(link, ack.Lsn);
+            link.Window.MarkStale(); // the download starts over with a new offer once the window is empty
+        }
+        else if (ack.Lsn != link.CheckpointLsn)
+        {
+            link.CheckpointLsn = null; // the client answers about another checkpoint: offered again from its start
+            link.Window.MarkStale();
+        }
+        else if (offer || rewind)
+        {
+            // Where the client stands: the offer's answer (a download cut short resumes there), or a slice it did not
+            // take where it was sent (the slices after it are ignored by the client; their acks are stale).
+            link.CheckpointSent = Math.Clamp(ack.Received, 0, link.CheckpointShape.Length);
         }
 
-        link.CheckpointOffset = ack.Lsn == link.CheckpointLsn ? Math.Max(0, ack.Received) : 0;
         var replies = new List<SyncMessage>();
         AddStorage(link, replies);
         return replies;
@@ -59,14 +76,14 @@ internal sealed partial class ServerLink
     internal const int MaxCheckpointRejections = 3;
 
     /// <summary>
-    /// A client behind the entries the server keeps gets the newest checkpoint, a slice per message (one in flight),
-    /// starting with an empty offer so a download cut short resumes where the client stands (decision 0018).
-    /// Returns false when the client is not behind.
+    /// A client behind the entries the server keeps gets the newest checkpoint, a slice per message (a window of them
+    /// in flight, decision 0030), starting with an empty offer so a download cut short resumes where the client stands
+    /// (decision 0018). The offer goes alone (the slices start where its answer says), and a new offer only once
+    /// every earlier message is answered. Returns false when nothing more may go now.
     /// </summary>
     private bool AddCheckpoint(ServerDocumentLink link, List<SyncMessage> messages, long budget, bool retried = false)
     {
-        LsnRange kept = link.Document.StorageRange;
-        if (link.ClientStorage.Next >= kept.First)
+        if (link.Window.OfferPending)
         {
             return false;
         }
@@ -74,11 +91,11 @@ internal sealed partial class ServerLink
         if (link.Document.CheckpointForReplica() is not { } checkpoint)
         {
             throw Error(ProtocolErrorCode.InternalError,
-                $"the client holds storage up to {link.ClientStorage} but the server keeps {kept} and has no checkpoint to send", link.Document.DocumentId);
+                $"the client holds storage up to {link.ClientStorage} but the server keeps {link.Document.StorageRange} and has no checkpoint to send", link.Document.DocumentId);
         }
 
         string documentId = link.Document.DocumentId;
-        if (link.CheckpointLsn is { } current && current != checkpoint.Lsn && !retried && link.ClientStorage.Next <= current)
+        if (link.CheckpointLsn is { } current && current != checkpoint.Lsn && !retried && link.SentNext <= current)
         {
             // A newer checkpoint was written during the download: finish the one begun while it is still kept (its
             // retention runs from its own birth), then catch up through the entries after it. Restarting on every new
@@ -88,28 +105,44 @@ internal sealed partial class ServerLink
 
         if (link.CheckpointLsn != checkpoint.Lsn)
         {
+            if (link.Window.Count > 0)
+            {
+                return false; // earlier messages are answered first: the offer's answer must say where the client stands
+            }
+
             link.CheckpointLsn = checkpoint.Lsn;
             link.CheckpointShape = (checkpoint.Length, checkpoint.Pages);
-            link.CheckpointOffset = 0;
-            link.StorageInFlight = true;
+            link.CheckpointSent = 0;
+            link.Window.Add(SentKind.Offer, 0);
             messages.Add(new CheckpointChunkMessage(documentId, checkpoint.Lsn, checkpoint.Length, checkpoint.Pages, 0, ReadOnlyMemory<byte>.Empty));
             return true;
         }
 
-        long offset = Math.Min(link.CheckpointOffset, checkpoint.Length);
-        byte[]? bytes = link.Document.ReadCheckpointForReplica(checkpoint.Lsn, offset, (int)Math.Min(budget, int.MaxValue));
-        if (bytes is null && !retried)
+        long offset = Math.Min(link.CheckpointSent, checkpoint.Length);
+        if (offset == checkpoint.Length && link.Window.Count > 0)
         {
-            link.CheckpointLsn = null; // compacted away meanwhile: offer the newest
+            return false; // the last slice is in flight: its answer installs the checkpoint or says where to go on
+        }
+
+        byte[]? bytes = link.Document.ReadCheckpointForReplica(checkpoint.Lsn, offset, (int)Math.Min(budget, int.MaxValue));
+        if (bytes is null)
+        {
+            if (retried)
+            {
+                throw Error(ProtocolErrorCode.InternalError, $"the checkpoint at LSN {checkpoint.Lsn} could not be read", documentId);
+            }
+
+            if (link.Window.Count > 0)
+            {
+                return false; // compacted away meanwhile: the newest is offered once the slices in flight are answered
+            }
+
+            link.CheckpointLsn = null;
             return AddCheckpoint(link, messages, budget, retried: true);
         }
 
-        if (bytes is null)
-        {
-            throw Error(ProtocolErrorCode.InternalError, $"the checkpoint at LSN {checkpoint.Lsn} could not be read", documentId);
-        }
-
-        link.StorageInFlight = true;
+        link.CheckpointSent = offset + bytes.Length;
+        link.Window.Add(SentKind.Slice, link.CheckpointSent);
         messages.Add(new CheckpointChunkMessage(documentId, checkpoint.Lsn, checkpoint.Length, checkpoint.Pages, offset, bytes));
         return true;
     }

@@ -8,8 +8,8 @@ namespace SqlSync.Replication;
 
 /// <summary>
 /// One connection as the server engine sees it: <see cref="Handle"/> turns a client message into replies,
-/// <see cref="Poll()"/> yields storage entries the client lacks (one message in flight per document until it
-/// acknowledges). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
+/// <see cref="Poll()"/> yields storage entries the client lacks (a window of messages in flight per document, each
+/// acknowledged in order: decision 0030). A message that breaks the protocol throws a <see cref="SqlSyncErrorCode.Protocol"/>
 /// exception before anything reaches a journal; the transport answers with an error frame and closes.
 /// Thread-safe. A host that must not wait on a busy document splits <see cref="Handle"/> into
 /// <see cref="Accept"/> (in arrival order, no document touched) and <see cref="Apply"/> (per document,
@@ -509,33 +509,49 @@ internal sealed partial class ServerLink
         }
 
         link.ClientStorage = ack.StorageRange;
-        link.StorageInFlight = false;
-        link.CheckpointLsn = null;
+        (SentKind? kind, bool rewind) = link.Window.Acknowledge((long)ack.StorageRange.Next.Value);
+        if (kind is SentKind.Offer or SentKind.Slice)
+        {
+            // The client installed the checkpoint (or held its state already): entries follow from where it stands.
+            link.CheckpointLsn = null;
+            link.SentNext = ack.StorageRange.Next;
+            link.Window.MarkStale();
+        }
+        else if (kind is null || rewind)
+        {
+            link.SentNext = ack.StorageRange.Next; // an ack with nothing in flight, or the client holds less than sent: go on from it
+        }
+
         var replies = new List<SyncMessage>();
         AddStorage(link, replies);
         return replies;
     }
 
+    /// <summary>Fills the document's window (decision 0030): entries, or the checkpoint's offer and slices, until it is full or nothing is left.</summary>
     private void AddStorage(ServerDocumentLink link, List<SyncMessage> messages)
     {
-        if (link.StorageInFlight)
-        {
-            return;
-        }
-
         long budget = _server.Options.EntryBudget(_peerMaxFrameBytes);
-        if (AddCheckpoint(link, messages, budget))
+        while (link.Window.Count < _server.Options.StorageMessagesInFlight && AddOneStorage(link, messages, budget))
         {
-            return;
+        }
+    }
+
+    /// <summary>Adds one storage message (an entry's parts count as one); false when nothing more may go now.</summary>
+    private bool AddOneStorage(ServerDocumentLink link, List<SyncMessage> messages, long budget)
+    {
+        if (link.SentNext < link.Document.StorageRange.First)
+        {
+            return AddCheckpoint(link, messages, budget);
         }
 
-        StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, link.ClientStorage, budget);
+        StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, LsnRange.EmptyAt(link.SentNext), budget);
         if (message is null)
         {
-            return;
+            return false;
         }
 
-        link.StorageInFlight = true;
+        link.SentNext = message.Entries.Range.Next;
+        link.Window.Add(SentKind.Entries, (long)link.SentNext.Value);
         if (EntryParts.Needed(message.Entries, budget))
         {
             string documentId = message.DocumentId;
@@ -545,6 +561,8 @@ internal sealed partial class ServerLink
         {
             messages.Add(message);
         }
+
+        return true;
     }
 
     private ServerDocumentLink Find(string documentId) =>

@@ -46,6 +46,12 @@ internal sealed class PageCache
 
     public long Misses { get; private set; }
 
+    /// <summary>True when <paramref name="page"/> is held (neither a hit nor a miss: a read ahead asks before it adds).</summary>
+    public bool Contains(uint page)
+    {
+        lock (_lock) return _slotOf.ContainsKey(page);
+    }
+
     public bool TryGet(uint page, out byte[] bytes)
     {
         lock (_lock)

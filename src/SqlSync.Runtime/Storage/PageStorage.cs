@@ -255,7 +255,15 @@ internal sealed class PageStorage : IDisposable
     /// would equal the coordinator's (a mismatch is a <see cref="SqlSyncErrorCode.Divergence"/>, and then
     /// nothing is appended or changed), appends it, and applies it to the view.
     /// </summary>
-    public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> data)
+    public void ApplyReceived(Lsn lsn, ReadOnlyMemory<byte> data) => ApplyReceivedCore(lsn, data, durableNow: true);
+
+    /// <summary>
+    /// <see cref="ApplyReceived"/>, except that a file journal writes the entry without its fsync: the caller makes the
+    /// batch durable with <see cref="FlushReceived"/> before it acknowledges any of it (decision 0030).
+    /// </summary>
+    public void ApplyReceivedBeforeFlush(Lsn lsn, ReadOnlyMemory<byte> data) => ApplyReceivedCore(lsn, data, durableNow: false);
+
+    private void ApplyReceivedCore(Lsn lsn, ReadOnlyMemory<byte> data, bool durableNow)
     {
         bool delta = PageDelta.IsDelta(data.Span);
         if (delta)
@@ -275,6 +283,11 @@ internal sealed class PageStorage : IDisposable
         {
             memory.AppendAtShared(lsn, data); // received entries are never written to again: no copy
         }
+        else if (!durableNow && _journal is FileJournal file)
+        {
+            file.AppendAt(lsn, data.Span, fsync: false);
+            _unflushedReceived = true;
+        }
         else
         {
             _journal.AppendAt(lsn, data.Span);
@@ -289,6 +302,20 @@ internal sealed class PageStorage : IDisposable
                 _receivedPages.Add(entry.PageNumberAt(i));
             }
         }
+    }
+
+    /// <summary>True when received entries were written without their fsync (<see cref="ApplyReceivedBeforeFlush"/>).</summary>
+    private bool _unflushedReceived;
+
+    /// <summary>Makes the entries received without their fsync durable: one fsync for the batch (when the journal fsyncs at all).</summary>
+    public void FlushReceived(bool fsync)
+    {
+        if (_unflushedReceived && fsync)
+        {
+            _journal.Flush();
+        }
+
+        _unflushedReceived = false;
     }
 
     /// <summary>Recomputes the view's checksum from every page and compares it with the running one.</summary>

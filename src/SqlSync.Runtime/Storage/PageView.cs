@@ -63,6 +63,12 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         return _pages[pageNumber - 1] ?? (pageNumber <= _baseLimit ? BasePage(pageNumber) : s_zeroPage);
     }
 
+    /// <summary>
+    /// Pages read from the checkpoint file at once on a miss (decision 0030): a scan after a join from a checkpoint
+    /// reads the file in 64 KiB runs instead of a system call per page.
+    /// </summary>
+    internal const int ReadAheadPages = 16;
+
     private byte[] BasePage(uint pageNumber)
     {
         if (_cache!.TryGet(pageNumber, out byte[] cached))
@@ -70,9 +76,34 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
             return cached;
         }
 
-        byte[] bytes = new byte[StorageFormat.PageSize];
-        _base!.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
+        CheckpointFile file = _base!;
+        int wanted = (int)Math.Min(ReadAheadPages, _baseLimit - pageNumber + 1);
+        byte[][] arrays = new byte[wanted][];
+        var run = new Memory<byte>[wanted];
+        for (int i = 0; i < wanted; i++)
+        {
+            arrays[i] = new byte[StorageFormat.PageSize]; // each page its own array: the cache keeps it, nothing is copied
+            run[i] = arrays[i];
+        }
+
+        int read = file.ReadRun(pageNumber, run);
+        byte[] bytes = arrays[0];
+        if (read == 0 || !file.IsSound(pageNumber, bytes))
+        {
+            file.ReadPage(pageNumber, bytes); // checked against its hash: a corrupt page is CheckpointCorrupt, never wrong bytes
+        }
+
         _cache.Add(pageNumber, bytes);
+        for (int i = 1; i < read; i++)
+        {
+            // Neighbours go in only when sound and not newer in memory; a damaged one is found when it is read itself.
+            uint page = pageNumber + (uint)i;
+            if (page <= Size && _pages[page - 1] is null && !_cache.Contains(page) && file.IsSound(page, arrays[i]))
+            {
+                _cache.Add(page, arrays[i]);
+            }
+        }
+
         return bytes;
     }
 

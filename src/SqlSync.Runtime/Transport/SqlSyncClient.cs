@@ -366,11 +366,13 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
 
         Task? closing = null;
         CancellationTokenRegistration onStop = stopping.Register(() => closing = CloseOnStopAsync());
+        var inbox = new ClientInbox(socket, _options.Replication.MaxFrameBytes, abort.Token);
         try
         {
             while (true)
             {
-                (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, _options.Replication.MaxFrameBytes, null, abort.Token).ConfigureAwait(false);
+                IReadOnlyList<SyncMessage>? batch = await inbox.ReceiveAsync().ConfigureAwait(false);
+                SyncMessage? message = batch?[0];
                 if (message is null)
                 {
                     if (stopping.IsCancellationRequested)
@@ -389,7 +391,7 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
                 IReadOnlyList<SyncMessage> replies;
                 try
                 {
-                    replies = Handle(message);
+                    replies = batch!.Count == 1 ? Handle(message) : HandleStorageBatch(batch);
                 }
                 catch (SqlSyncException ex) when (message is not ErrorMessage)
                 {
@@ -437,6 +439,7 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
             }
 
             await abort.CancelAsync().ConfigureAwait(false);
+            await inbox.StopAsync().ConfigureAwait(false);
         }
     }
 
@@ -516,6 +519,36 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
         {
             return _engine.StorageReceived(document.DocumentId, range);
         }
+    }
+
+    /// <summary>
+    /// Storage messages of one document that arrived together (decision 0030): taken by the document in one go, with
+    /// one fsync and one rebase, then each acknowledged with the range after it (all are durable by then).
+    /// </summary>
+    private IReadOnlyList<SyncMessage> HandleStorageBatch(IReadOnlyList<SyncMessage> batch)
+    {
+        LocalDocument? document = null;
+        var entries = new List<JournalPartial>(batch.Count);
+        lock (_engineLock)
+        {
+            foreach (SyncMessage message in batch)
+            {
+                _engine.TryTakeStorage(message, out document, out JournalPartial? taken);
+                entries.Add(taken!);
+            }
+        }
+
+        IReadOnlyList<LsnRange> ranges = document!.ReceiveStorageBatch(entries);
+        var replies = new List<SyncMessage>();
+        lock (_engineLock)
+        {
+            foreach (LsnRange range in ranges)
+            {
+                replies.AddRange(_engine.StorageReceived(document.DocumentId, range));
+            }
+        }
+
+        return replies;
     }
 
     private void UpdateConnectedStatus()

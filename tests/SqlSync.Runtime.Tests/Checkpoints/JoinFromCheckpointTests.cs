@@ -11,31 +11,17 @@ namespace SqlSync.Runtime.Tests.Checkpoints;
 public sealed class JoinFromCheckpointTests : IDisposable
 {
     private const string Id = "join";
-    private readonly TempDirectory _temp = new();
-    private readonly TestCoordinators _coordinators;
-    private readonly ReplicationServer _server;
+    private readonly CheckpointServer _host;
     private readonly List<string> _warnings = new();
 
     public JoinFromCheckpointTests()
     {
-        _coordinators = new TestCoordinators
-        {
-            OptionsFor = id => new CoordinatorDocumentOptions
-            {
-                DocumentId = id,
-                Reducer = Reducer,
-                Directory = _temp.Sub("server"),
-                StorageRetention = TimeSpan.Zero,
-                CheckpointMinJournalBytes = long.MaxValue, // checkpoints only when the test asks
-                Warning = message => { lock (_warnings) _warnings.Add(message); },
-            },
-        };
-        _server = new ReplicationServer(_coordinators, new ReplicationOptions { MaxEntryBytesPerMessage = 64 * 1024 });
+        _host = new CheckpointServer(Id, new ReplicationOptions { MaxEntryBytesPerMessage = 64 * 1024 }, message => { lock (_warnings) _warnings.Add(message); });
     }
 
-    private CoordinatorDocument Coordinator => _coordinators.GetDocument(Id);
+    private CoordinatorDocument Coordinator => _host.Coordinator;
 
-    private LocalDocument Client(string name) => LocalDocument.Open(new LocalDocumentOptions { DocumentId = Id, Reducer = Reducer, Directory = _temp.Sub(name) });
+    private LocalDocument Client(string name) => _host.Client(name);
 
     /// <summary>A writer that fills the document (about 100 pages), then the server checkpoints and compacts.</summary>
     private async Task<Lsn> HistoryCompactedAsync(int tail)
@@ -43,7 +29,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         using LocalDocument writer = LocalDocument.Open(new LocalDocumentOptions { DocumentId = Id, Reducer = Reducer });
         var client = new ReplicationClient("writer");
         client.AddDocument(writer);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Connect();
         writer.Mutate(new CreateSchema());
         writer.Mutate(new Fill(1, 300, 1000));
@@ -106,7 +92,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         {
             var client = new ReplicationClient("cut");
             client.AddDocument(late);
-            ServerLink link = _server.CreateLink(LinkIdentity.Anonymous);
+            ServerLink link = _host.Server.CreateLink(LinkIdentity.Anonymous);
             var toServer = new Queue<SyncMessage>(client.Connect());
             var toClient = new Queue<SyncMessage>();
             int chunks = 0;
@@ -129,14 +115,14 @@ public sealed class JoinFromCheckpointTests : IDisposable
                 }
             }
 
-            firstSession = Directory.GetFiles(Path.Combine(_temp.Sub("cut"), "checkpoints"), "*.part").Select(f => new FileInfo(f).Length).Single();
+            firstSession = Directory.GetFiles(Path.Combine(_host.Temp.Sub("cut"), "checkpoints"), "*.part").Select(f => new FileInfo(f).Length).Single();
             Assert.Equal(4 * 64 * 1024, firstSession);
         } // the connection is cut and the client process stops
 
         using LocalDocument again = Client("cut");
         var progress = new List<CheckpointDownloadProgress>();
         again.CheckpointDownloadProgress += (_, p) => progress.Add(p);
-        var pump = new ReplicationPump(new ReplicationClient("cut"), _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(new ReplicationClient("cut"), _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Client.AddDocument(again);
         pump.Connect();
         pump.RunUntilQuiet();
@@ -156,7 +142,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         using LocalDocument memory = LocalDocument.Open(new LocalDocumentOptions { DocumentId = Id, Reducer = Reducer });
         var client = new ReplicationClient("memory");
         client.AddDocument(memory);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Connect();
         var error = Assert.Throws<SqlSyncException>(() => pump.RunUntilQuiet());
         Assert.Equal(SqlSyncErrorCode.StorageCompacted, error.Code);
@@ -165,14 +151,14 @@ public sealed class JoinFromCheckpointTests : IDisposable
     /// <summary>Syncs <paramref name="document"/> on a new link until nothing moves.</summary>
     private ReplicationPump SyncOnNewLink(LocalDocument document)
     {
-        var pump = new ReplicationPump(new ReplicationClient("joiner"), _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(new ReplicationClient("joiner"), _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Client.AddDocument(document);
         pump.Connect();
         pump.RunUntilQuiet();
         return pump;
     }
 
-    private string ServerCheckpoint() => Directory.GetFiles(Path.Combine(_temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
+    private string ServerCheckpoint() => Directory.GetFiles(Path.Combine(_host.Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
 
     private static void FlipByte(string path, long offset)
     {
@@ -199,7 +185,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
         var client = new ReplicationClient("late");
         client.AddDocument(late);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous));
         pump.Connect();
         var refused = Assert.Throws<SqlSyncException>(() => pump.RunUntilQuiet()); // before decision 0027: "never went quiet"
         Assert.Equal(ProtocolErrorCode.CheckpointRejected, ProtocolException.CodeOf(refused));
@@ -222,7 +208,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         using LocalDocument late = Client("damaged");
         var client = new ReplicationClient("damaged");
         client.AddDocument(late);
-        var pump = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous))
+        var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous))
         {
             // The last slice of every download is damaged after the server sent it (a client's disk, a broken proxy).
             AlterToClient = m => m is CheckpointChunkMessage { Bytes.Length: > 0 } c && c.Offset + c.Bytes.Length == c.TotalBytes
@@ -236,10 +222,10 @@ public sealed class JoinFromCheckpointTests : IDisposable
         Assert.Equal(ServerLink.MaxCheckpointRejections, pump.CorruptCheckpointReports);
         Assert.Equal(0, Coordinator.CorruptCheckpointsFound); // the server's copy validated, once
         Assert.Empty(_warnings);
-        Assert.Empty(Directory.GetFiles(Path.Combine(_temp.Sub("damaged"), "checkpoints"), "*.part")); // nothing corrupt kept
+        Assert.Empty(Directory.GetFiles(Path.Combine(_host.Temp.Sub("damaged"), "checkpoints"), "*.part")); // nothing corrupt kept
 
         client.Disconnect();
-        var again = new ReplicationPump(client, _server.CreateLink(LinkIdentity.Anonymous));
+        var again = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous));
         again.Connect();
         again.RunUntilQuiet();
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
@@ -258,9 +244,5 @@ public sealed class JoinFromCheckpointTests : IDisposable
 
     private static SyncMessage Decode(SyncMessage message) => SyncMessageCodec.Decode(SyncMessageCodec.Encode(message));
 
-    public void Dispose()
-    {
-        _coordinators.Dispose();
-        _temp.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 }

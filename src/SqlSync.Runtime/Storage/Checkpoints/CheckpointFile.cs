@@ -107,6 +107,29 @@ internal sealed class CheckpointFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads pages <paramref name="first"/> on, one into each of <paramref name="pages"/> (at most to the last page),
+    /// with one scattered read and no copy, unchecked; returns how many pages it read whole. The caller checks each with
+    /// <see cref="IsSound"/> before it uses it (a read ahead takes the sound neighbours of the page it needs).
+    /// </summary>
+    public int ReadRun(uint first, IReadOnlyList<Memory<byte>> pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        if (first == 0 || first > Header.DatabaseSizeInPages)
+        {
+            throw new ArgumentOutOfRangeException(nameof(first));
+        }
+
+        int count = (int)Math.Min(pages.Count, Header.DatabaseSizeInPages - first + 1);
+        IReadOnlyList<Memory<byte>> within = count == pages.Count ? pages : pages.Take(count).ToArray();
+        long read = RandomAccess.Read(_handle, within, CheckpointHeader.PageOffset(first));
+        return (int)(read / StorageFormat.PageSize);
+    }
+
+    /// <summary>True when <paramref name="page"/> holds the bytes page <paramref name="pageNumber"/> was written with (its hash matches).</summary>
+    public bool IsSound(uint pageNumber, ReadOnlySpan<byte> page) =>
+        pageNumber >= 1 && pageNumber <= Header.DatabaseSizeInPages && DatabaseChecksum.HashPage(pageNumber, page) == _hashes[pageNumber - 1];
+
     /// <summary>Reads and checks every page, 256 KiB at a time (the memory it takes does not follow the file).</summary>
     public void Validate()
     {

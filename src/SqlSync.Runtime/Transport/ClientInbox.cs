@@ -1,0 +1,86 @@
+using System.Net.WebSockets;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using SqlSync.Replication.Messages;
+
+namespace SqlSync.Transport;
+
+/// <summary>
+/// The client's receiving side of a connection (decision 0030): a task reads frames ahead into a small bounded queue
+/// while the previous message is handled, so the server's window of storage messages keeps the wire busy, and storage
+/// messages of one document that are already here are handed over together (one fsync and one rebase for them all).
+/// Memory held: at most <see cref="Capacity"/> frames beside the one being read.
+/// </summary>
+internal sealed class ClientInbox
+{
+    /// <summary>Frames read ahead at most; also the most storage messages handed over at once.</summary>
+    public const int Capacity = 4;
+
+    private readonly Channel<SyncMessage> _queue = Channel.CreateBounded<SyncMessage>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+    private readonly Task _reader;
+    private Exception? _failure;
+
+    public ClientInbox(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    {
+        _reader = Task.Run(() => ReadAsync(socket, maxFrameBytes, cancellationToken), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The next message, or the storage messages of one document waiting in a row; null when the server closed the
+    /// connection. Throws what ended the reading (a broken frame, a lost socket, a cancellation).
+    /// </summary>
+    public async Task<IReadOnlyList<SyncMessage>?> ReceiveAsync()
+    {
+        if (!await _queue.Reader.WaitToReadAsync().ConfigureAwait(false) || !_queue.Reader.TryRead(out SyncMessage? first))
+        {
+            if (_failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(_failure);
+            }
+
+            return null;
+        }
+
+        if (first is not StorageEntriesMessage storage)
+        {
+            return new[] { first };
+        }
+
+        var batch = new List<SyncMessage>(Capacity) { first };
+        while (_queue.Reader.TryPeek(out SyncMessage? next) && next is StorageEntriesMessage more && more.DocumentId == storage.DocumentId)
+        {
+            _queue.Reader.TryRead(out _);
+            batch.Add(next);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Waits for the reading task, which ends once the connection's token is cancelled or the socket closes (it never throws: what ended it is kept for <see cref="ReceiveAsync"/>).</summary>
+    public Task StopAsync() => _reader;
+
+    private async Task ReadAsync(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(socket, maxFrameBytes, null, cancellationToken).ConfigureAwait(false);
+                if (message is null)
+                {
+                    break;
+                }
+
+                await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            _failure = ex;
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using SqlSync.Documents;
+using SqlSync.Journals;
+using SqlSync.Replication;
+using SqlSync.Runtime.Tests.Replication;
+using static SqlSync.Runtime.Tests.Support.TestMutations;
+
+namespace SqlSync.Runtime.Tests.Checkpoints;
+
+/// <summary>A server engine whose documents compact at once after a checkpoint (written when a test asks), in a temporary folder; clients beside it.</summary>
+internal sealed class CheckpointServer : IDisposable
+{
+    private readonly string _id;
+
+    public CheckpointServer(string id, ReplicationOptions replication, Action<string>? warning = null)
+    {
+        _id = id;
+        Coordinators = new TestCoordinators
+        {
+            OptionsFor = documentId => new CoordinatorDocumentOptions
+            {
+                DocumentId = documentId,
+                Reducer = Reducer,
+                Directory = Temp.Sub("server"),
+                StorageRetention = TimeSpan.Zero,
+                CheckpointMinJournalBytes = long.MaxValue, // checkpoints only when the test asks
+                Warning = warning,
+            },
+        };
+        Server = new ReplicationServer(Coordinators, replication);
+    }
+
+    public TempDirectory Temp { get; } = new();
+
+    public TestCoordinators Coordinators { get; }
+
+    public ReplicationServer Server { get; }
+
+    public CoordinatorDocument Coordinator => Coordinators.GetDocument(_id);
+
+    /// <summary>A file-backed client of the document in its own folder.</summary>
+    public LocalDocument Client(string name) => LocalDocument.Open(new LocalDocumentOptions { DocumentId = _id, Reducer = Reducer, Directory = Temp.Sub(name) });
+
+    public void Dispose()
+    {
+        Coordinators.Dispose();
+        Temp.Dispose();
+    }
+}

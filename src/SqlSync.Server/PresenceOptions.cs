@@ -9,6 +9,7 @@ public sealed class PresenceOptions
     /// <summary>
     /// A state not published again within this time expires and its peers are told it left (default 30 s); clients
     /// publish theirs again every <c>SqlSyncClientOptions.PresenceRefreshInterval</c> (10 s).
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: states end only with their connection. Zero or less is refused at start.
     /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 

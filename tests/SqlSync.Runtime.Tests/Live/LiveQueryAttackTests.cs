@@ -73,7 +73,7 @@ public sealed class LiveQueryAttackTests
             fromEvent.Dispose();
         };
         IDisposable? subscription = null;
-        subscription = fromObserver.Subscribe(new CallbackObserver<long>(result =>
+        subscription = fromObserver.Subscribe(new Observer<long>(result =>
         {
             Interlocked.Increment(ref observerCalls);
             if (result[0] > 0)
@@ -155,7 +155,7 @@ public sealed class LiveQueryAttackTests
         var subscriptions = new List<IDisposable>();
         for (int i = 0; i < 10_000; i++)
         {
-            subscriptions.Add(shared.Subscribe(new CallbackObserver<long>(result =>
+            subscriptions.Add(shared.Subscribe(new Observer<long>(result =>
             {
                 if (result[0] == 1)
                 {
@@ -243,16 +243,5 @@ public sealed class LiveQueryAttackTests
         doc.Mutate(new SqlMutation("INSERT INTO todos VALUES (3, 'tea', 0)"));
         WaitUntil(() => typed.Current.Count == 1 && star.Current.Count == 1, "and its rows");
         Assert.Equal(new Todo(3, "tea", false), star.Current[0]);
-    }
-
-    private sealed class CallbackObserver<T>(Action<IReadOnlyList<T>> next, Action completed) : IObserver<IReadOnlyList<T>>
-    {
-        public void OnCompleted() => completed();
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnNext(IReadOnlyList<T> value) => next(value);
     }
 }

@@ -370,7 +370,7 @@ public sealed class LiveQueryTests
         public DateTime? CreatedAt { get; set; }
     }
 
-    private sealed class Observer<T>(Action<IReadOnlyList<T>> next, Action completed) : IObserver<IReadOnlyList<T>>
+    internal sealed class Observer<T>(Action<IReadOnlyList<T>> next, Action completed) : IObserver<IReadOnlyList<T>>
     {
         public void OnCompleted() => completed();
         public void OnError(Exception error) { }

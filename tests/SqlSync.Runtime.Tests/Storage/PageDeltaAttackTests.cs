@@ -9,9 +9,25 @@ namespace SqlSync.Runtime.Tests.Storage;
 /// A hostile or broken server's storage entries and page deltas (decision 0025): every one is refused with a clear
 /// code, quickly, and the replica keeps exactly what it had; honest long chains still rebuild byte for byte.
 /// </summary>
-public sealed class PageDeltaAttackTests
+public sealed class PageDeltaAttackTests : IDisposable
 {
     private const int PageSize = StorageFormat.PageSize;
+
+    private readonly PageStorage _coordinator = PageDeltaTests.Coordinator();
+    private readonly PageStorage _replica = PageDeltaTests.Open("replica");
+
+    /// <summary>Both sides hold page 1 (filled with ones) at the first LSN.</summary>
+    public PageDeltaAttackTests()
+    {
+        _coordinator.Write(1, 0, Page(1));
+        ApplyFull(_coordinator, _replica);
+    }
+
+    public void Dispose()
+    {
+        _coordinator.Dispose();
+        _replica.Dispose();
+    }
 
     /// <summary>Generous: a refusal takes microseconds; the bug this guards against took hours (hashing billions of pages).</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -22,10 +38,7 @@ public sealed class PageDeltaAttackTests
     [InlineData(true)]
     public async Task AnEntryClaimingABillionPagesIsRefusedAtOnceAndNothingIsApplied(bool asDelta)
     {
-        using PageStorage coordinator = Coordinator();
-        using PageStorage replica = Open("replica");
-        coordinator.Write(1, 0, Page(1));
-        ApplyFull(coordinator, replica);
+        PageStorage coordinator = _coordinator, replica = _replica;
         ulong before = replica.Checksum;
 
         // Four billion pages, one carried (or none): a 4 KiB message that would make the replica hash 16 TB of zeros
@@ -50,10 +63,7 @@ public sealed class PageDeltaAttackTests
     [Trait("Category", "Hostile")]
     public void HonestGrowthIsTakenWhateverItsSizeAndPagesFreedInTheSameCommitMayLeaveHoles()
     {
-        using PageStorage coordinator = Coordinator();
-        using PageStorage replica = Open("replica");
-        coordinator.Write(1, 0, Page(1));
-        ApplyFull(coordinator, replica);
+        PageStorage coordinator = _coordinator, replica = _replica;
 
         // 300 new pages at once, every one written (SQLite writes each page it adds).
         for (uint page = 2; page <= 301; page++)
@@ -77,9 +87,7 @@ public sealed class PageDeltaAttackTests
     [Trait("Category", "Hostile")]
     public void ADeltaForAPageBeyondTheDatabaseOrTwiceTheSamePageIsRefusedAndNothingIsApplied()
     {
-        using PageStorage coordinator = Coordinator();
-        using PageStorage replica = Open("replica");
-        coordinator.Write(1, 0, Page(1));
+        PageStorage coordinator = _coordinator, replica = _replica;
         coordinator.Write(2, 0, Page(2));
         ApplyFull(coordinator, replica);
         ulong before = replica.Checksum;
@@ -111,10 +119,7 @@ public sealed class PageDeltaAttackTests
     [Trait("Category", "Hostile")]
     public void ADeltaWhosePageCountOverflowsOrLiesIsCorruptNotACrash()
     {
-        using PageStorage coordinator = Coordinator();
-        using PageStorage replica = Open("replica");
-        coordinator.Write(1, 0, Page(1));
-        ApplyFull(coordinator, replica);
+        PageStorage coordinator = _coordinator, replica = _replica;
         coordinator.Write(1, 0, Page(2));
         Lsn lsn = coordinator.Commit()!.Value;
         byte[] delta = coordinator.Deltas!.Get(lsn)!;
@@ -137,8 +142,7 @@ public sealed class PageDeltaAttackTests
     public void AChainOfThousandsOfDeltasRebuildsExactlyAndABrokenLinkStopsItThere()
     {
         var random = new Random(11);
-        using PageStorage coordinator = Coordinator();
-        using PageStorage replica = Open("replica");
+        PageStorage coordinator = _coordinator, replica = _replica;
         for (uint page = 1; page <= 4; page++)
         {
             coordinator.Write(page, 0, Page((byte)page));
@@ -185,17 +189,6 @@ public sealed class PageDeltaAttackTests
             Assert.True(coordinator.CommittedPage(page).SequenceEqual(replica.CommittedPage(page)), $"page {page} differs");
         }
     }
-
-    private static PageStorage Coordinator()
-    {
-        PageStorage storage = Open("coordinator");
-        storage.Deltas = new PageDeltaLog(64L << 20);
-        return storage;
-    }
-
-#pragma warning disable CA2000 // the storage owns its journal and disposes it
-    private static PageStorage Open(string name) => PageStorage.Open(name, new MemoryJournal());
-#pragma warning restore CA2000
 
     private static void ApplyFull(PageStorage coordinator, PageStorage replica)
     {

@@ -51,6 +51,7 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
         }
 
         _options.Replication.Validate();
+        _options.Presence.Validate(); // at start, not at the first connection
         if (_options.MaxOpenDocuments < 1 || _options.DocumentIdleTimeout <= TimeSpan.Zero && _options.DocumentIdleTimeout != Timeout.InfiniteTimeSpan
             || _options.ReleaseMemoryAfterClosing < 1)
         {

@@ -24,6 +24,7 @@ internal sealed class PresenceHub : IDisposable
 
     public PresenceHub(PresenceOptions options)
     {
+        options.Validate();
         _options = options;
         TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(options.Timeout.TotalMilliseconds / 4, 10, 1000));
         _sweeper = new Timer(_ => Sweep(), null, period, period);
@@ -121,7 +122,7 @@ internal sealed class PresenceHub : IDisposable
             }
 
             current.Bytes = state.ToArray();
-            current.ExpiresAt = now + (long)_options.Timeout.TotalMilliseconds;
+            current.ExpiresAt = _options.Timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)_options.Timeout.TotalMilliseconds;
             long wait = current.Spend(_options.MaxPublishesPerSecond, now);
             if (wait == 0)
             {

@@ -180,6 +180,12 @@ public sealed partial class LocalDocument
             }
 
             long held = CheckpointDownload.Held(store, lsn, totalBytes);
+            if (offset == held && bytes.Length > totalBytes - held)
+            {
+                // More than announced: never written past the end, reported as a corrupt download (decision 0036).
+                return new CheckpointChunkResult(0, null) { Error = CheckpointDownload.Overrun(store, lsn, totalBytes, offset, bytes.Length) };
+            }
+
             if (offset == held && !bytes.IsEmpty)
             {
                 CheckpointDownload.Append(store, lsn, offset, bytes);

@@ -13,9 +13,10 @@ internal sealed class PageCache
 
     private readonly object _lock = new();
     private readonly Dictionary<uint, int> _slotOf = new();
-    private readonly uint[] _pageIn;
-    private readonly byte[]?[] _bytesIn;
-    private readonly bool[] _referenced;
+    // Grown as pages arrive, up to Capacity: a bound of "as much as it takes" (long.MaxValue) must not allocate it at open.
+    private uint[] _pageIn = new uint[InitialSlots];
+    private byte[]?[] _bytesIn = new byte[]?[InitialSlots];
+    private bool[] _referenced = new bool[InitialSlots];
     private readonly Stack<int> _free = new();
     private int _used;
     private int _hand;
@@ -24,10 +25,9 @@ internal sealed class PageCache
     public PageCache(long capacityBytes)
     {
         Capacity = (int)Math.Clamp(capacityBytes / StorageFormat.PageSize, 1, int.MaxValue / 2);
-        _pageIn = new uint[Capacity];
-        _bytesIn = new byte[]?[Capacity];
-        _referenced = new bool[Capacity];
     }
+
+    private const int InitialSlots = 64;
 
     /// <summary>How many pages the cache holds at most.</summary>
     public int Capacity { get; }
@@ -81,7 +81,7 @@ internal sealed class PageCache
                 return;
             }
 
-            int slot = _free.Count > 0 ? _free.Pop() : _used < Capacity ? _used++ : Evict();
+            int slot = _free.Count > 0 ? _free.Pop() : _used < Capacity ? NewSlot() : Evict();
             _pageIn[slot] = page;
             _bytesIn[slot] = bytes;
             _referenced[slot] = false;
@@ -123,6 +123,20 @@ internal sealed class PageCache
             _used = 0;
             _hand = 0;
         }
+    }
+
+    /// <summary>The next never-used slot, growing the arrays (doubling, at most to <see cref="Capacity"/>) when they are full.</summary>
+    private int NewSlot()
+    {
+        if (_used == _pageIn.Length)
+        {
+            int length = (int)Math.Min(Capacity, (long)_pageIn.Length * 2);
+            Array.Resize(ref _pageIn, length);
+            Array.Resize(ref _bytesIn, length);
+            Array.Resize(ref _referenced, length);
+        }
+
+        return _used++;
     }
 
     private int Evict()

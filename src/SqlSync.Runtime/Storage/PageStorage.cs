@@ -272,6 +272,7 @@ internal sealed class PageStorage : IDisposable
         }
 
         StorageEntry entry = StorageEntry.Decode(data);
+        RefuseUnwrittenGrowth(lsn, entry);
         ulong checksum = _view.ChecksumAfter(entry.DatabaseSizeInPages, entry);
         if (delta && checksum != entry.ChecksumAfter)
         {
@@ -317,6 +318,28 @@ internal sealed class PageStorage : IDisposable
 
         _unflushedReceived = false;
     }
+
+    /// <summary>
+    /// Refuses a received entry that grows the database by far more pages than it carries: hashing the new zero pages
+    /// and holding the larger view cost O(growth), so a hostile server's few bytes claiming four billion pages would
+    /// hang the replica under its lock and then exhaust its memory. SQLite writes every page it adds except the
+    /// lock-byte page and pages freed again in the same transaction (never written; a freelist trunk page, written,
+    /// lists up to 1,022 of them), so an honest entry grows by at most 1,023 pages per page it carries, plus one.
+    /// </summary>
+    private void RefuseUnwrittenGrowth(Lsn lsn, StorageEntry entry)
+    {
+        uint size = entry.DatabaseSizeInPages;
+        if (size <= _view.Size || size - _view.Size <= (MaxGrowthPerCarriedPage * (ulong)entry.PageCount) + 1)
+        {
+            return;
+        }
+
+        throw new SqlSyncException(SqlSyncErrorCode.StorageEntryCorrupt,
+            $"Document '{Name}': the storage entry at LSN {lsn} grows the database from {_view.Size} to {size} pages but carries only {entry.PageCount}; nothing was applied.");
+    }
+
+    /// <summary>A page carried plus the most freed pages a freelist trunk page can list (4096 / 4 − 2).</summary>
+    private const ulong MaxGrowthPerCarriedPage = 1023;
 
     /// <summary>Recomputes the view's checksum from every page and compares it with the running one.</summary>
     public void VerifyFullChecksum()

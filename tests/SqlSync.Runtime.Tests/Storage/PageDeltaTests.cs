@@ -189,7 +189,7 @@ public sealed class PageDeltaTests
         Assert.Null(log.Get(new Lsn(100)));
     }
 
-    private static PageStorage Coordinator()
+    internal static PageStorage Coordinator()
     {
         PageStorage storage = Open("coordinator");
         storage.Deltas = new PageDeltaLog(1 << 20);
@@ -197,7 +197,7 @@ public sealed class PageDeltaTests
     }
 
 #pragma warning disable CA2000 // the storage owns its journal and disposes it
-    private static PageStorage Open(string name) => PageStorage.Open(name, new MemoryJournal());
+    internal static PageStorage Open(string name) => PageStorage.Open(name, new MemoryJournal());
 #pragma warning restore CA2000
 
     /// <summary>Commits the coordinator's pending pages and hands the entry to the replica, as a delta or full.</summary>

@@ -45,6 +45,19 @@ internal static class CheckpointDownload
     }
 
     /// <summary>
+    /// A slice at <paramref name="offset"/> of <paramref name="length"/> bytes passes the <paramref name="totalBytes"/>
+    /// the server announced: the part is deleted (the download starts over) and the error returned, to be reported as a
+    /// corrupt download, so the server checks its copy and a link that keeps doing it is refused (decision 0027's bound).
+    /// </summary>
+    public static SqlSyncException Overrun(CheckpointStore store, Lsn lsn, long totalBytes, long offset, int length)
+    {
+        string part = store.PathFor(lsn) + PartSuffix;
+        File.Delete(part);
+        return CheckpointHeader.Corrupt(CheckpointStore.LabelOf(part), string.Create(CultureInfo.InvariantCulture,
+            $"a slice of {length} bytes at offset {offset} passes the {totalBytes} bytes announced"));
+    }
+
+    /// <summary>
     /// Makes the whole part durable, validates it (header, table, every page; its LSN), and renames it into place.
     /// A part that fails validation is deleted (the download starts over) and its error thrown.
     /// </summary>

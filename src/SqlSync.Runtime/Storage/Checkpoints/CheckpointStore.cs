@@ -62,7 +62,7 @@ internal sealed class CheckpointStore
     /// <summary>
     /// Opens storage over <paramref name="journal"/> from the newest checkpoint that validates and that the
     /// journal continues, falling back to older ones (each refusal told to <paramref name="warning"/>, naming
-    /// the file), then to the whole journal when it still starts at the beginning of the history. When none
+    /// the file), then to the whole journal when it still starts at the beginning of the history and holds entries. When none
     /// of those exists the newest checkpoint's error is thrown, naming its file. With <paramref name="pageCacheBytes"/>
     /// the checkpoint is checked whole here (streamed, so a corrupt one is still passed over at open) and its pages
     /// are then read on demand through a page cache of that size; without, they are all read into memory.
@@ -91,8 +91,11 @@ internal sealed class CheckpointStore
             }
         }
 
+        // An empty journal is no history to fall back on when a checkpoint was refused: it is the fresh journal that
+        // continued an installed checkpoint (a client that joined), and opening it would show an empty document
+        // without a word (decision 0036).
         LsnRange range = journal.Range;
-        if (range.First.Value != 0)
+        if (range.First.Value != 0 || (first is not null && range.IsEmpty))
         {
             throw first ?? new SqlSyncException(SqlSyncErrorCode.CheckpointCorrupt,
                 $"Document '{name}': its storage journal starts at LSN {range.First}, and no checkpoint covers the LSNs before it.");

@@ -85,6 +85,10 @@ public sealed partial class CoordinatorDocument
         return true;
     }
 
+    /// <summary>A resume that failed in an unexpected way (a bug, not a storage fault): reported, and tried again later.</summary>
+    internal void ReportResumeFailure(Exception e) =>
+        _options.Warning?.Invoke($"Document '{DocumentId}' is still paused: resuming it failed unexpectedly ({e.GetType().Name}: {e.Message}); it is tried again later.");
+
     /// <summary>Pauses the document for <paramref name="cause"/> (once) and returns the error for the caller.</summary>
     private SqlSyncException Pause(Exception cause)
     {

@@ -356,14 +356,19 @@ internal sealed class DocumentDatabase : IDisposable
         return rows.Count == 0 ? null : new Lsn((ulong)(long)rows[0][0]!);
     }
 
+    /// <summary>Idempotent: a coordinator's reload that failed half-way disposes what it holds again on the next try.</summary>
     public void Dispose()
     {
         lock (DocumentLock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             File.HandOver = null;
         }
-
 
         Sandbox.Dispose();
         Connection.Dispose();

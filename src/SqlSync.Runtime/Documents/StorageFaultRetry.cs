@@ -63,10 +63,18 @@ internal sealed class StorageFaultRetry : IDisposable
 
     private void Run()
     {
-        if (_document.TryResume(out _))
+        try
         {
-            _failedReloads = 0;
-            return;
+            if (_document.TryResume(out _))
+            {
+                _failedReloads = 0;
+                return;
+            }
+        }
+        catch (Exception e)
+        {
+            // A timer callback that throws ends the process: a bug in a reload must cost this document, not the server.
+            _document.ReportResumeFailure(e);
         }
 
         _failedReloads++;

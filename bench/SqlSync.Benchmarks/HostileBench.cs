@@ -134,9 +134,24 @@ internal static class HostileBench
 
         // Warm-up (the JIT tiers the server's and client's paths up; the figures are of steady state), then the baseline,
         // then with a step that runs until released and 40 clients waiting on its document.
-        await RoundTripsAsync(server.SyncUri, roundTrips);
-        await HttpAsync(server.SyncUri, roundTrips);
+        // Warm-up rounds until neither process compiles methods any more (tiered compilation promotes hot methods in the
+        // background for a while; a 2-core machine runs that JIT beside the round trips), at most 20 rounds.
+        int warmups = 0;
+        long serverJitted = -1, clientJitted = -1;
+        bool settled = false;
+        while (warmups < 20 && !settled)
+        {
+            await RoundTripsAsync(server.SyncUri, roundTrips);
+            await HttpAsync(server.SyncUri, roundTrips);
+            warmups++;
+            long serverNow = await server.CompiledMethodsAsync();
+            long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
+            settled = serverNow == serverJitted && clientNow == clientJitted;
+            (serverJitted, clientJitted) = (serverNow, clientNow);
+        }
+
         await server.StepsAsync();
+        long serverBefore = await server.CompiledMethodsAsync(), clientBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         (double P50, double P99, double Max) quiet = await RoundTripsAsync(server.SyncUri, roundTrips);
         (int Count, double P50, double P99, double Max) quietSteps = await server.StepsAsync();
         (double P50, double P99, double Max) quietHttp = await HttpAsync(server.SyncUri, roundTrips);
@@ -175,6 +190,8 @@ internal static class HostileBench
                 document.Dispose();
             }
 
+            long serverAfter = await server.CompiledMethodsAsync(), clientAfter = System.Runtime.JitInfo.GetCompiledMethodCount();
+            print($"warm-up: {warmups} round(s) of {roundTrips} round trips{(settled ? ", until a round compiled no method" : " (the limit: each round still compiled methods)")}; during the measured rounds the JIT compiled {serverAfter - serverBefore} method(s) in the server, {clientAfter - clientBefore} in the clients' process");
             print($"unrelated document, {roundTrips} round trips (mutate until the server's storage is back), ms:");
             print($"  quiet server:                          p50 {quiet.P50:0.00}, p99 {quiet.P99:0.00}, max {quiet.Max:0.00}");
             print($"  beside a slow step with 40 waiting:    p50 {busy.P50:0.00}, p99 {busy.P99:0.00}, max {busy.Max:0.00}{(stillRunning ? "" : " (the slow step ended before the run did)")}");

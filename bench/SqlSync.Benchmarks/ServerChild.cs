@@ -92,6 +92,9 @@ internal static class ServerChild
                 case "slow":
                     Console.WriteLine($"slow {(slow.Running ? 1 : 0)}");
                     break;
+                case "jit":
+                    Console.WriteLine(FormattableString.Invariant($"jit {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
+                    break;
                 case "release":
                     slow.Release();
                     Console.WriteLine("released 1");

@@ -114,6 +114,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Whether the slow document's held step runs now.</summary>
+    /// <summary>Methods the server's JIT has compiled so far (tiered rejits included): steady once it stops growing.</summary>
+    public async Task<long> CompiledMethodsAsync() => long.Parse((await AskAsync("jit", "jit"))[1], System.Globalization.CultureInfo.InvariantCulture);
+
     public async Task<bool> SlowStepRunningAsync() => (await AskAsync("slow", "slow"))[1] == "1";
 
     /// <summary>Ends the slow document's held step (idempotent).</summary>

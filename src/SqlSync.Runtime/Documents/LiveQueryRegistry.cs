@@ -40,11 +40,21 @@ internal sealed class LiveQueryRegistry
     private long _schemaVersion;
     private ulong _storageNext;
     private bool _scheduled;
+
+    /// <summary>True while a mutation waits for the document lock: slices let it go first (the lock is not fair).</summary>
+    private readonly Func<bool>? _mutationWaiting;
+
+    /// <summary>When the slices began to be put off for waiting mutations (a Stopwatch timestamp), 0 when they are not.</summary>
+    private long _deferredSince;
+
+    /// <summary>How long slices are put off for waiting mutations at most: a writer in a tight loop cannot starve the queries.</summary>
+    private static readonly long MaxDeferral = Stopwatch.Frequency / 500; // 2 ms: a woken writer takes tens of microseconds
     private bool _closed;
 
-    public LiveQueryRegistry(object sync, DocumentDatabase database, MutationLimits limits)
+    public LiveQueryRegistry(object sync, DocumentDatabase database, MutationLimits limits, Func<bool>? mutationWaiting = null)
     {
         _sync = sync;
+        _mutationWaiting = mutationWaiting;
         _database = database;
         _limits = limits;
         _tracker = new TableWriteTracker(database.Connection.Handle.DangerousGetHandle());
@@ -370,6 +380,26 @@ internal sealed class LiveQueryRegistry
     /// </summary>
     private void Refresh()
     {
+        // A mutation waiting for the lock goes first: a slice that took the lock again at once (on the other core, before
+        // the waiting thread woke) kept it from the lock for as long as the queue lasted (Mutate p50 5.9 ms beside 999
+        // unwatched queries on its table). Its own queries are marked when it commits and run in the next slice.
+        if (_mutationWaiting is not null && _mutationWaiting())
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (_deferredSince == 0)
+            {
+                _deferredSince = now;
+            }
+
+            if (now - _deferredSince < MaxDeferral)
+            {
+                Thread.Yield(); // the waiting writer's thread may need this core to wake
+                ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
+                return;
+            }
+        }
+
+        _deferredSince = 0;
         lock (_sync)
         {
             long deadline = Stopwatch.GetTimestamp() + (long)(SliceBudget.TotalSeconds * Stopwatch.Frequency);

@@ -44,8 +44,10 @@ public sealed partial class LocalDocument
         cancellationToken.ThrowIfCancellationRequested();
         Lsn lsn;
         Task<Lsn>? durable = null;
+        bool announced = AnnounceMutation();
         lock (_sync)
         {
+            MutationEntered(announced);
             _writer.Reset();
             mutation.WriteTo(_writer);
             lsn = MutateOrRevertLocked(_writer.WrittenSpan, deferFsync: _flusher is not null);

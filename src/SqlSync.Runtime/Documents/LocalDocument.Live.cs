@@ -6,6 +6,30 @@ public sealed partial class LocalDocument
     /// <summary>Created with the first live query; null until then, so a mutation without live queries pays one null check.</summary>
     private LiveQueryRegistry? _live;
 
+    /// <summary>Mutations waiting for the lock, counted only while live queries exist (two interlocked operations each).</summary>
+    private int _mutationsWaiting;
+
+    /// <summary>Before a mutation takes the lock: true when it announced itself to the live queries' slices.</summary>
+    private bool AnnounceMutation()
+    {
+        if (Volatile.Read(ref _live) is null)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _mutationsWaiting);
+        return true;
+    }
+
+    /// <summary>Once the mutation holds the lock.</summary>
+    private void MutationEntered(bool announced)
+    {
+        if (announced)
+        {
+            Interlocked.Decrement(ref _mutationsWaiting);
+        }
+    }
+
     /// <summary>
     /// A live query over the current state (local changes included): one read-only statement, its rows as
     /// <typeparamref name="T"/> (see <see cref="LiveQuery{T}"/>). Throws at once for a bad query or a type that
@@ -24,7 +48,7 @@ public sealed partial class LocalDocument
         lock (_sync)
         {
             ThrowIfDisposed();
-            _live ??= new LiveQueryRegistry(_sync, _database, _options.Limits);
+            _live ??= new LiveQueryRegistry(_sync, _database, _options.Limits, () => Volatile.Read(ref _mutationsWaiting) > 0);
             var query = new LiveQuery<T>(this, _live, sql, (object?[])args.Clone(), context);
             _live.Add(query);
             return query;

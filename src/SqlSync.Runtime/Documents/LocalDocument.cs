@@ -179,8 +179,10 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     {
         ArgumentNullException.ThrowIfNull(mutation);
         Lsn lsn;
+        bool announced = AnnounceMutation();
         lock (_sync)
         {
+            MutationEntered(announced);
             _writer.Reset();
             mutation.WriteTo(_writer);
             lsn = MutateOrRevertLocked(_writer.WrittenSpan);
@@ -194,8 +196,10 @@ public sealed partial class LocalDocument : IMutationTarget, IDisposable
     public Lsn Mutate(ReadOnlySpan<byte> record)
     {
         Lsn lsn;
+        bool announced = AnnounceMutation();
         lock (_sync)
         {
+            MutationEntered(announced);
             lsn = MutateOrRevertLocked(record);
         }
 

@@ -107,6 +107,7 @@ public sealed partial class SqlSyncClient
         try
         {
             using var stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, StopToken());
+            bool settled = false;
             while (true)
             {
                 ThrowIfStopped(document);
@@ -121,7 +122,29 @@ public sealed partial class SqlSyncClient
 
                 if (allApplied && state.Status is DocumentSyncStatus.UpToDate or DocumentSyncStatus.Rejected or DocumentSyncStatus.Uploading or DocumentSyncStatus.ReadOnly)
                 {
-                    return new SyncResult(document.DocumentId, covered.IsEmpty ? Array.Empty<RejectedMutation>() : document.GetRejections(covered.First, covered.Last));
+                    IReadOnlyList<RejectedMutation> rejections = covered.IsEmpty ? Array.Empty<RejectedMutation>() : document.GetRejections(covered.First, covered.Last);
+                    if (rejections.Count > 0 && state.Status == DocumentSyncStatus.UpToDate && !settled)
+                    {
+                        // The rebase that found them released the document's lock, and its events (MutationRejected, then
+                        // Changed) may still be on their way to this client: let them land, so that GetSyncState agrees
+                        // with the result. Bounded: a later round may have cleared the rejection, and then no event comes.
+                        settled = true;
+                        poke.Reader.TryRead(out _);
+                        if (GetSyncState(document).Status == DocumentSyncStatus.UpToDate)
+                        {
+                            try
+                            {
+                                await poke.Reader.WaitToReadAsync(stopped.Token).AsTask().WaitAsync(RejectionDeliveryWait, stopped.Token).ConfigureAwait(false);
+                            }
+                            catch (TimeoutException)
+                            {
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    return new SyncResult(document.DocumentId, rejections);
                 }
 
                 try
@@ -171,6 +194,9 @@ public sealed partial class SqlSyncClient
             throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument, $"Document '{document.DocumentId}' is not synced by this client (call Add first).");
         }
     }
+
+    /// <summary>How long a wait that found rejections gives their events to reach this client (microseconds, normally).</summary>
+    private static readonly TimeSpan RejectionDeliveryWait = TimeSpan.FromSeconds(1);
 
     private void OnMutationRejected(object? sender, RejectedMutation rejection)
     {

@@ -120,11 +120,7 @@ internal sealed partial class FileJournal
     }
 
     /// <summary>The fsync of a group commit, after <see cref="WriteTaken"/>; no lock needed.</summary>
-    internal static void FlushAcquired(DeferredWrite taken)
-    {
-        StorageFaults.Check(taken.Path, "flush");
-        RandomAccess.FlushToDisk(taken.Handle);
-    }
+    internal static void FlushAcquired(DeferredWrite taken) => FlushAcquired(taken.Handle, taken.Path);
 
     /// <summary>
     /// Under the owner's lock: writes the in-memory tail (no fsync) and returns the active segment's handle with a reference

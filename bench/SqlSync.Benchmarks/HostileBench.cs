@@ -24,7 +24,16 @@ internal static class HostileBench
         print("warning: Debug build; figures are meaningless. Run with -c Release.");
 #endif
         print($"load average before: {MachineInfo.LoadAverage()}");
-        await ManyDocumentsAsync(documents ?? (quick ? 1_000 : 10_000), print, serverExe);
+        int many = documents ?? (quick ? 1_000 : 10_000);
+        if (many >= ManyPerConnection)
+        {
+            await ManyDocumentsAsync(many, print, serverExe);
+        }
+        else
+        {
+            print($"documents part skipped: --documents {many} is less than one connection's {ManyPerConnection}");
+        }
+
         if (!manyOnly)
         {
             await SlowStepAsync(quick ? 100 : 1_000, print, serverExe);
@@ -33,6 +42,9 @@ internal static class HostileBench
         print($"load average after: {MachineInfo.LoadAverage()}");
         return 0;
     }
+
+    /// <summary>Documents opened per connection by the documents part.</summary>
+    private const int ManyPerConnection = 100;
 
     /// <summary>
     /// The server runs in a child process (<see cref="ServerProcess"/>) so that its resident set and open files are the
@@ -48,7 +60,7 @@ internal static class HostileBench
         long peakRss = 0;
         int peakFiles = 0;
         long peakOpen = 0;
-        const int PerConnection = 100;
+        const int PerConnection = ManyPerConnection;
         for (int batch = 0; batch < documents / PerConnection; batch++)
         {
             using var socket = new ClientWebSocket();
@@ -130,7 +142,19 @@ internal static class HostileBench
     /// </summary>
     private static async Task SlowStepAsync(int roundTrips, Action<string> print, string? serverExe)
     {
+        if (JitTrace.Requested)
+        {
+            JitTrace.Start();
+        }
+
         await using ServerProcess server = await ServerProcess.StartAsync(slowDocument: "slow", serverExe: serverExe);
+        using LocalDocument otherDocument = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "other", Reducer = BenchMutations.Reducer });
+        otherDocument.Mutate(new BenchMutations.CreateTable());
+        await using var otherClient = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "other" });
+        otherClient.Add(otherDocument);
+        otherClient.Start();
+        await UntilAsync(() => otherDocument.PendingMutationCount == 0);
+        (LocalDocument, SqlSyncClient) other = (otherDocument, otherClient);
 
         // Warm-up (the JIT tiers the server's and client's paths up; the figures are of steady state), then the baseline,
         // then with a step that runs until released and 40 clients waiting on its document.
@@ -141,18 +165,20 @@ internal static class HostileBench
         bool settled = false;
         while (warmups < 20 && !settled)
         {
-            await RoundTripsAsync(server.SyncUri, roundTrips);
+            await RoundTripsAsync(other, roundTrips);
             await HttpAsync(server.SyncUri, roundTrips);
             warmups++;
             long serverNow = await server.CompiledMethodsAsync();
             long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
             settled = serverNow == serverJitted && clientNow == clientJitted;
+            await PrintCompiledAsync(server, $"warm-up round {warmups}", print);
             (serverJitted, clientJitted) = (serverNow, clientNow);
         }
 
         await server.StepsAsync();
         long serverBefore = await server.CompiledMethodsAsync(), clientBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
-        (double P50, double P99, double Max) quiet = await RoundTripsAsync(server.SyncUri, roundTrips);
+        (double P50, double P99, double Max) quiet = await RoundTripsAsync(other, roundTrips);
+        await PrintCompiledAsync(server, "quiet round trips", print);
         (int Count, double P50, double P99, double Max) quietSteps = await server.StepsAsync();
         (double P50, double P99, double Max) quietHttp = await HttpAsync(server.SyncUri, roundTrips);
         using LocalDocument slowDocument = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "slow", Reducer = BenchMutations.Reducer });
@@ -178,8 +204,37 @@ internal static class HostileBench
                 waiters.Add((document, client));
             }
 
+            await PrintCompiledAsync(server, "quiet HTTP, the slow step and its 40 waiters starting", print);
+            // First while the 40 clients arrive (their first connections: the JIT compiles and tiers up their paths in both
+            // processes), then once they all wait and a round compiled nothing: the steady state the target is about.
+            (double P50, double P99, double Max) arriving = await RoundTripsAsync(other, roundTrips);
+            await PrintCompiledAsync(server, "round trips while the 40 waiters arrive", print);
+            var parked = Stopwatch.StartNew();
+            while (await server.ConnectionsAsync() < 42 && parked.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(10);
+            }
+
+            long busyConnections = await server.ConnectionsAsync();
+            int settleRounds = 0;
+            bool busySettled = false;
+            (serverJitted, clientJitted) = (await server.CompiledMethodsAsync(), System.Runtime.JitInfo.GetCompiledMethodCount());
+            while (settleRounds < 8 && !busySettled)
+            {
+                await RoundTripsAsync(other, roundTrips);
+                settleRounds++;
+                long serverNow = await server.CompiledMethodsAsync();
+                long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
+                busySettled = serverNow == serverJitted && clientNow == clientJitted;
+                await PrintCompiledAsync(server, $"settling round {settleRounds} beside the slow step", print);
+                (serverJitted, clientJitted) = (serverNow, clientNow);
+            }
+
             await server.StepsAsync();
-            (double P50, double P99, double Max) busy = await RoundTripsAsync(server.SyncUri, roundTrips);
+            long serverBusyBefore = await server.CompiledMethodsAsync(), clientBusyBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+            (double P50, double P99, double Max) busy = await RoundTripsAsync(other, roundTrips);
+            long serverBusyAfter = await server.CompiledMethodsAsync(), clientBusyAfter = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await PrintCompiledAsync(server, "round trips beside the slow step", print);
             (int Count, double P50, double P99, double Max) busySteps = await server.StepsAsync();
             (double P50, double P99, double Max) busyHttp = await HttpAsync(server.SyncUri, roundTrips);
             bool stillRunning = await server.SlowStepRunningAsync();
@@ -194,7 +249,10 @@ internal static class HostileBench
             print($"warm-up: {warmups} round(s) of {roundTrips} round trips{(settled ? ", until a round compiled no method" : " (the limit: each round still compiled methods)")}; during the measured rounds the JIT compiled {serverAfter - serverBefore} method(s) in the server, {clientAfter - clientBefore} in the clients' process");
             print($"unrelated document, {roundTrips} round trips (mutate until the server's storage is back), ms:");
             print($"  quiet server:                          p50 {quiet.P50:0.00}, p99 {quiet.P99:0.00}, max {quiet.Max:0.00}");
+            print($"  while the 40 waiters arrive:           p50 {arriving.P50:0.00}, p99 {arriving.P99:0.00}, max {arriving.Max:0.00}");
             print($"  beside a slow step with 40 waiting:    p50 {busy.P50:0.00}, p99 {busy.P99:0.00}, max {busy.Max:0.00}{(stillRunning ? "" : " (the slow step ended before the run did)")}");
+            print($"    (measured once {busyConnections} connections were open and after {settleRounds} settling round(s){(busySettled ? ", the last compiling no method" : " (the limit: each still compiled methods)")}; "
+                + $"the JIT compiled {serverBusyAfter - serverBusyBefore} method(s) in the server and {clientBusyAfter - clientBusyBefore} in the clients' process during it)");
             print($"the server's steps in those round trips (metric sqlsync.step.duration), ms:");
             print($"  quiet server:                          p50 {quietSteps.P50:0.00}, p99 {quietSteps.P99:0.00}, max {quietSteps.Max:0.00} ({quietSteps.Count} steps)");
             print($"  beside a slow step with 40 waiting:    p50 {busySteps.P50:0.00}, p99 {busySteps.P99:0.00}, max {busySteps.Max:0.00} ({busySteps.Count} steps)");
@@ -208,25 +266,38 @@ internal static class HostileBench
         }
     }
 
-    private static async Task<(double P50, double P99, double Max)> RoundTripsAsync(Uri server, int count)
+    /// <summary>With <c>SQLSYNC_BENCH_JIT_TRACE=1</c>: the methods each process compiled since the last call, by name.</summary>
+    private static async Task PrintCompiledAsync(ServerProcess server, string phase, Action<string> print)
     {
-        using var document = LocalDocument.Open(new LocalDocumentOptions { DocumentId = "other-" + Guid.NewGuid().ToString("N")[..8], Reducer = BenchMutations.Reducer });
-        document.Mutate(new BenchMutations.CreateTable());
-        await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server, ClientName = "other" });
-        client.Add(document);
-        client.Start();
-        await UntilAsync(() => document.PendingMutationCount == 0);
+        if (JitTrace.Requested)
+        {
+            string indent = Environment.NewLine + "    ";
+            print($"compiled during {phase}:");
+            print($"  server: {(await server.CompiledNamesAsync()).Replace(" | ", indent, StringComparison.Ordinal)}");
+            print($"  clients: {string.Join(indent, JitTrace.TakeSummary(40))}");
+        }
+    }
+
+    /// <summary>
+    /// Mutates <paramref name="other"/> and waits until the server's storage is back, <paramref name="count"/> times. One
+    /// document and client serve every round: a fresh one per round would run its once-per-document code a few more times
+    /// each round, and the JIT would keep tiering that up round after round instead of reaching steady state.
+    /// </summary>
+    private static async Task<(double P50, double P99, double Max)> RoundTripsAsync((LocalDocument Document, SqlSyncClient Client) other, int count)
+    {
         var samples = new double[count];
         for (int i = 0; i < count; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            document.Mutate(new BenchMutations.InsertRow(i, BenchMutations.RowText));
-            await client.WaitUntilSyncedAsync(document);
+            other.Document.Mutate(new BenchMutations.InsertRow(Interlocked.Increment(ref s_row), BenchMutations.RowText));
+            await other.Client.WaitUntilSyncedAsync(other.Document);
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 
         return Summary(samples);
     }
+
+    private static long s_row;
 
     private static async Task<(double P50, double P99, double Max)> HttpAsync(Uri server, int count)
     {

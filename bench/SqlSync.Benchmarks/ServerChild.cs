@@ -13,7 +13,9 @@ namespace SqlSync.Benchmarks;
 /// <c>counters OPEN RELEASES</c> (the metrics <c>sqlsync.documents.open</c> and <c>sqlsync.memory.releases</c>);
 /// <c>breakdown</c> prints <c>breakdown ...</c> (<see cref="ProcessMemory.Breakdown"/>, no collection); <c>steps</c> prints
 /// <c>steps COUNT P50 P99 MAX</c> of the steps' durations in ms since the last <c>steps</c> (the metric
-/// <c>sqlsync.step.duration</c>); <c>slow</c> prints
+/// <c>sqlsync.step.duration</c>); <c>connections</c> prints <c>connections N</c> (the metric <c>sqlsync.connections</c>);
+/// <c>jit</c> prints <c>jit N</c>, the methods compiled so far; <c>jit-names</c> prints what <see cref="JitTrace"/> saw since the
+/// last <c>jit-names</c> (empty unless <c>SQLSYNC_BENCH_JIT_TRACE=1</c>); <c>slow</c> prints
 /// <c>slow 1</c> while the slow document's held step runs (else <c>slow 0</c>); <c>release</c> ends it and prints
 /// <c>released 1</c>; <c>quit</c> stops.
 /// The parent (<see cref="ServerProcess"/>) reads the resident set and open files from /proc/PID itself.
@@ -30,13 +32,18 @@ internal static class ServerChild
             : null;
         int slowIndex = Array.IndexOf(args, "--slow-document");
         string? slowDocument = slowIndex > 0 && slowIndex + 1 < args.Length ? args[slowIndex + 1] : null;
+        if (JitTrace.Requested)
+        {
+            JitTrace.Start();
+        }
+
         var slow = new SlowReducer();
-        long open = 0, releases = 0;
+        long open = 0, releases = 0, connections = 0;
         using var listener = new MeterListener();
         var steps = new List<double>();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases" or "sqlsync.step.duration")
+            if (instrument.Meter.Name == "SqlSync.Server" && instrument.Name is "sqlsync.documents.open" or "sqlsync.memory.releases" or "sqlsync.step.duration" or "sqlsync.connections")
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -49,7 +56,16 @@ internal static class ServerChild
             }
         });
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-            Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value));
+        {
+            if (instrument.Name == "sqlsync.connections")
+            {
+                Interlocked.Add(ref connections, value);
+            }
+            else
+            {
+                Interlocked.Add(ref instrument.Name == "sqlsync.memory.releases" ? ref releases : ref open, value);
+            }
+        });
         listener.Start();
 
         await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options =>
@@ -94,6 +110,13 @@ internal static class ServerChild
                     break;
                 case "jit":
                     Console.WriteLine(FormattableString.Invariant($"jit {System.Runtime.JitInfo.GetCompiledMethodCount()}"));
+                    break;
+                case "connections":
+                    Console.WriteLine($"connections {Interlocked.Read(ref connections)}");
+                    break;
+                case "jit-names":
+                    // One line: the compilations since the last jit-names, separated by " | " (JitTrace).
+                    Console.WriteLine("jit-names " + string.Join(" | ", JitTrace.TakeSummary(40)));
                     break;
                 case "release":
                     slow.Release();

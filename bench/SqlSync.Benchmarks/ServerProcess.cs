@@ -113,10 +113,16 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (int.Parse(reply[1], CultureInfo.InvariantCulture), At(2), At(3), At(4));
     }
 
-    /// <summary>Whether the slow document's held step runs now.</summary>
     /// <summary>Methods the server's JIT has compiled so far (tiered rejits included): steady once it stops growing.</summary>
     public async Task<long> CompiledMethodsAsync() => long.Parse((await AskAsync("jit", "jit"))[1], System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The server's compilations since the last call (<see cref="JitTrace.TakeSummary"/>; empty unless traced).</summary>
+    public async Task<string> CompiledNamesAsync() => string.Join(' ', (await AskAsync("jit-names", "jit-names")).Skip(1));
+
+    /// <summary>The server's open WebSocket connections (its metric <c>sqlsync.connections</c>).</summary>
+    public async Task<long> ConnectionsAsync() => long.Parse((await AskAsync("connections", "connections"))[1], CultureInfo.InvariantCulture);
+
+    /// <summary>Whether the slow document's held step runs now.</summary>
     public async Task<bool> SlowStepRunningAsync() => (await AskAsync("slow", "slow"))[1] == "1";
 
     /// <summary>Ends the slow document's held step (idempotent).</summary>

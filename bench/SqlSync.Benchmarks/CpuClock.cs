@@ -26,6 +26,10 @@ internal static partial class CpuClock
         return self.TotalProcessorTime.TotalSeconds;
     }
 
+    /// <summary>The calling thread's CPU time (0 elsewhere than Linux).</summary>
+    public static double ThreadSeconds() =>
+        OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTimeId, out TimeSpec now) == 0 ? now.Seconds + (now.Nanoseconds / 1e9) : 0;
+
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 

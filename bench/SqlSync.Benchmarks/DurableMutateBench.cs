@@ -12,7 +12,8 @@ namespace SqlSync.Benchmarks;
 /// </summary>
 internal static class DurableMutateBench
 {
-    public static async Task<int> RunAsync(bool quick, Action<string> print)
+    /// <param name="blockingOnly">Only the blocking time and its causes (<c>--blocking-only</c>), not the writers' throughput.</param>
+    public static async Task<int> RunAsync(bool quick, Action<string> print, bool blockingOnly = false)
     {
         int perWriterBase = quick ? 100 : 400;
         int trials = quick ? 1 : 3;
@@ -21,7 +22,7 @@ internal static class DurableMutateBench
         print($"load average before: {MachineInfo.LoadAverage()}");
         print("| writers | raw SQLite WAL/FULL (ops/s) | MutateAsync, file journals (ops/s) | ratio | fsyncs per mutation |");
         print("| ---: | ---: | ---: | ---: | ---: |");
-        foreach (int writers in new[] { 1, 4, 16 })
+        foreach (int writers in blockingOnly ? [] : new[] { 1, 4, 16 })
         {
             int perWriter = Math.Max(perWriterBase / writers * 4, 50);
             var raw = new List<double>();
@@ -40,8 +41,10 @@ internal static class DurableMutateBench
         }
 
         int calls = quick ? 2_000 : 20_000;
-        (double p50, double p99, double max) awaited = await BlockingAsync(calls, awaitEach: true);
-        (double p50, double p99, double max) pipelined = await BlockingAsync(calls, awaitEach: false);
+        var awaitedCauses = new BlockingProbe(calls);
+        var pipelinedCauses = new BlockingProbe(calls);
+        (double p50, double p99, double max) awaited = await BlockingAsync(calls, awaitEach: true, awaitedCauses);
+        (double p50, double p99, double max) pipelined = await BlockingAsync(calls, awaitEach: false, pipelinedCauses);
         print("");
         print("| MutateAsync blocks its caller (single-row INSERT, file journals + fsync) | p50 (µs) | p99 (µs) | max (µs) |");
         print("| --- | ---: | ---: | ---: |");
@@ -49,6 +52,10 @@ internal static class DurableMutateBench
         print($"| calls back to back, awaited at the end (the flusher fsyncs meanwhile) | {pipelined.p50:N1} | {pipelined.p99:N1} | {pipelined.max:N0} |");
         (double p50, double p99, double max) reference = SyncMemoryBlocking(calls);
         print($"| reference: synchronous Mutate, memory journals (no I/O at all) | {reference.p50:N1} | {reference.p99:N1} | {reference.max:N0} |");
+        print("");
+        awaitedCauses.Report("each call awaited", print);
+        print("");
+        pipelinedCauses.Report("calls back to back", print);
         print($"load average after: {MachineInfo.LoadAverage()}");
         return 0;
     }
@@ -121,7 +128,7 @@ internal static class DurableMutateBench
         return (micros[calls / 2], micros[(int)(calls * 0.99)], micros[^1]);
     }
 
-    private static async Task<(double P50, double P99, double Max)> BlockingAsync(int calls, bool awaitEach)
+    private static async Task<(double P50, double P99, double Max)> BlockingAsync(int calls, bool awaitEach, BlockingProbe probe)
     {
         using var temp = new TempRoot("durable-blocking");
         using LocalDocument document = LocalMutateBench.OpenLocal(temp.Sub("doc"));
@@ -135,9 +142,11 @@ internal static class DurableMutateBench
         var pending = new List<Task>(awaitEach ? 0 : calls);
         for (int i = 0; i < calls; i++)
         {
+            BlockingProbe.Mark mark = BlockingProbe.Begin(document);
             long start = Stopwatch.GetTimestamp();
             ValueTask<SqlSync.Journals.Lsn> durable = document.MutateAsync(new BenchMutations.InsertRow(i, BenchMutations.RowText));
             micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            probe.End(mark, micros[i]);
             if (awaitEach)
             {
                 await durable;

@@ -11,7 +11,7 @@ using SqlSync.Benchmarks;
 //        ... -- hostile [--quick] [--documents N] [--many-only] [--server-exe PATH]   (issue 13: the server's RSS and open files after 10,000 documents touched once, the server in a child process; an unrelated
 //        document's round trip while another runs a slow step; --server-exe: the server child is that executable of this program,
 //        e.g. a self-contained single-file publish). Prints; the figures go to docs/benchmarks.md by hand.
-//        ... -- durable-mutate [--quick]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
+//        ... -- durable-mutate [--quick] [--blocking-only]   (issue 15: durable MutateAsync with 1, 4, 16 writers vs raw SQLite WAL/FULL; how long
 //        MutateAsync blocks its caller). Prints; the figures go to docs/benchmarks.md by hand.
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
 //        ... -- live-remote [--quick]   (issue 17: client A mutates at 200/s -> client B's live query delivers, over loopback, p50/p99)
@@ -102,7 +102,7 @@ if (positional.Length == 1 && positional[0] == "network")
 
 if (positional.Length == 1 && positional[0] == "durable-mutate")
 {
-    return await DurableMutateBench.RunAsync(quick, Console.WriteLine);
+    return await DurableMutateBench.RunAsync(quick, Console.WriteLine, blockingOnly: args.Contains("--blocking-only"));
 }
 
 if (positional.Length >= 1 && positional[0] == "hostile") // its --documents N and --server-exe PATH leave N and PATH among the positionals

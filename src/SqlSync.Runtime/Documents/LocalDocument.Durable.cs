@@ -17,6 +17,9 @@ public sealed partial class LocalDocument
     /// <summary>Group fsyncs of the timeline so far (0 without a directory or with <see cref="LocalDocumentOptions.FsyncOnAppend"/> off).</summary>
     internal long TimelineFlushes => _flusher?.Flushes ?? 0;
 
+    /// <summary>What the group commit's flusher does now (benchmarks); <see cref="FlusherPhase.Asleep"/> without one.</summary>
+    internal FlusherPhase TimelineFlusherPhase => _flusher?.Phase ?? FlusherPhase.Asleep;
+
     /// <summary>
     /// Applies <paramref name="mutation"/> at once, as <see cref="Mutate(IMutation)"/> does, without waiting for the disk:
     /// the local database is updated and visible to reads (and <see cref="Changed"/> is raised) before this returns; the

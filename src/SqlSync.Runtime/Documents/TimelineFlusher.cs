@@ -32,6 +32,13 @@ internal sealed class TimelineFlusher
     /// <summary>1 while the flusher spins for the next mutation: <see cref="Signal"/> then wakes nobody.</summary>
     private int _spinning;
 
+    /// <summary>1 from the flusher's wake-up until it goes back to sleep (its spins included): <see cref="Phase"/>.</summary>
+    private int _awake;
+
+    /// <summary>What the flusher does now, for the benchmark that attributes a caller's slow calls to causes.</summary>
+    internal FlusherPhase Phase => Volatile.Read(ref _spinning) == 1 ? FlusherPhase.Watching
+        : Volatile.Read(ref _awake) == 1 ? FlusherPhase.Flushing : FlusherPhase.Asleep;
+
     /// <param name="documentLock">The lock that serializes the journal (the document's).</param>
     /// <param name="journal">The timeline journal; every entry it holds now is durable (the caller flushed it).</param>
     /// <param name="revertLostLocked">Under the document lock: handles entries a failed write lost (<see cref="FailFrom"/>, then the
@@ -189,6 +196,7 @@ internal sealed class TimelineFlusher
     {
         while (await _signal.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            Volatile.Write(ref _awake, 1);
             _signal.Reader.TryRead(out _);
             long seen;
             do
@@ -206,6 +214,7 @@ internal sealed class TimelineFlusher
                 }
             }
             while (AwaitNextSignal(seen));
+            Volatile.Write(ref _awake, 0);
         }
     }
 

@@ -50,12 +50,15 @@ internal static class DurableMutateBench
         print("| --- | ---: | ---: | ---: |");
         print($"| each call awaited before the next ({calls:N0} calls) | {awaited.p50:N1} | {awaited.p99:N1} | {awaited.max:N0} |");
         print($"| calls back to back, awaited at the end (the flusher fsyncs meanwhile) | {pipelined.p50:N1} | {pipelined.p99:N1} | {pipelined.max:N0} |");
-        (double p50, double p99, double max) reference = SyncMemoryBlocking(calls);
+        var referenceCauses = new BlockingProbe(calls);
+        (double p50, double p99, double max) reference = SyncMemoryBlocking(calls, referenceCauses);
         print($"| reference: synchronous Mutate, memory journals (no I/O at all) | {reference.p50:N1} | {reference.p99:N1} | {reference.max:N0} |");
         print("");
         awaitedCauses.Report("each call awaited", print);
         print("");
         pipelinedCauses.Report("calls back to back", print);
+        print("");
+        referenceCauses.Report("reference, synchronous Mutate on memory journals", print);
         print($"load average after: {MachineInfo.LoadAverage()}");
         return 0;
     }
@@ -107,7 +110,7 @@ internal static class DurableMutateBench
     }
 
     /// <summary>The same single-row mutation, synchronous, on memory journals: what the machine allows without any I/O.</summary>
-    private static (double P50, double P99, double Max) SyncMemoryBlocking(int calls)
+    private static (double P50, double P99, double Max) SyncMemoryBlocking(int calls, BlockingProbe probe)
     {
         using LocalDocument document = LocalMutateBench.OpenLocal(directory: null);
         document.Mutate(new BenchMutations.CreateTable());
@@ -119,9 +122,11 @@ internal static class DurableMutateBench
         var micros = new double[calls];
         for (int i = 0; i < calls; i++)
         {
+            BlockingProbe.Mark mark = BlockingProbe.Begin(document);
             long start = Stopwatch.GetTimestamp();
             document.Mutate(new BenchMutations.InsertRow(i, BenchMutations.RowText));
             micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            probe.End(mark, micros[i]);
         }
 
         Array.Sort(micros);

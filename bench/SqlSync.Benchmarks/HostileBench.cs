@@ -160,20 +160,11 @@ internal static class HostileBench
         // then with a step that runs until released and 40 clients waiting on its document.
         // Warm-up rounds until neither process compiles methods any more (tiered compilation promotes hot methods in the
         // background for a while; a 2-core machine runs that JIT beside the round trips), at most 20 rounds.
-        int warmups = 0;
-        long serverJitted = -1, clientJitted = -1;
-        bool settled = false;
-        while (warmups < 20 && !settled)
+        (int warmups, bool settled) = await RoundsUntilQuietAsync(server, "warm-up round", 20, print, async () =>
         {
             await RoundTripsAsync(other, roundTrips);
             await HttpAsync(server.SyncUri, roundTrips);
-            warmups++;
-            long serverNow = await server.CompiledMethodsAsync();
-            long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
-            settled = serverNow == serverJitted && clientNow == clientJitted;
-            await PrintCompiledAsync(server, $"warm-up round {warmups}", print);
-            (serverJitted, clientJitted) = (serverNow, clientNow);
-        }
+        });
 
         await server.StepsAsync();
         long serverBefore = await server.CompiledMethodsAsync(), clientBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
@@ -216,19 +207,8 @@ internal static class HostileBench
             }
 
             long busyConnections = await server.ConnectionsAsync();
-            int settleRounds = 0;
-            bool busySettled = false;
-            (serverJitted, clientJitted) = (await server.CompiledMethodsAsync(), System.Runtime.JitInfo.GetCompiledMethodCount());
-            while (settleRounds < 8 && !busySettled)
-            {
-                await RoundTripsAsync(other, roundTrips);
-                settleRounds++;
-                long serverNow = await server.CompiledMethodsAsync();
-                long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
-                busySettled = serverNow == serverJitted && clientNow == clientJitted;
-                await PrintCompiledAsync(server, $"settling round {settleRounds} beside the slow step", print);
-                (serverJitted, clientJitted) = (serverNow, clientNow);
-            }
+            (int settleRounds, bool busySettled) = await RoundsUntilQuietAsync(server, "settling round beside the slow step", 8, print,
+                async () => await RoundTripsAsync(other, roundTrips));
 
             await server.StepsAsync();
             long serverBusyBefore = await server.CompiledMethodsAsync(), clientBusyBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
@@ -264,6 +244,29 @@ internal static class HostileBench
         {
             await server.ReleaseSlowStepAsync();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="round"/> until a round compiled no method in either process (the first round only sets the
+    /// baseline) or <paramref name="limit"/> rounds ran; returns how many ran and whether the last compiled nothing.
+    /// </summary>
+    private static async Task<(int Rounds, bool Settled)> RoundsUntilQuietAsync(ServerProcess server, string label, int limit, Action<string> print, Func<Task> round)
+    {
+        int rounds = 0;
+        long serverJitted = -1, clientJitted = -1;
+        bool settled = false;
+        while (rounds < limit && !settled)
+        {
+            await round();
+            rounds++;
+            long serverNow = await server.CompiledMethodsAsync();
+            long clientNow = System.Runtime.JitInfo.GetCompiledMethodCount();
+            settled = serverNow == serverJitted && clientNow == clientJitted;
+            await PrintCompiledAsync(server, $"{label} {rounds}", print);
+            (serverJitted, clientJitted) = (serverNow, clientNow);
+        }
+
+        return (rounds, settled);
     }
 
     /// <summary>With <c>SQLSYNC_BENCH_JIT_TRACE=1</c>: the methods each process compiled since the last call, by name.</summary>

@@ -11,16 +11,23 @@ internal readonly partial record struct ThreadUsage(double CpuMicros, long Minor
 {
     private const int RusageThread = 1;
 
-    public static ThreadUsage Now()
+    // struct rusage on 64-bit Linux is 18 longs: two timevals (4 longs), then ru_maxrss ... ru_nivcsw; the indexes used.
+    private const int RusageLongs = 18;
+    private const int MinorFaultsAt = 8;
+    private const int MajorFaultsAt = 9;
+    private const int VoluntarySwitchesAt = 16;
+    private const int InvoluntarySwitchesAt = 17;
+
+    public static unsafe ThreadUsage Now()
     {
-        if (!OperatingSystem.IsLinux() || GetRusage(RusageThread, out RUsage usage) != 0)
+        long* usage = stackalloc long[RusageLongs];
+        if (!OperatingSystem.IsLinux() || GetRusage(RusageThread, usage) != 0)
         {
             return default;
         }
 
         // getrusage's CPU times move in scheduler ticks for short intervals; the thread's CPU clock has nanoseconds.
-        double cpu = CpuClock.ThreadSeconds() * 1e6;
-        return new ThreadUsage(cpu, usage.MinorFaults, usage.MajorFaults, usage.VoluntarySwitches, usage.InvoluntarySwitches);
+        return new ThreadUsage(CpuClock.ThreadSeconds() * 1e6, usage[MinorFaultsAt], usage[MajorFaultsAt], usage[VoluntarySwitchesAt], usage[InvoluntarySwitchesAt]);
     }
 
     public static ThreadUsage operator -(ThreadUsage after, ThreadUsage before) => new(
@@ -28,29 +35,5 @@ internal readonly partial record struct ThreadUsage(double CpuMicros, long Minor
         after.VoluntarySwitches - before.VoluntarySwitches, after.InvoluntarySwitches - before.InvoluntarySwitches);
 
     [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static partial int GetRusage(int who, out RUsage usage);
-
-    /// <summary>struct rusage on 64-bit Linux: two timevals, then fourteen longs.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RUsage
-    {
-        public long UserSeconds;
-        public long UserMicros;
-        public long SystemSeconds;
-        public long SystemMicros;
-        public long MaxRss;
-        public long SharedText;
-        public long UnsharedData;
-        public long UnsharedStack;
-        public long MinorFaults;
-        public long MajorFaults;
-        public long Swaps;
-        public long BlockInputs;
-        public long BlockOutputs;
-        public long MessagesSent;
-        public long MessagesReceived;
-        public long Signals;
-        public long VoluntarySwitches;
-        public long InvoluntarySwitches;
-    }
+    private static unsafe partial int GetRusage(int who, long* usage);
 }

@@ -51,6 +51,9 @@ internal sealed class LiveQueryRegistry
     private static readonly long MaxDeferral = Stopwatch.Frequency / 500; // 2 ms: a woken writer takes tens of microseconds
     private bool _closed;
 
+    /// <summary>1 while the refresh loop is parked for a waiting mutation, which resumes it.</summary>
+    private int _parked;
+
     public LiveQueryRegistry(object sync, DocumentDatabase database, MutationLimits limits, Func<bool>? mutationWaiting = null)
     {
         _sync = sync;
@@ -67,6 +70,12 @@ internal sealed class LiveQueryRegistry
 
     /// <summary>How long one slice of the refresh loop holds the document lock before it lets mutations in (tests may widen it).</summary>
     internal TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(0.25);
+
+    /// <summary>How many results went to the delivery loop (tests).</summary>
+    internal long DeliveriesHanded => _deliveries.Handed;
+
+    /// <summary>Under the lock: how many slices ran (tests: a watched result ends its slice).</summary>
+    internal long Slices { get; private set; }
 
     /// <summary>Under the lock: the number of the latest run (tests: the order queries ran in).</summary>
     public long RunSequence => _runSequence;
@@ -360,6 +369,31 @@ internal sealed class LiveQueryRegistry
         }
     }
 
+    /// <summary>
+    /// Before the loop gives way to a waiting mutation: parks it (no spinning on a core the woken writer may need);
+    /// false when the mutation got through meanwhile and the loop should go on. Dekker with <see cref="MutationEntered"/>:
+    /// this sets the flag and then looks at the waiting count; a mutation lowers the count and then looks at the flag.
+    /// </summary>
+    private bool Park()
+    {
+        Interlocked.Exchange(ref _parked, 1);
+        if (_mutationWaiting!())
+        {
+            return true;
+        }
+
+        return Interlocked.Exchange(ref _parked, 0) == 0; // a mutation took the flag: it queued the loop already
+    }
+
+    /// <summary>A mutation that announced itself holds the lock now: resumes the loop it parked (it runs once the lock is free).</summary>
+    public void MutationEntered()
+    {
+        if (Volatile.Read(ref _parked) == 1 && Interlocked.Exchange(ref _parked, 0) == 1)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
+        }
+    }
+
     private bool SchemaChanged()
     {
         long version = ReadSchemaVersion();
@@ -391,11 +425,9 @@ internal sealed class LiveQueryRegistry
                 _deferredSince = now;
             }
 
-            if (now - _deferredSince < MaxDeferral)
+            if (now - _deferredSince < MaxDeferral && Park())
             {
-                Thread.Yield(); // the waiting writer's thread may need this core to wake
-                ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
-                return;
+                return; // the waiting mutation resumes the loop once it holds the lock (MutationEntered)
             }
         }
 
@@ -403,18 +435,24 @@ internal sealed class LiveQueryRegistry
         lock (_sync)
         {
             long deadline = Stopwatch.GetTimestamp() + (long)(SliceBudget.TotalSeconds * Stopwatch.Frequency);
+            Slices++;
             _inSlice = true;
+            bool deliveredWatched = false;
             try
             {
                 while (!_closed && (_watched.TryDequeue(out ILiveQuery? query) || _unwatched.TryDequeue(out query)))
                 {
                     query.Queued = false;
+                    bool watched = query.Watched;
                     if (query.RunLocked(this))
                     {
-                        _deliveries.Add(query, query.Watched);
+                        _deliveries.Add(query, watched);
+                        deliveredWatched |= watched;
                     }
 
-                    if (Stopwatch.GetTimestamp() > deadline)
+                    // A watched result goes out before the others run: the slice ends, so the delivery loop, queued
+                    // first, gets a thread (this one, when the pool has no other) before the next slice.
+                    if (Stopwatch.GetTimestamp() > deadline || (deliveredWatched && _watched.Count == 0))
                     {
                         break;
                     }

@@ -209,5 +209,39 @@ public sealed class LiveQuerySchedulingTests
         queries.ForEach(q => q.Dispose());
     }
 
+    [Fact]
+    [Trait("Category", "Live")]
+    public void QueriesNobodyWatchesWaitForAPauseInTheChangesAtMostTheMaxLag()
+    {
+        using var doc = LocalDocument.Open(Options());
+        doc.Mutate(new SqlMutation("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)"));
+        var unwatched = Enumerable.Range(0, 50).Select(i => doc.Live<long>($"SELECT count(*) + {i} FROM t")).ToList();
+        using var watched = doc.Live<long>("SELECT count(*) FROM t");
+        int seen = 0;
+        watched.Changed += (_, _) => Interlocked.Increment(ref seen);
+        LiveQueryRegistry registry = doc.LiveRegistryForTesting!;
+        registry.UnwatchedQuiet = TimeSpan.FromMinutes(10); // the document never looks quiet
+        registry.UnwatchedMaxLag = TimeSpan.FromMinutes(10);
+
+        doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
+        WaitUntil(() => Volatile.Read(ref seen) == 1, "the watched query delivered at once");
+        lock (doc.Database.DocumentLock)
+        {
+            Assert.All(unwatched, q => Assert.True(((ILiveQuery)q).Dirty, "a query nobody watches ran while the changes had not paused"));
+        }
+
+        // A subscription makes one watched: it runs at once, although the loop rests.
+        var got = new ConcurrentQueue<long>();
+        using IDisposable subscription = unwatched[3].Subscribe(new Observer<long>(r => got.Enqueue(r[0]), () => { }));
+        WaitUntil(() => got.Count == 1, "the new subscriber got the new result");
+        Assert.Equal(4, got.Single());
+
+        // The lag bound: the others run once it has passed, although the document still does not look quiet.
+        registry.UnwatchedMaxLag = TimeSpan.FromMilliseconds(20);
+        doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
+        WaitUntil(() => unwatched.Select((q, i) => q.Current[0] == 2 + i).All(b => b), "the others ran after the lag bound");
+        unwatched.ForEach(q => q.Dispose());
+    }
+
     internal sealed record Row(long Id, string V);
 }

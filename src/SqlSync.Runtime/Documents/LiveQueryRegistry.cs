@@ -13,7 +13,9 @@ namespace SqlSync.Documents;
 /// SQL with equal arguments runs once and its rows are shared), and hands each result that differs to
 /// <see cref="LiveDeliveries"/> as soon as it is computed: deliveries of one document are sequential, in
 /// the order computed, outside every lock, and a subscriber that mutates from its callback only queues more
-/// work for the same loop. See docs/decisions/0022-live-queries.md, 0029 and 0033.
+/// work for the same loop. A watched result ends its slice; queries nobody watches are not delivered and wait for a
+/// pause in the changes (<see cref="UnwatchedQuiet"/>, at most <see cref="UnwatchedMaxLag"/>). See docs/decisions/0022-live-queries.md,
+/// 0029, 0033 and 0040.
 /// </summary>
 internal sealed class LiveQueryRegistry
 {

@@ -51,7 +51,7 @@ public sealed class LiveQuerySchedulingTests
         watched.Changed += (_, _) => Interlocked.Increment(ref seen);
 
         doc.Mutate(new SqlMutation("INSERT INTO t(v) VALUES (1)"));
-        WaitUntil(() => Volatile.Read(ref seen) == 1 && unwatched.All(q => q.Current[0] == 1 + int.Parse(q.Sql.Split('+')[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)), "every query has the new row");
+        WaitUntil(() => Volatile.Read(ref seen) == 1 && unwatched.All(q => q.Current[0] == 1 + OffsetOf(q)), "every query has the new row");
 
         long lastWatched = Math.Max(watched.LastRunSequence, enumerated.LastRunSequence);
         Assert.All(unwatched, q => Assert.True(q.LastRunSequence > lastWatched, "a query nobody watches ran before a watched one"));
@@ -138,7 +138,7 @@ public sealed class LiveQuerySchedulingTests
 
         // Only the watched query's results went to the delivery loop; the others are mapped when Current is read.
         Assert.InRange(registry.DeliveriesHanded - handedBefore, 1, 2);
-        Assert.All(unwatched, q => Assert.Equal(2 + int.Parse(q.Sql.Split('+')[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), q.Current[0]));
+        Assert.All(unwatched, q => Assert.Equal(2 + OffsetOf(q), q.Current[0]));
         Assert.Equal(new[] { new Row(1, "a"), new Row(2, "b") }, rows.Current);
 
         // A subscriber that comes later gets that result first, then the next ones.
@@ -181,7 +181,7 @@ public sealed class LiveQuerySchedulingTests
             Assert.Equal(2, registry.Slices - slicesBefore);
         }
 
-        Assert.All(unwatched, q => Assert.Equal(1 + int.Parse(q.Sql.Split('+')[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), q.Current[0]));
+        Assert.All(unwatched, q => Assert.Equal(1 + OffsetOf(q), q.Current[0]));
         unwatched.ForEach(q => q.Dispose());
     }
 
@@ -244,4 +244,7 @@ public sealed class LiveQuerySchedulingTests
     }
 
     internal sealed record Row(long Id, string V);
+
+    /// <summary>The i of a query "SELECT count(*) + i FROM t".</summary>
+    private static int OffsetOf(LiveQuery<long> query) => int.Parse(query.Sql.Split('+')[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }

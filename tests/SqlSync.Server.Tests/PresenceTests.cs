@@ -75,6 +75,45 @@ public sealed class PresenceTests : ServerTestBase
 
     [Fact]
     [Trait("Category", "Live")]
+    public async Task PresenceArrivesWhileTheClientsHandlingOfStorageIsHeld()
+    {
+        // The reading task applies presence itself (decision 0040): a rebase whose Changed handler blocks holds
+        // storage messages, not peers' states. Before, presence waited in the inbox behind the held storage.
+        await using var server = await TestServer.StartAsync(ServerDirectory);
+        using var a = Client("a");
+        using var b = Client("b");
+        a.CreateSchema();
+        await using SqlSyncClient syncA = ConnectWith(server.SyncUri, a);
+        await using SqlSyncClient syncB = ConnectWith(server.SyncUri, b);
+        await ConvergedAsync(b, server.Document("counters"), "b");
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        b.Changed += (_, _) =>
+        {
+            if (Value(b, "late") > 0 && !release.IsSet)
+            {
+                held.Set();
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+        try
+        {
+            a.Add("late", 1);
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)), "b's rebase raised Changed and is held");
+            syncA.Presence(a).Publish("while held");
+            await Eventually.TrueAsync(() => Sees(syncB.Presence(b), "while held"), "b sees a's state while its storage handling is held");
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await ConvergedAsync(b, server.Document("counters"), "b");
+        Assert.Equal(1, Value(b, "late"));
+    }
+
+    [Fact]
+    [Trait("Category", "Live")]
     public async Task AFloodOfUpdatesFromOneClientIsCoalescedStaysBoundedAndDoesNotDelayOthers()
     {
         await using var server = await TestServer.StartAsync(ServerDirectory, o => o.Presence.MaxQueuedBytesPerConnection = 16 * 1024);

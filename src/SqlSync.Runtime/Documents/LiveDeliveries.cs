@@ -18,6 +18,11 @@ internal sealed class LiveDeliveries
     /// <summary>1 while a delivery loop is scheduled or running.</summary>
     private int _running;
 
+    private long _handed;
+
+    /// <summary>How many results were handed to the loop (tests: queries nobody watches hand none over).</summary>
+    public long Handed => Interlocked.Read(ref _handed);
+
     public LiveDeliveries()
     {
         _run = _ => Run();
@@ -27,6 +32,7 @@ internal sealed class LiveDeliveries
     public void Add(ILiveQuery query, bool watched)
     {
         (watched ? _watched : _unwatched).Enqueue(query);
+        Interlocked.Increment(ref _handed);
         if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(_run, null, preferLocal: false);

@@ -38,6 +38,13 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     private IReadOnlyList<T> _current;
     private List<object?[]>? _toDeliver;
     private string[]? _toDeliverColumns;
+    /// <summary>A newer result of a query nobody watched when it ran: mapped when <see cref="Current"/> is read, not delivered.</summary>
+    private List<object?[]>? _unmapped;
+    private string[]? _unmappedColumns;
+    /// <summary>Results are numbered as they are computed; <see cref="Current"/> only moves to a newer one (two threads map: the delivery loop and a reader).</summary>
+    private long _resultNumber;
+    private long _toDeliverNumber;
+    private long _currentNumber;
     private SqlSyncException? _runError;
     private long _runCount;
     private bool _closed;
@@ -81,7 +88,18 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
     public string Sql { get; }
 
     /// <summary>The latest result (the first one from the moment the live query was created).</summary>
-    public IReadOnlyList<T> Current => Volatile.Read(ref _current);
+    public IReadOnlyList<T> Current
+    {
+        get
+        {
+            if (Volatile.Read(ref _unmapped) is not null)
+            {
+                MapUnmapped();
+            }
+
+            return Volatile.Read(ref _current);
+        }
+    }
 
     /// <summary>How many times the query ran, the first run included: a change that did not touch its tables does not run it.</summary>
     public long RunCount => Interlocked.Read(ref _runCount);
@@ -209,6 +227,7 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
             (string[] columns, List<object?[]> rows) = registry.RunShared(Sql, _args, _run);
             LastRunSequence = registry.RunSequence;
             bool same = columns.AsSpan().SequenceEqual(_lastColumns) && LiveValues.SameRows(rows, _lastRows);
+            bool watched = self.Watched;
             lock (_subscribers)
             {
                 _runError = null;
@@ -219,8 +238,20 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
 
                 _lastColumns = columns;
                 _lastRows = rows;
+                _resultNumber++;
+                if (!watched && !newSubscribers)
+                {
+                    // Nobody to hand it to: Current maps it when read, and the delivery loop has nothing to do.
+                    _unmapped = rows;
+                    _unmappedColumns = columns;
+                    _toDeliver = null;
+                    return false;
+                }
+
+                _unmapped = null;
                 _toDeliver = rows; // a newer result replaces one not yet delivered: the newest wins
                 _toDeliverColumns = columns;
+                _toDeliverNumber = _resultNumber;
             }
         }
         catch (SqlSyncException ex)
@@ -240,6 +271,7 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
         List<object?[]>? rows;
         string[]? columns;
         SqlSyncException? error;
+        long number;
         IObserver<IReadOnlyList<T>>[] fresh;
         IObserver<IReadOnlyList<T>>[] existing;
         lock (_subscribers)
@@ -251,6 +283,7 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
 
             rows = _toDeliver;
             columns = _toDeliverColumns;
+            number = _toDeliverNumber;
             error = _runError;
             _toDeliver = null;
             _runError = null;
@@ -270,13 +303,8 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
         {
             try
             {
-                if (!_mapper.Fits(columns!))
-                {
-                    _mapper = RowMapper<T>.Create(columns!, Sql);
-                }
-
-                result = _mapper.MapAll(rows);
-                Volatile.Write(ref _current, result);
+                result = MapperFor(columns!).MapAll(rows);
+                SetCurrent(result, number);
             }
             catch (SqlSyncException ex)
             {
@@ -306,6 +334,54 @@ public sealed class LiveQuery<T> : IObservable<IReadOnlyList<T>>, IAsyncEnumerab
                 Changed?.Invoke(this, result);
             }
         });
+    }
+
+    /// <summary>The mapper for <paramref name="columns"/> (a new one after a schema change moved them).</summary>
+    private RowMapper<T> MapperFor(string[] columns)
+    {
+        RowMapper<T> mapper = _mapper;
+        if (!mapper.Fits(columns))
+        {
+            _mapper = mapper = RowMapper<T>.Create(columns, Sql);
+        }
+
+        return mapper;
+    }
+
+    /// <summary>Makes <paramref name="result"/> current unless a newer one is already.</summary>
+    private void SetCurrent(IReadOnlyList<T> result, long number)
+    {
+        lock (_subscribers)
+        {
+            if (number > _currentNumber)
+            {
+                _currentNumber = number;
+                Volatile.Write(ref _current, result);
+            }
+        }
+    }
+
+    /// <summary>Maps the result that arrived while nobody watched (a mismatch leaves the previous result: nobody hears Failed).</summary>
+    private void MapUnmapped()
+    {
+        lock (_subscribers)
+        {
+            if (_unmapped is null)
+            {
+                return;
+            }
+
+            try
+            {
+                SetCurrent(MapperFor(_unmappedColumns!).MapAll(_unmapped), _resultNumber);
+            }
+            catch (SqlSyncException)
+            {
+                // the query keeps its last mapped result; a watcher would have heard Failed
+            }
+
+            _unmapped = null;
+        }
     }
 
     void ILiveQuery.CloseLocked()

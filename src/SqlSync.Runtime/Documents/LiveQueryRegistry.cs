@@ -13,7 +13,9 @@ namespace SqlSync.Documents;
 /// SQL with equal arguments runs once and its rows are shared), and hands each result that differs to
 /// <see cref="LiveDeliveries"/> as soon as it is computed: deliveries of one document are sequential, in
 /// the order computed, outside every lock, and a subscriber that mutates from its callback only queues more
-/// work for the same loop. See docs/decisions/0022-live-queries.md, 0029 and 0033.
+/// work for the same loop. A watched result ends its slice; queries nobody watches are not delivered and wait for a
+/// pause in the changes (<see cref="UnwatchedQuiet"/>, at most <see cref="UnwatchedMaxLag"/>). See docs/decisions/0022-live-queries.md,
+/// 0029, 0033 and 0040.
 /// </summary>
 internal sealed class LiveQueryRegistry
 {
@@ -51,6 +53,20 @@ internal sealed class LiveQueryRegistry
     private static readonly long MaxDeferral = Stopwatch.Frequency / 500; // 2 ms: a woken writer takes tens of microseconds
     private bool _closed;
 
+    /// <summary>1 while the refresh loop is parked (for a waiting mutation, or resting); whoever takes the flag queues it again.</summary>
+    private int _parked;
+
+    /// <summary>When a local mutation or a rebase last marked queries (a Stopwatch timestamp).</summary>
+    private long _lastMarkAt;
+
+    /// <summary>When the queries nobody watches began to wait for the mutations to pause (0: they are not waiting).</summary>
+    private long _restingSince;
+
+    /// <summary>How many queries of the current pass over the unwatched queue are still to run (the loop rests only between passes).</summary>
+    private int _passRemaining;
+
+    private Timer? _restTimer;
+
     public LiveQueryRegistry(object sync, DocumentDatabase database, MutationLimits limits, Func<bool>? mutationWaiting = null)
     {
         _sync = sync;
@@ -67,6 +83,21 @@ internal sealed class LiveQueryRegistry
 
     /// <summary>How long one slice of the refresh loop holds the document lock before it lets mutations in (tests may widen it).</summary>
     internal TimeSpan SliceBudget { get; set; } = TimeSpan.FromMilliseconds(0.25);
+
+    /// <summary>
+    /// How long the document must go without a change before queries nobody watches run again (a stream of mutations
+    /// would otherwise keep a core busy re-running them, and the UI thread waits for it); see <see cref="UnwatchedMaxLag"/>.
+    /// </summary>
+    internal TimeSpan UnwatchedQuiet { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How long queries nobody watches wait at most for a pause: then one pass over them runs, slices between mutations.</summary>
+    internal TimeSpan UnwatchedMaxLag { get; set; } = TimeSpan.FromMilliseconds(16);
+
+    /// <summary>How many results went to the delivery loop (tests).</summary>
+    internal long DeliveriesHanded => _deliveries.Handed;
+
+    /// <summary>Under the lock: how many slices ran (tests: a watched result ends its slice).</summary>
+    internal long Slices { get; private set; }
 
     /// <summary>Under the lock: the number of the latest run (tests: the order queries ran in).</summary>
     public long RunSequence => _runSequence;
@@ -140,10 +171,22 @@ internal sealed class LiveQueryRegistry
     /// <summary>Under the lock: queues the query for delivery (a new subscriber waits for the current result).</summary>
     public void Enqueue(ILiveQuery query)
     {
+        bool watched = query.Watched;
         if (!query.Queued)
         {
             query.Queued = true;
-            (query.Watched ? _watched : _unwatched).Enqueue(query);
+            (watched ? _watched : _unwatched).Enqueue(query);
+        }
+        else if (watched)
+        {
+            // A new subscriber of a query waiting among the unwatched: it goes first too (its stale place is then found
+            // clean and costs nothing); a query queued twice runs once, since a run clears Dirty.
+            _watched.Enqueue(query);
+        }
+
+        if (watched)
+        {
+            Resume(); // a loop resting for the unwatched ones runs a watched query at once
         }
 
         Schedule();
@@ -158,6 +201,7 @@ internal sealed class LiveQueryRegistry
         }
 
         HashSet<string>? written = _tracker.Take();
+        _lastMarkAt = Stopwatch.GetTimestamp();
         if (SchemaChanged())
         {
             MarkAll(schema: true);
@@ -190,6 +234,7 @@ internal sealed class LiveQueryRegistry
         }
 
         HashSet<string>? reapplied = _tracker.Take();
+        _lastMarkAt = Stopwatch.GetTimestamp();
         HashSet<uint>? receivedPages = _database.Storage.TakeReceivedPages();
         ulong storageNext = _database.Storage.Range.Next.Value;
         bool received = storageNext != _storageNext;
@@ -293,6 +338,7 @@ internal sealed class LiveQueryRegistry
             query.CloseLocked();
         }
 
+        _restTimer?.Dispose();
         _queries.Clear();
         _index.Clear();
         _watched.Clear();
@@ -360,6 +406,70 @@ internal sealed class LiveQueryRegistry
         }
     }
 
+    /// <summary>
+    /// Before the loop gives way to a waiting mutation: parks it (no spinning on a core the woken writer may need);
+    /// false when the mutation got through meanwhile and the loop should go on. Dekker with <see cref="MutationEntered"/>:
+    /// this sets the flag and then looks at the waiting count; a mutation lowers the count and then looks at the flag.
+    /// </summary>
+    private bool Park()
+    {
+        Interlocked.Exchange(ref _parked, 1);
+        if (_mutationWaiting!())
+        {
+            return true;
+        }
+
+        return Interlocked.Exchange(ref _parked, 0) == 0; // a mutation took the flag: it queued the loop already
+    }
+
+    /// <summary>A mutation that announced itself holds the lock now: resumes the loop it parked (it runs once the lock is free).</summary>
+    public void MutationEntered() => Resume();
+
+    /// <summary>Queues the parked loop again, once (whoever takes the flag).</summary>
+    private void Resume()
+    {
+        if (Volatile.Read(ref _parked) == 1 && Interlocked.Exchange(ref _parked, 0) == 1)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock, before a pass over the queries nobody watches: true when they should wait, because the document
+    /// changed within <see cref="UnwatchedQuiet"/> and they have not waited <see cref="UnwatchedMaxLag"/> yet.
+    /// </summary>
+    private bool ShouldRest(long now, out TimeSpan wake)
+    {
+        wake = TimeSpan.Zero;
+        long quiet = (long)(UnwatchedQuiet.TotalSeconds * Stopwatch.Frequency);
+        long maxLag = (long)(UnwatchedMaxLag.TotalSeconds * Stopwatch.Frequency);
+        if (now - _lastMarkAt >= quiet)
+        {
+            return false;
+        }
+
+        if (_restingSince == 0)
+        {
+            _restingSince = now;
+        }
+
+        if (now - _restingSince >= maxLag)
+        {
+            return false;
+        }
+
+        wake = Stopwatch.GetElapsedTime(now, Math.Min(_lastMarkAt + quiet, _restingSince + maxLag));
+        return true;
+    }
+
+    /// <summary>Under the lock: parks the loop until <paramref name="wake"/> has passed, a watched query is queued or a mutation enters.</summary>
+    private void Rest(TimeSpan wake)
+    {
+        Interlocked.Exchange(ref _parked, 1);
+        _restTimer ??= new Timer(static state => ((LiveQueryRegistry)state!).Resume(), this, Timeout.Infinite, Timeout.Infinite);
+        _restTimer.Change(Math.Max(1, (long)Math.Ceiling(wake.TotalMilliseconds)), Timeout.Infinite);
+    }
+
     private bool SchemaChanged()
     {
         long version = ReadSchemaVersion();
@@ -373,6 +483,35 @@ internal sealed class LiveQueryRegistry
     }
 
     private long ReadSchemaVersion() => _database.Connection.QueryScalar<long>("PRAGMA schema_version", ReadOnlySpan<object?>.Empty);
+
+    /// <summary>Under the lock: the next query nobody watches, unless a new pass over them should wait (<paramref name="rest"/>).</summary>
+    private bool TakeUnwatched([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ILiveQuery? query, out bool rest, out TimeSpan wake)
+    {
+        query = null;
+        rest = false;
+        wake = TimeSpan.Zero;
+        if (_unwatched.Count == 0)
+        {
+            _passRemaining = 0;
+            _restingSince = 0;
+            return false;
+        }
+
+        if (_passRemaining == 0)
+        {
+            if (ShouldRest(Stopwatch.GetTimestamp(), out wake))
+            {
+                rest = true;
+                return false;
+            }
+
+            _restingSince = 0;
+            _passRemaining = _unwatched.Count;
+        }
+
+        _passRemaining--;
+        return _unwatched.TryDequeue(out query);
+    }
 
     /// <summary>
     /// The refresh loop: a slice of queries under the lock (watched ones first), each result handed to the
@@ -391,11 +530,9 @@ internal sealed class LiveQueryRegistry
                 _deferredSince = now;
             }
 
-            if (now - _deferredSince < MaxDeferral)
+            if (now - _deferredSince < MaxDeferral && Park())
             {
-                Thread.Yield(); // the waiting writer's thread may need this core to wake
-                ThreadPool.UnsafeQueueUserWorkItem(_refresh, null, preferLocal: false);
-                return;
+                return; // the waiting mutation resumes the loop once it holds the lock (MutationEntered)
             }
         }
 
@@ -403,18 +540,26 @@ internal sealed class LiveQueryRegistry
         lock (_sync)
         {
             long deadline = Stopwatch.GetTimestamp() + (long)(SliceBudget.TotalSeconds * Stopwatch.Frequency);
+            Slices++;
             _inSlice = true;
+            bool deliveredWatched = false;
+            bool rest = false;
+            TimeSpan wake = TimeSpan.Zero;
             try
             {
-                while (!_closed && (_watched.TryDequeue(out ILiveQuery? query) || _unwatched.TryDequeue(out query)))
+                while (!_closed && (_watched.TryDequeue(out ILiveQuery? query) || TakeUnwatched(out query, out rest, out wake)))
                 {
                     query.Queued = false;
+                    bool watched = query.Watched;
                     if (query.RunLocked(this))
                     {
-                        _deliveries.Add(query, query.Watched);
+                        _deliveries.Add(query, watched);
+                        deliveredWatched |= watched;
                     }
 
-                    if (Stopwatch.GetTimestamp() > deadline)
+                    // A watched result goes out before the others run: the slice ends, so the delivery loop, queued
+                    // first, gets a thread (this one, when the pool has no other) before the next slice.
+                    if (Stopwatch.GetTimestamp() > deadline || (deliveredWatched && _watched.Count == 0))
                     {
                         break;
                     }
@@ -429,6 +574,12 @@ internal sealed class LiveQueryRegistry
             if (_closed || (_watched.Count == 0 && _unwatched.Count == 0))
             {
                 _scheduled = false;
+                return;
+            }
+
+            if (rest && _watched.Count == 0)
+            {
+                Rest(wake); // still scheduled: a watched query, a mutation or the timer queues the loop again
                 return;
             }
         }

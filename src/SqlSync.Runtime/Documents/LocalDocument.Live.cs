@@ -27,6 +27,7 @@ public sealed partial class LocalDocument
         if (announced)
         {
             Interlocked.Decrement(ref _mutationsWaiting);
+            _live!.MutationEntered();
         }
     }
 

@@ -9,7 +9,8 @@ namespace SqlSync.Transport;
 /// The client's receiving side of a connection (decision 0030): a task reads frames ahead into a small bounded queue
 /// while the previous message is handled, so the server's window of storage messages keeps the wire busy, and storage
 /// messages of one document that are already here are handed over together (one fsync and one rebase for them all).
-/// Memory held: at most <see cref="Capacity"/> frames beside the one being read.
+/// Memory held: at most <see cref="Capacity"/> frames beside the one being read. Presence changes touch no engine
+/// state and are applied by the reading task itself (one thread-pool hop fewer per peer per update, decision 0040).
 /// </summary>
 internal sealed class ClientInbox
 {
@@ -20,8 +21,11 @@ internal sealed class ClientInbox
     private readonly Task _reader;
     private Exception? _failure;
 
-    public ClientInbox(WebSocket socket, int maxFrameBytes, CancellationToken cancellationToken)
+    private readonly Action<PresenceChangedMessage> _presence;
+
+    public ClientInbox(WebSocket socket, int maxFrameBytes, Action<PresenceChangedMessage> presence, CancellationToken cancellationToken)
     {
+        _presence = presence;
         _reader = Task.Run(() => ReadAsync(socket, maxFrameBytes, cancellationToken), CancellationToken.None);
     }
 
@@ -69,6 +73,12 @@ internal sealed class ClientInbox
                 if (message is null)
                 {
                     break;
+                }
+
+                if (message is PresenceChangedMessage presence)
+                {
+                    _presence(presence);
+                    continue;
                 }
 
                 await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);

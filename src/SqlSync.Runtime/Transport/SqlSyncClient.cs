@@ -366,7 +366,13 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
 
         Task? closing = null;
         CancellationTokenRegistration onStop = stopping.Register(() => closing = CloseOnStopAsync());
-        var inbox = new ClientInbox(socket, _options.Replication.MaxFrameBytes, abort.Token);
+        var inbox = new ClientInbox(socket, _options.Replication.MaxFrameBytes, presence =>
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                ApplyPresence(presence); // closing: what still arrives before the server's close is not handled
+            }
+        }, abort.Token);
         try
         {
             while (true)
@@ -431,7 +437,6 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
             }
 
             await presenceRefresh.ConfigureAwait(false); // it ends quietly when cancelled
-            ResetPresence(); // nobody is known to be present on a lost connection
 
             if (closing is not null)
             {
@@ -440,6 +445,8 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
 
             await abort.CancelAsync().ConfigureAwait(false);
             await inbox.StopAsync().ConfigureAwait(false);
+            ResetPresence(); // nobody is known to be present on a lost connection; after the reader, which applies presence, ended
+
         }
     }
 

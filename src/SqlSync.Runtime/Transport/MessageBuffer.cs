@@ -37,6 +37,13 @@ internal sealed class MessageBuffer : IDisposable
     public ReadOnlySpan<byte> Written => _array.AsSpan(0, Length);
 
     /// <summary>
+    /// The bytes received, to keep after this buffer is disposed (decision 0039), or empty when the array comes from the
+    /// shared pool (it is handed out again: its bytes must be copied). A large buffer is never reused, so a message
+    /// decoded from it may refer to it instead of copying its entries.
+    /// </summary>
+    public ReadOnlyMemory<byte> Keepable => _pooled ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(0, Length);
+
+    /// <summary>
     /// Makes room for more bytes: doubling (from up to 64 KiB), never past <paramref name="capacity"/> (the message's
     /// announced length). Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
     /// </summary>

@@ -45,11 +45,13 @@ internal sealed class MessageBuffer : IDisposable
 
     /// <summary>
     /// Makes room for more bytes: doubling (from up to 64 KiB), never past <paramref name="capacity"/> (the message's
-    /// announced length). Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
+    /// announced length); without a budget, the announced length at once. Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
     /// </summary>
     public void Grow(int capacity)
     {
-        int size = (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
+        // Without a budget (a client, whose one server is bounded by its frame limit and read-ahead) the buffer is the
+        // announced length at once: doubling a megabyte frame copied it twice over (decision 0039).
+        int size = _budget is null ? capacity : (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
         if (size <= _array.Length)
         {
             return;

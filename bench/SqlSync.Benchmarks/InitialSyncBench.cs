@@ -14,17 +14,29 @@ internal static class InitialSyncBench
 {
     private const int RowsPerMutation = 250, HalfBytesPerRow = 2000; // 4,000-byte rows: about 1 MB per mutation
 
-    public static async Task<int> RunAsync(int megabytes, Action<string> print)
+    /// <summary>What to run: which cases, how many fresh clients each, and a perf control fifo to enable around each sync.</summary>
+    public sealed record Settings(int Megabytes, bool Entries = true, bool Checkpoint = true, int Runs = 1, string? PerfFifo = null);
+
+    public static async Task<int> RunAsync(Settings settings, Action<string> print)
     {
         print($"load average at start: {MachineInfo.LoadAverage()}");
-        await InitialSyncCeiling.RunAsync(megabytes, print);
-        await RunOneAsync(megabytes, fromCheckpoint: false, print);
-        await RunOneAsync(megabytes, fromCheckpoint: true, print);
+        await InitialSyncCeiling.RunAsync(settings.Megabytes, print);
+        if (settings.Entries)
+        {
+            await RunCaseAsync(settings, fromCheckpoint: false, print);
+        }
+
+        if (settings.Checkpoint)
+        {
+            await RunCaseAsync(settings, fromCheckpoint: true, print);
+        }
+
         print($"load average at end: {MachineInfo.LoadAverage()}");
         return 0;
     }
 
-    private static async Task RunOneAsync(int megabytes, bool fromCheckpoint, Action<string> print)
+    /// <summary>One server filled once, then <see cref="Settings.Runs"/> new clients, each with an empty folder, one after the other.</summary>
+    private static async Task RunCaseAsync(Settings settings, bool fromCheckpoint, Action<string> print)
     {
         using var meter = new WireMeter();
         await using BenchServer server = await BenchServer.StartAsync(fsyncOnAppend: false, options =>
@@ -34,10 +46,32 @@ internal static class InitialSyncBench
             options.CheckpointJournalRatio = 0.5;
         });
         using var temp = new TempRoot("initial-sync");
-        (long databaseBytes, int rows, LsnTarget target) = await FillAsync(server.SyncUri, megabytes, fromCheckpoint ? temp.Sub("writer") : null, print);
+        (long databaseBytes, int rows, LsnTarget target) = await FillAsync(server.SyncUri, settings.Megabytes, fromCheckpoint ? temp.Sub("writer") : null, print);
+        var rates = new List<double>();
+        var cpuPerMegabyte = new List<double>();
+        for (int run = 0; run < settings.Runs; run++)
+        {
+            (double rate, double cpu) = await SyncOnceAsync(server, meter, temp.Sub($"client{run}"), fromCheckpoint, databaseBytes, rows, target, settings.PerfFifo, print);
+            rates.Add(rate);
+            cpuPerMegabyte.Add(cpu);
+        }
+
+        if (settings.Runs > 1)
+        {
+            rates.Sort();
+            cpuPerMegabyte.Sort();
+            print($"{Case(fromCheckpoint)}, median of {settings.Runs}: {rates[settings.Runs / 2]:N0} MB/s, {cpuPerMegabyte[settings.Runs / 2] * 1000:N2} CPU-ms per MB");
+        }
+    }
+
+    private static string Case(bool fromCheckpoint) => fromCheckpoint ? "from the checkpoint" : "from the entries";
+
+    private static async Task<(double Rate, double CpuPerMegabyte)> SyncOnceAsync(BenchServer server, WireMeter meter, string directory, bool fromCheckpoint,
+        long databaseBytes, int rows, LsnTarget target, string? perfFifo, Action<string> print)
+    {
         using LocalDocument fresh = LocalDocument.Open(new LocalDocumentOptions
         {
-            DocumentId = BenchPeer.DocumentId, Reducer = BenchMutations.Reducer, Directory = temp.Sub("client"),
+            DocumentId = BenchPeer.DocumentId, Reducer = BenchMutations.Reducer, Directory = directory,
         });
         await using var client = new SqlSyncClient(new SqlSyncClientOptions { ServerUri = server.SyncUri, ClientName = "joiner" });
         client.Add(fresh);
@@ -56,6 +90,9 @@ internal static class InitialSyncBench
             }
         };
         long sentBefore = meter.BytesSent;
+        int[] gcSync = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        PerfControl(perfFifo, "enable");
+        double cpuBefore = CpuClock.Seconds();
         clockForProgress.Start();
         var clock = Stopwatch.StartNew();
         client.Start();
@@ -70,6 +107,9 @@ internal static class InitialSyncBench
         }
 
         double syncSeconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = CpuClock.Seconds() - cpuBefore;
+        PerfControl(perfFifo, "disable");
+        string syncGcs = $"{GC.CollectionCount(0) - gcSync[0]}/{GC.CollectionCount(1) - gcSync[1]}/{GC.CollectionCount(2) - gcSync[2]}";
         SqlSync.Storage.PageCache? cache = fresh.Database.Storage.PageCache;
         long missesBefore = cache?.Misses ?? 0;
         int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
@@ -86,11 +126,23 @@ internal static class InitialSyncBench
         }
 
         long wire = meter.BytesSent - sentBefore;
-        print($"{(fromCheckpoint ? "from the checkpoint" : "from the entries")}: database {databaseBytes / 1e6:N1} MB; synced in {syncSeconds:N2} s = " +
-              $"{databaseBytes / 1e6 / syncSeconds:N0} MB/s; first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
+        double megabytes = databaseBytes / 1e6;
+        print($"{Case(fromCheckpoint)}: database {megabytes:N1} MB; synced in {syncSeconds:N2} s = " +
+              $"{megabytes / syncSeconds:N0} MB/s; CPU (process: client and server) {cpuSeconds:N2} s = {cpuSeconds / megabytes * 1000:N2} CPU-ms per MB, GCs gen0/1/2 {syncGcs}; " +
+              $"first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
               $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}; " +
               (fromCheckpoint ? $"download done at {allBytesInMs:N0} ms (all but the last slice), installed at {installedMs:N0} ms (last slice, fsync, validation, load); " : "") +
               $"first query: {misses:N0} page-cache misses (reads from the checkpoint file), GCs gen0/1/2 {gcs}, pages held in memory {fresh.Database.Storage.HeldPageCount:N0}; the same query again {secondQueryMs:N0} ms");
+        return (megabytes / syncSeconds, cpuSeconds / megabytes);
+    }
+
+    /// <summary>Writes a command to <c>perf record --control fifo:PATH</c>, so a profile holds the syncs alone, not the fills.</summary>
+    private static void PerfControl(string? fifo, string command)
+    {
+        if (fifo is not null)
+        {
+            File.AppendAllText(fifo, command + "\n");
+        }
     }
 
     /// <summary>The server's storage end and checksum the new client must reach.</summary>
@@ -106,7 +158,7 @@ internal static class InitialSyncBench
             writer.Document.Mutate(new BenchMutations.FillRows((long)i * RowsPerMutation, RowsPerMutation, HalfBytesPerRow));
             if (i % 10 == 9 && !await BenchPeer.ConvergeAsync([writer], TimeSpan.FromMinutes(5)))
             {
-                throw new TimeoutException("the writer did not converge");
+                throw new TimeoutException($"the writer did not converge (its client's last error: {writer.Client.LastError?.Message ?? "none"})");
             }
         }
 

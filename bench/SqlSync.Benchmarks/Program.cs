@@ -16,7 +16,7 @@ using SqlSync.Benchmarks;
 //        ... -- live [--quick]   (issue 17: local Mutate -> live query result delivered, p50/p99, 1 and 1,000 live queries)
 //        ... -- live-remote [--quick]   (issue 17: client A mutates at 200/s -> client B's live query delivers, over loopback, p50/p99)
 //        ... -- presence [--quick]   (issue 17: a presence update seen by 50 other clients over loopback, p50/p99)
-//        ... -- initial-sync [--megabytes N]   (issue 14: a new client syncs an N MB document over loopback WebSocket, from entries and from a checkpoint)
+//        ... -- initial-sync [--megabytes N] [--only entries|checkpoint] [--runs N] [--perf-fifo PATH]   (issue 14: a new client syncs an N MB document over loopback WebSocket, from entries and from a checkpoint)
 //        ... -- idle-connections [--count N]   (server memory per idle connection; the server runs in a child process)
 // A full run writes the "Engine" (or "Network") section of docs/benchmarks.md; a --quick run (a smoke test CI can afford)
 // only prints, unless --write is given.
@@ -46,8 +46,15 @@ if (args.Length > 0 && args[0] == "large-document")
 if (args.Length > 0 && args[0] == "initial-sync")
 {
     // Issue 14: ... -- initial-sync [--megabytes N]   (a new client syncs an N MB document over loopback WebSocket; default 100)
-    int megabytesIndex = Array.IndexOf(args, "--megabytes");
-    return await InitialSyncBench.RunAsync(megabytesIndex > 0 && megabytesIndex + 1 < args.Length ? int.Parse(args[megabytesIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 100, Console.WriteLine);
+    // [--only entries|checkpoint] [--runs N] (new clients per case, one after the other, against one fill; the median is printed)
+    // [--perf-fifo PATH] (perf record --control fifo:PATH: events enabled during each sync only)
+    int megabytesIndex = Array.IndexOf(args, "--megabytes"), runsIndex = Array.IndexOf(args, "--runs"), caseIndex = Array.IndexOf(args, "--only"), fifoIndex = Array.IndexOf(args, "--perf-fifo");
+    string? onlyCase = caseIndex > 0 && caseIndex + 1 < args.Length ? args[caseIndex + 1] : null;
+    return await InitialSyncBench.RunAsync(new InitialSyncBench.Settings(
+        megabytesIndex > 0 && megabytesIndex + 1 < args.Length ? int.Parse(args[megabytesIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 100,
+        Entries: onlyCase is null or "entries", Checkpoint: onlyCase is null or "checkpoint",
+        Runs: runsIndex > 0 && runsIndex + 1 < args.Length ? int.Parse(args[runsIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 1,
+        PerfFifo: fifoIndex > 0 && fifoIndex + 1 < args.Length ? args[fifoIndex + 1] : null), Console.WriteLine);
 }
 
 if (args.Length > 0 && args[0] == "idle-connections")

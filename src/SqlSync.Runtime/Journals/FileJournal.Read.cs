@@ -16,7 +16,7 @@ internal sealed partial class FileJournal
 
         JournalSegment segment = FindSegment(lsn);
         long offset = segment.OffsetOf(lsn);
-        byte[] frame = new byte[segment.SizeOf(lsn)];
+        byte[] frame = GC.AllocateUninitializedArray<byte>((int)segment.SizeOf(lsn)); // read whole or refused below: no byte unread is used
         int total = 0;
         string name = SegmentName(_options, segment.Path, segment.FirstLsn);
         if (ReadUnwritten(segment, offset, frame.Length) is { } unwritten)

@@ -81,7 +81,15 @@ internal sealed partial class FileJournal : IJournal
     /// <see cref="AppendAt(Lsn, ReadOnlySpan{byte})"/>, written to the file but fsync'd only with <paramref name="fsync"/>:
     /// a replica taking a batch of entries makes them durable with one <see cref="Flush"/> before it acknowledges them.
     /// </summary>
-    internal void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync)
+    internal void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync) => AppendAt(lsn, entry, fsync, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>
+    /// <see cref="AppendAt(Lsn, ReadOnlySpan{byte}, bool)"/> of an entry in memory: a large one is written with its frame's
+    /// header and checksum around it in one gathered write, not copied into a frame first (decision 0039).
+    /// </summary>
+    internal void AppendAt(Lsn lsn, ReadOnlyMemory<byte> entry, bool fsync) => AppendAt(lsn, entry.Span, fsync, entry);
+
+    private void AppendAt(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync, ReadOnlyMemory<byte> gather)
     {
         ThrowIfUnusable(write: true);
         WriteDeferred();
@@ -108,7 +116,7 @@ internal sealed partial class FileJournal : IJournal
                 $"Cannot append LSN {lsn} to {char.ToLowerInvariant(Subject[0])}{Subject[1..]}, whose next LSN is {_segments[^1].Next}.");
         }
 
-        AppendFrame(lsn, entry, fsync);
+        AppendFrame(lsn, entry, fsync, gather);
     }
 
     /// <inheritdoc />
@@ -189,15 +197,28 @@ internal sealed partial class FileJournal : IJournal
         _lock?.Dispose();
     }
 
-    private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync)
+    private void AppendFrame(Lsn lsn, ReadOnlySpan<byte> entry, bool fsync, ReadOnlyMemory<byte> gather = default)
     {
         // Small frames (every local Mutate's) go through one buffer kept across appends, and no closure.
         JournalFrame.CheckPayloadSize(entry.Length);
         int size = (int)JournalFrame.SizeOf(entry.Length);
-        byte[] buffer = size <= FrameBufferSize ? _frameBuffer ??= new byte[FrameBufferSize] : new byte[size];
-        ReadOnlySpan<byte> frame = buffer.AsSpan(0, JournalFrame.EncodeInto(buffer, lsn, entry));
+        ReadOnlyMemory<byte>[]? gathered = null;
+        ReadOnlySpan<byte> frame;
+        if (size > FrameBufferSize && !gather.IsEmpty)
+        {
+            byte[] header = new byte[JournalFrame.HeaderSize], trailer = new byte[JournalFrame.TrailerSize];
+            JournalFrame.EncodeAround(header, trailer, lsn, gather.Span);
+            gathered = [header, gather, trailer];
+            frame = default;
+        }
+        else
+        {
+            byte[] buffer = size <= FrameBufferSize ? _frameBuffer ??= new byte[FrameBufferSize] : new byte[size];
+            frame = buffer.AsSpan(0, JournalFrame.EncodeInto(buffer, lsn, entry));
+        }
+
         JournalSegment active = _segments[^1];
-        if (active.Count > 0 && active.Length + frame.Length > _options.SegmentSizeBytes)
+        if (active.Count > 0 && active.Length + size > _options.SegmentSizeBytes)
         {
             Io($"start a segment at LSN {lsn}", () => Roll(lsn));
             active = _segments[^1];
@@ -206,7 +227,14 @@ internal sealed partial class FileJournal : IJournal
         try
         {
             StorageFaults.Check(active.Path, "write");
-            RandomAccess.Write(_active, frame, active.Length);
+            if (gathered is not null)
+            {
+                RandomAccess.Write(_active, gathered, active.Length);
+            }
+            else
+            {
+                RandomAccess.Write(_active, frame, active.Length);
+            }
             if (fsync)
             {
                 StorageFaults.Check(active.Path, "flush");
@@ -230,7 +258,7 @@ internal sealed partial class FileJournal : IJournal
             throw IoFailure($"append LSN {lsn}", e);
         }
 
-        active.AddFrame(frame.Length);
+        active.AddFrame(size);
         _fresh = false;
     }
 

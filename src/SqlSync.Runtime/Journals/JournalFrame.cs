@@ -46,6 +46,21 @@ internal static class JournalFrame
         return frame.Length;
     }
 
+    /// <summary>
+    /// Writes the header and the trailer of the frame of <paramref name="payload"/> into their own buffers, for a gathered
+    /// write of header, payload and trailer: the same bytes as <see cref="EncodeInto"/> without copying the payload.
+    /// </summary>
+    public static void EncodeAround(Span<byte> header, Span<byte> trailer, Lsn lsn, ReadOnlySpan<byte> payload)
+    {
+        CheckPayloadSize(payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[4..], lsn.Value);
+        var hash = new XxHash3();
+        hash.Append(header[..HeaderSize]);
+        hash.Append(payload);
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.GetCurrentHashAsUInt64());
+    }
+
     /// <summary>Throws when a payload of <paramref name="length"/> bytes is over <see cref="MaxPayloadBytes"/>.</summary>
     public static void CheckPayloadSize(int length)
     {

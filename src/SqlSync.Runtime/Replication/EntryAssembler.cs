@@ -138,7 +138,7 @@ internal sealed class EntryAssembler
             _charged = length;
         }
 
-        return new byte[length];
+        return GC.AllocateUninitializedArray<byte>(length); // handed out only once every byte was received into it
     }
 
     /// <summary>The whole entry as a one-entry partial, for the handler of entries messages.</summary>

@@ -41,7 +41,8 @@ internal static class EntryCompression
             // The target is only as large as a block worth keeping: LZ4 gives up (a negative result) as soon
             // as the output would pass it, and the writer, presized for the raw entries, never grows here.
             int maxBlock = MaxBlockLength(entry.Length);
-            int blockLength = LZ4Codec.Encode(entry, writer.GetBytesSpan(maxBlock), LZ4Level.L00_FAST);
+            Span<byte> target = writer.GetBytesSpan(maxBlock);
+            int blockLength = Compressible(entry, target) ? LZ4Codec.Encode(entry, target, LZ4Level.L00_FAST) : -1;
             if (blockLength > 0)
             {
                 writer.CommitBytes(maxBlock, blockLength);
@@ -55,13 +56,25 @@ internal static class EntryCompression
         writer.WriteBytes(entry);
     }
 
+    /// <summary>Entries longer than this are tried on their first this many bytes before LZ4 runs over all of them.</summary>
+    internal const int ProbeBytes = 64 << 10;
+
+    /// <summary>
+    /// False when the entry's first <see cref="ProbeBytes"/> do not save an eighth (pages of incompressible rows: the
+    /// initial sync of decision 0039 spent 5% of its CPU on LZ4 attempts over a megabyte that were all given up). A
+    /// cheap, deterministic guess: an entry that compresses only after its first 64 KiB goes raw. Uses
+    /// <paramref name="scratch"/> (at least <see cref="MaxBlockLength"/> of the probe) for the attempt.
+    /// </summary>
+    private static bool Compressible(ReadOnlySpan<byte> entry, Span<byte> scratch) =>
+        entry.Length <= 2 * ProbeBytes || LZ4Codec.Encode(entry[..ProbeBytes], scratch[..MaxBlockLength(ProbeBytes)], LZ4Level.L00_FAST) > 0;
+
     /// <summary>
     /// Reads one encoded entry. <paramref name="rawBudget"/> is what the entries of the frame may still take
     /// once decoded; each entry spends its raw length, so a frame never decodes to more than an uncompressed
     /// one could carry (<see cref="ProtocolErrorCode.FrameTooLarge"/>), checked before anything is allocated.
     /// Anything malformed is <see cref="ProtocolErrorCode.MalformedFrame"/>; no other exception escapes.
     /// </summary>
-    public static byte[] Read(ref MutationReader reader, ref long rawBudget)
+    public static ReadOnlyMemory<byte> Read(ref MutationReader reader, ref long rawBudget, ReadOnlyMemory<byte> payload = default)
     {
         byte encoding = reader.ReadByte();
         switch (encoding)
@@ -70,7 +83,7 @@ internal static class EntryCompression
             {
                 ReadOnlySpan<byte> raw = reader.ReadBytesSpan();
                 Spend(ref rawBudget, (ulong)raw.Length);
-                return raw.ToArray();
+                return Kept(raw, ref reader, payload);
             }
 
             case Lz4Block:
@@ -98,6 +111,13 @@ internal static class EntryCompression
                 throw Malformed($"entry encoding {encoding} is not defined");
         }
     }
+
+    /// <summary>
+    /// The bytes just read (<paramref name="raw"/>, the last the reader took) as a slice of <paramref name="payload"/>, the
+    /// frame's payload the reader reads, when the caller keeps the frame (decision 0039); else a copy.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> Kept(ReadOnlySpan<byte> raw, ref MutationReader reader, ReadOnlyMemory<byte> payload) =>
+        payload.IsEmpty ? raw.ToArray() : payload.Slice(payload.Length - reader.Remaining - raw.Length, raw.Length);
 
     /// <summary>
     /// <paramref name="raw"/> as one LZ4 block when that saves at least an eighth (<see cref="MaxBlockLength"/>), else

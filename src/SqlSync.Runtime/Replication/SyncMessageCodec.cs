@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using SqlSync.Journals;
 using SqlSync.Mutations;
 using SqlSync.Replication.Messages;
@@ -18,8 +19,20 @@ internal static class SyncMessageCodec
     /// <summary>The longest document id a frame may carry.</summary>
     public const int MaxDocumentIdLength = 128;
 
-    /// <summary>Encodes <paramref name="message"/> as one frame.</summary>
+    /// <summary>Encodes <paramref name="message"/> as one frame, in an array of its own.</summary>
     public static byte[] Encode(SyncMessage message)
+    {
+        ReadOnlyMemory<byte> frame = EncodeToMemory(message);
+        return MemoryMarshal.TryGetArray(frame, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : frame.ToArray();
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="message"/> as one frame, in a buffer sized by an estimate (no copy to trim it, no zeroing
+    /// first: a storage message of a megabyte is written once, decision 0039). The bytes are never written to after.
+    /// </summary>
+    public static ReadOnlyMemory<byte> EncodeToMemory(SyncMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message is StorageEntriesMessage { Frame: { } encoded })
@@ -27,7 +40,8 @@ internal static class SyncMessageCodec
             return encoded; // a message the server shares among links: encoded by the first
         }
 
-        var writer = new MutationWriter(EstimateSize(message));
+        int estimate = EstimateSize(message);
+        MutationWriter writer = estimate > SmallFrameBytes ? MutationWriter.WithUninitializedBuffer(estimate) : new MutationWriter(estimate);
         writer.WriteUInt16(SyncProtocol.Magic);
         writer.WriteByte((byte)SyncProtocol.Version);
         writer.WriteByte((byte)message.Type);
@@ -115,8 +129,8 @@ internal static class SyncMessageCodec
                 throw new ArgumentException($"Unknown message type {message.GetType()}.", nameof(message));
         }
 
-        byte[] frame = writer.ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)(frame.Length - SyncProtocol.HeaderSize));
+        ReadOnlyMemory<byte> frame = estimate > SmallFrameBytes ? writer.WrittenMemory : writer.ToArray(); // small ones: no slack kept
+        BinaryPrimitives.WriteUInt32LittleEndian(MemoryMarshal.AsMemory(frame).Span[4..], (uint)(frame.Length - SyncProtocol.HeaderSize));
         if (message is StorageEntriesMessage shared)
         {
             shared.Frame = frame;
@@ -124,6 +138,9 @@ internal static class SyncMessageCodec
 
         return frame;
     }
+
+    /// <summary>Frames estimated larger are written into an uninitialized buffer and sent from it without a copy.</summary>
+    private const int SmallFrameBytes = 64 << 10;
 
     /// <summary>
     /// At least the encoded size, so that a large message is written without growing the buffer again and again:
@@ -152,7 +169,17 @@ internal static class SyncMessageCodec
     }
 
     /// <summary>Decodes one frame, refusing anything malformed or larger than <paramref name="maxFrameBytes"/>.</summary>
-    public static SyncMessage Decode(ReadOnlySpan<byte> frame, int maxFrameBytes = SyncProtocol.DefaultMaxFrameBytes)
+    public static SyncMessage Decode(ReadOnlySpan<byte> frame, int maxFrameBytes = SyncProtocol.DefaultMaxFrameBytes) =>
+        Decode(frame, maxFrameBytes, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte}, int)"/> of a frame in a buffer of its own that nothing writes to again: entries
+    /// and checkpoint slices sent raw are slices of it, not copies (decision 0039).
+    /// </summary>
+    public static SyncMessage DecodeKeepingFrame(ReadOnlyMemory<byte> frame, int maxFrameBytes) => Decode(frame.Span, maxFrameBytes, frame);
+
+    /// <summary>Decodes <paramref name="frame"/>; with <paramref name="kept"/> (the same bytes) raw byte fields are slices of it.</summary>
+    private static SyncMessage Decode(ReadOnlySpan<byte> frame, int maxFrameBytes, ReadOnlyMemory<byte> kept)
     {
         if (frame.Length > maxFrameBytes)
         {
@@ -189,6 +216,7 @@ internal static class SyncMessageCodec
 
         var type = (SyncMessageType)frame[3];
         var reader = new MutationReader(frame[SyncProtocol.HeaderSize..]);
+        ReadOnlyMemory<byte> payload = kept.IsEmpty ? kept : kept[SyncProtocol.HeaderSize..];
         try
         {
             SyncMessage message = type switch
@@ -197,15 +225,15 @@ internal static class SyncMessageCodec
                 SyncMessageType.Welcome => new WelcomeMessage(reader.ReadUInt16(), reader.ReadInt32()),
                 SyncMessageType.OpenDocument => new OpenDocumentMessage(ReadDocumentId(ref reader), new TimelineId(reader.ReadGuid()), ReadRange(ref reader), ReadSecret(ref reader), ReadSchemaVersion(ref reader)),
                 SyncMessageType.DocumentOpened => new DocumentOpenedMessage(ReadDocumentId(ref reader), ReadAccess(ref reader), ReadRange(ref reader)),
-                SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
+                SyncMessageType.TimelineEntries => new TimelineEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes, payload)),
                 SyncMessageType.TimelineAck => new TimelineAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
-                SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes)),
+                SyncMessageType.StorageEntries => new StorageEntriesMessage(ReadDocumentId(ref reader), ReadEntries(ref reader, maxFrameBytes, payload)),
                 SyncMessageType.StorageAck => new StorageAckMessage(ReadDocumentId(ref reader), ReadRange(ref reader)),
-                SyncMessageType.TimelineEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new TimelineEntryPartMessage(d, l, n, o, b)),
-                SyncMessageType.StorageEntryPart => ReadPart(ref reader, maxFrameBytes, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
+                SyncMessageType.TimelineEntryPart => ReadPart(ref reader, maxFrameBytes, payload, static (d, l, n, o, b) => new TimelineEntryPartMessage(d, l, n, o, b)),
+                SyncMessageType.StorageEntryPart => ReadPart(ref reader, maxFrameBytes, payload, static (d, l, n, o, b) => new StorageEntryPartMessage(d, l, n, o, b)),
                 SyncMessageType.PresenceUpdate => new PresenceUpdateMessage(ReadDocumentId(ref reader), reader.ReadBytes()),
                 SyncMessageType.PresenceChanged => new PresenceChangedMessage(ReadDocumentId(ref reader), ReadText(ref reader, 64), ReadPresent(ref reader), reader.ReadBytes()),
-                SyncMessageType.CheckpointChunk => ReadCheckpointChunk(ref reader),
+                SyncMessageType.CheckpointChunk => ReadCheckpointChunk(ref reader, payload),
                 SyncMessageType.CheckpointAck => new CheckpointAckMessage(ReadDocumentId(ref reader), new Lsn((ulong)ReadLong(ref reader, "LSN")), ReadReceived(ref reader)),
                 SyncMessageType.Error => new ErrorMessage((ProtocolErrorCode)reader.ReadUInt16(), ReadText(ref reader, MaxDocumentIdLength), ReadText(ref reader, 4096)),
                 _ => throw ProtocolException.Create(ProtocolErrorCode.UnknownMessageType, $"unknown message type {(byte)type}"),
@@ -220,14 +248,14 @@ internal static class SyncMessageCodec
     }
 
     /// <summary>A checkpoint slice: its offset and length must lie within the file, and the file hold its pages.</summary>
-    private static CheckpointChunkMessage ReadCheckpointChunk(ref MutationReader reader)
+    private static CheckpointChunkMessage ReadCheckpointChunk(ref MutationReader reader, ReadOnlyMemory<byte> payload)
     {
         string documentId = ReadDocumentId(ref reader);
         var lsn = new Lsn((ulong)ReadLong(ref reader, "LSN"));
         long total = ReadLong(ref reader, "checkpoint length");
         ulong pages = reader.ReadVarUInt64();
         long offset = ReadLong(ref reader, "offset");
-        byte[] bytes = reader.ReadBytes();
+        ReadOnlyMemory<byte> bytes = EntryCompression.Kept(reader.ReadBytesSpan(), ref reader, payload);
         if (pages > uint.MaxValue || total != 4096L * ((long)pages + 1) + 8L * (long)pages + 8)
         {
             throw Malformed($"a checkpoint of {pages} pages is not {total} bytes long");
@@ -283,7 +311,7 @@ internal static class SyncMessageCodec
     }
 
     /// <summary>Reads an <c>entries</c> field; decompressed, its entries take at most <paramref name="maxFrameBytes"/> together.</summary>
-    private static JournalPartial ReadEntries(ref MutationReader reader, int maxFrameBytes)
+    private static JournalPartial ReadEntries(ref MutationReader reader, int maxFrameBytes, ReadOnlyMemory<byte> payload)
     {
         LsnRange range = ReadRange(ref reader);
         if (range.Count > (ulong)reader.Remaining / 2)
@@ -295,7 +323,7 @@ internal static class SyncMessageCodec
         long rawBudget = maxFrameBytes;
         for (int i = 0; i < entries.Length; i++)
         {
-            entries[i] = EntryCompression.Read(ref reader, ref rawBudget);
+            entries[i] = EntryCompression.Read(ref reader, ref rawBudget, payload);
         }
 
         return new JournalPartial(range, entries);
@@ -306,7 +334,7 @@ internal static class SyncMessageCodec
     /// must be non-empty and end within the entry; whether the part fits the entry being reassembled, and the
     /// entry the receiver's limit, is the receiver's <see cref="EntryAssembler"/> to check.
     /// </summary>
-    private static EntryPartMessage ReadPart(ref MutationReader reader, int maxFrameBytes, Func<string, Lsn, int, int, ReadOnlyMemory<byte>, EntryPartMessage> create)
+    private static EntryPartMessage ReadPart(ref MutationReader reader, int maxFrameBytes, ReadOnlyMemory<byte> payload, Func<string, Lsn, int, int, ReadOnlyMemory<byte>, EntryPartMessage> create)
     {
         string documentId = ReadDocumentId(ref reader);
         ulong lsn = reader.ReadVarUInt64();
@@ -330,7 +358,7 @@ internal static class SyncMessageCodec
         }
 
         long rawBudget = maxFrameBytes;
-        byte[] bytes = EntryCompression.Read(ref reader, ref rawBudget);
+        ReadOnlyMemory<byte> bytes = EntryCompression.Read(ref reader, ref rawBudget, payload);
         if (bytes.Length == 0 || offset + (ulong)bytes.Length > entryLength)
         {
             throw Malformed(bytes.Length == 0

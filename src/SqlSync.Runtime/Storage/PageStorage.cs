@@ -286,7 +286,7 @@ internal sealed class PageStorage : IDisposable
         }
         else if (!durableNow && _journal is FileJournal file)
         {
-            file.AppendAt(lsn, data.Span, fsync: false);
+            file.AppendAt(lsn, data, fsync: false);
             _unflushedReceived = true;
         }
         else

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SqlSync.Journals;
 using SqlSync.Storage.Checkpoints;
 
@@ -8,14 +9,16 @@ namespace SqlSync.Storage;
 /// files) every page lives in memory, so a read is one array index. With one (decision 0026), the view rests on
 /// its newest checkpoint file: pages written after it (the tail) live in memory, every other page is read from the
 /// file on demand, checked against its hash, through a bounded <see cref="PageCache"/>. Keeps the database checksum
-/// current in O(pages written). A page array, once in the view, is never written again (a new version replaces it),
-/// so <see cref="Snapshot"/> only copies references and a checkpoint can be written from it on another thread.
+/// current in O(pages written). A page's memory, once in the view, is never written again (a new version replaces it),
+/// so <see cref="Snapshot"/> only copies references and a checkpoint can be written from it on another thread. A page
+/// taken from a storage entry is a slice of the entry's own buffer, not a copy (decision 0039): received and replayed
+/// entries are never written to again, and the entry's buffer lives as long as one of its pages is the newest.
 /// </summary>
 internal sealed class PageView(long? cacheBytes) : IDisposable
 {
     private static readonly byte[] s_zeroPage = new byte[StorageFormat.PageSize];
     private readonly PageCache? _cache = cacheBytes is { } bytes ? new PageCache(bytes) : null;
-    private byte[]?[] _pages = new byte[]?[64];
+    private ReadOnlyMemory<byte>[] _pages = new ReadOnlyMemory<byte>[64]; // empty: not held (zeros, or the checkpoint file's)
 
     // The checkpoint file under the view: pages 1.._baseLimit that _pages does not hold are its pages. A
     // truncation lowers the limit (a page cut off and grown again is zeros, not the file's).
@@ -39,7 +42,7 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
             int held = 0;
             for (int i = 0; i < Size; i++)
             {
-                held += _pages[i] is null ? 0 : 1;
+                held += _pages[i].IsEmpty ? 0 : 1;
             }
 
             return held;
@@ -60,7 +63,8 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
             return s_zeroPage;
         }
 
-        return _pages[pageNumber - 1] ?? (pageNumber <= _baseLimit ? BasePage(pageNumber) : s_zeroPage);
+        ReadOnlyMemory<byte> held = _pages[pageNumber - 1];
+        return !held.IsEmpty ? held.Span : pageNumber <= _baseLimit ? BasePage(pageNumber) : s_zeroPage;
     }
 
     /// <summary>
@@ -98,7 +102,7 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         {
             // Neighbours go in only when sound and not newer in memory; a damaged one is found when it is read itself.
             uint page = pageNumber + (uint)i;
-            if (page <= Size && _pages[page - 1] is null && !_cache.Contains(page) && file.IsSound(page, arrays[i]))
+            if (page <= Size && _pages[page - 1].IsEmpty && !_cache.Contains(page) && file.IsSound(page, arrays[i]))
             {
                 _cache.Add(page, arrays[i]);
             }
@@ -121,35 +125,66 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
             checksum ^= DatabaseChecksum.HashPage(page, Page(page));
         }
 
+        // A page added by growth holds zeros; one the set writes would add its zeros' hash and take it away again, so
+        // neither is hashed (a join that grows the database page by page hashes each page once, not three times).
+        int next = 0;
         for (uint page = Size + 1; page <= size; page++)
         {
+            while (next < pages.PageCount && pages.PageNumberAt(next) < page)
+            {
+                next++;
+            }
+
+            if (next < pages.PageCount && pages.PageNumberAt(next) == page)
+            {
+                continue;
+            }
+
             checksum ^= DatabaseChecksum.HashPage(page, s_zeroPage);
         }
 
         for (int i = 0; i < pages.PageCount; i++)
         {
             uint page = pages.PageNumberAt(i);
-            checksum ^= DatabaseChecksum.HashPage(page, Page(page)); // beyond the old size: zeros, as added above
+            if (page <= Size)
+            {
+                checksum ^= DatabaseChecksum.HashPage(page, Page(page));
+            }
+
             checksum ^= DatabaseChecksum.HashPage(page, pages.PageAt(i));
         }
 
         return checksum;
     }
 
-    /// <summary>Resizes and copies <paramref name="pages"/> in; <paramref name="checksum"/> is what <see cref="ChecksumAfter"/> predicted.</summary>
-    public void Apply(uint size, IPageSet pages, ulong checksum)
+    /// <summary>
+    /// Resizes and takes the pages of <paramref name="entry"/> in as slices of its buffer, which is never written again (no
+    /// copy: decision 0039); <paramref name="checksum"/> is what <see cref="ChecksumAfter"/> predicted.
+    /// </summary>
+    public void Apply(uint size, StorageEntry entry, ulong checksum)
     {
         Resize(size);
-        for (int i = 0; i < pages.PageCount; i++)
+        for (int i = 0; i < entry.PageCount; i++)
         {
-            uint page = pages.PageNumberAt(i);
-            _pages[page - 1] = pages.PageAt(i).ToArray(); // a new array: snapshots may share the old one
+            _pages[entry.PageNumberAt(i) - 1] = entry.PageMemoryAt(i); // replaces the reference: snapshots may share the old one
         }
 
         Checksum = checksum;
     }
 
-    /// <summary>Like <see cref="Apply"/>, taking ownership of the pending layer's arrays instead of copying.</summary>
+    /// <summary>Resizes and copies <paramref name="pages"/> in, each page into an array of its own.</summary>
+    public void Apply(uint size, IPageSet pages, ulong checksum)
+    {
+        Resize(size);
+        for (int i = 0; i < pages.PageCount; i++)
+        {
+            _pages[pages.PageNumberAt(i) - 1] = pages.PageAt(i).ToArray(); // a new array: snapshots may share the old one
+        }
+
+        Checksum = checksum;
+    }
+
+    /// <summary>Like <see cref="Apply(uint, IPageSet, ulong)"/>, taking ownership of the pending layer's arrays instead of copying.</summary>
     public void Adopt(uint size, PendingPageSet pages, ulong checksum)
     {
         Resize(size);
@@ -168,7 +203,7 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
     public void Load(CheckpointFile checkpoint)
     {
         uint size = checkpoint.Header.DatabaseSizeInPages;
-        var pages = new byte[]?[Math.Max(64, size)];
+        var pages = new ReadOnlyMemory<byte>[Math.Max(64, size)];
         if (_cache is null)
         {
             for (uint page = 1; page <= size; page++)
@@ -220,16 +255,25 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
         _cache.RemoveAbove(limit);
         for (uint page = 1; page <= limit; page++)
         {
-            byte[]? held = _pages[page - 1];
-            if (held is null)
+            ReadOnlyMemory<byte> held = _pages[page - 1];
+            if (held.IsEmpty)
             {
                 continue; // read the old file's page, which the new file repeats: its cache entry stays right
             }
 
-            if (ReferenceEquals(held, snapshot.NewerThanBase(page)))
+            if (held.Equals(snapshot.NewerThanBase(page)))
             {
-                _pages[page - 1] = null;
-                _cache.Add(page, held);
+                _pages[page - 1] = default;
+                if (MemoryMarshal.TryGetArray(held, out ArraySegment<byte> own) && own.Offset == 0 && own.Count == own.Array!.Length)
+                {
+                    _cache.Add(page, own.Array); // a page of its own (a local commit's)
+                }
+                else
+                {
+                    // A slice of a received entry would keep the whole entry's buffer alive in a cache that counts 4 KiB:
+                    // it leaves memory and is read from the new file when asked for.
+                    _cache.Remove(page);
+                }
             }
             else
             {
@@ -252,7 +296,7 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
 
         for (uint page = size + 1; page <= Size; page++)
         {
-            _pages[page - 1] = null;
+            _pages[page - 1] = default;
         }
 
         _lowWater = Math.Min(_lowWater, size);
@@ -280,8 +324,9 @@ internal sealed class PageView(long? cacheBytes) : IDisposable
     /// <summary>Flips one bit of a page without updating the checksum: a test hook for divergence detection.</summary>
     internal void CorruptForTesting(uint pageNumber, int offset)
     {
-        byte[] page = _pages[pageNumber - 1] ??= Page(pageNumber).ToArray();
+        byte[] page = Page(pageNumber).ToArray(); // a copy: the page may be a slice of an entry a journal shares
         page[offset] ^= 0x01;
+        _pages[pageNumber - 1] = page;
     }
 
     /// <summary>Lets go of the checkpoint file.</summary>

@@ -46,6 +46,10 @@ internal sealed class StorageEntry : IPageSet
     public ReadOnlySpan<byte> PageAt(int index) =>
         _data.Span.Slice(HeaderSize + (PageCount * 4) + (index * StorageFormat.PageSize), StorageFormat.PageSize);
 
+    /// <summary>The <paramref name="index"/>-th page as a slice of the entry's buffer (no copy).</summary>
+    public ReadOnlyMemory<byte> PageMemoryAt(int index) =>
+        _data.Slice(HeaderSize + (PageCount * 4) + (index * StorageFormat.PageSize), StorageFormat.PageSize);
+
     /// <summary>Encodes an entry. <paramref name="pages"/> must be sorted by page number and each 4096 bytes.</summary>
     public static byte[] Encode(uint databaseSize, ulong checksumAfter, IReadOnlyList<KeyValuePair<uint, byte[]>> pages)
     {

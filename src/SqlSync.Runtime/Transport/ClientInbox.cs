@@ -45,13 +45,14 @@ internal sealed class ClientInbox
             return null;
         }
 
-        if (first is not StorageEntriesMessage storage)
+        if (StorageDocument(first) is not { } documentId)
         {
             return new[] { first };
         }
 
+        // Parts of entries larger than a message count too (decision 0039): a join of large entries fsyncs per batch.
         var batch = new List<SyncMessage>(Capacity) { first };
-        while (_queue.Reader.TryPeek(out SyncMessage? next) && next is StorageEntriesMessage more && more.DocumentId == storage.DocumentId)
+        while (_queue.Reader.TryPeek(out SyncMessage? next) && StorageDocument(next) == documentId)
         {
             _queue.Reader.TryRead(out _);
             batch.Add(next);
@@ -59,6 +60,14 @@ internal sealed class ClientInbox
 
         return batch;
     }
+
+    /// <summary>The document of a storage message (entries or an entry's part), else null.</summary>
+    private static string? StorageDocument(SyncMessage message) => message switch
+    {
+        StorageEntriesMessage storage => storage.DocumentId,
+        StorageEntryPartMessage part => part.DocumentId,
+        _ => null,
+    };
 
     /// <summary>Waits for the reading task, which ends once the connection's token is cancelled or the socket closes (it never throws: what ended it is kept for <see cref="ReceiveAsync"/>).</summary>
     public Task StopAsync() => _reader;

@@ -37,12 +37,21 @@ internal sealed class MessageBuffer : IDisposable
     public ReadOnlySpan<byte> Written => _array.AsSpan(0, Length);
 
     /// <summary>
+    /// The bytes received, to keep after this buffer is disposed (decision 0039), or empty when the array comes from the
+    /// shared pool (it is handed out again: its bytes must be copied). A large buffer is never reused, so a message
+    /// decoded from it may refer to it instead of copying its entries.
+    /// </summary>
+    public ReadOnlyMemory<byte> Keepable => _pooled ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(0, Length);
+
+    /// <summary>
     /// Makes room for more bytes: doubling (from up to 64 KiB), never past <paramref name="capacity"/> (the message's
-    /// announced length). Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
+    /// announced length); without a budget, the announced length at once. Throws <see cref="ProtocolErrorCode.ServerBusy"/> when the budget cannot cover the larger buffer.
     /// </summary>
     public void Grow(int capacity)
     {
-        int size = (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
+        // Without a budget (a client, whose one server is bounded by its frame limit and read-ahead) the buffer is the
+        // announced length at once: doubling a megabyte frame copied it twice over (decision 0039).
+        int size = _budget is null ? capacity : (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
         if (size <= _array.Length)
         {
             return;

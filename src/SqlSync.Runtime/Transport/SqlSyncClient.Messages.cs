@@ -74,7 +74,8 @@ public sealed partial class SqlSyncClient
 
     /// <summary>
     /// Storage messages of one document that arrived together (decision 0030): taken by the document in one go, with
-    /// one fsync and one rebase, then each acknowledged with the range after it (all are durable by then).
+    /// one fsync and one rebase, then each acknowledged with the range after it (all are durable by then). A part of an
+    /// entry completes it or is held by the engine (decision 0039); only whole entries are received and acknowledged.
     /// </summary>
     private IReadOnlyList<SyncMessage> HandleStorageBatch(IReadOnlyList<SyncMessage> batch)
     {
@@ -84,12 +85,21 @@ public sealed partial class SqlSyncClient
         {
             foreach (SyncMessage message in batch)
             {
-                _engine.TryTakeStorage(message, out document, out JournalPartial? taken);
-                entries.Add(taken!);
+                _engine.TryTakeStorage(message, out LocalDocument? taker, out JournalPartial? taken);
+                if (taker is not null)
+                {
+                    document = taker;
+                    entries.Add(taken!);
+                }
             }
         }
 
-        IReadOnlyList<LsnRange> ranges = document!.ReceiveStorageBatch(entries);
+        if (document is null)
+        {
+            return Array.Empty<SyncMessage>(); // parts of an entry still arriving
+        }
+
+        IReadOnlyList<LsnRange> ranges = document.ReceiveStorageBatch(entries);
         var replies = new List<SyncMessage>();
         lock (_engineLock)
         {

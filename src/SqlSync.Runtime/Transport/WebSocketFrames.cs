@@ -73,7 +73,11 @@ internal static class WebSocketFrames
             buffer.Length += result.Count;
             if (result.EndOfMessage)
             {
-                return (SyncMessageCodec.Decode(buffer.Written, maxMessageBytes), buffer.Length);
+                // Without a budget (a client) the entries of a large message stay slices of its buffer: no copy. A server
+                // copies them, so what it holds after the buffer's charge is given back stays what it was.
+                ReadOnlyMemory<byte> keepable = budget is null ? buffer.Keepable : ReadOnlyMemory<byte>.Empty;
+                SyncMessage decoded = keepable.IsEmpty ? SyncMessageCodec.Decode(buffer.Written, maxMessageBytes) : SyncMessageCodec.DecodeKeepingFrame(keepable, maxMessageBytes);
+                return (decoded, buffer.Length);
             }
         }
     }
@@ -106,7 +110,7 @@ internal static class WebSocketFrames
     /// <summary>Encodes and sends one message as one binary WebSocket message. Returns the bytes sent.</summary>
     public static async Task<int> SendAsync(WebSocket socket, SyncMessage message, CancellationToken cancellationToken)
     {
-        byte[] frame = message is PresenceChangedMessage presence ? presence.Frame : SyncMessageCodec.Encode(message); // a fanned-out presence frame is encoded once
+        ReadOnlyMemory<byte> frame = message is PresenceChangedMessage presence ? presence.Frame : SyncMessageCodec.EncodeToMemory(message); // a fanned-out presence frame is encoded once
         await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
         return frame.Length;
     }

@@ -7,6 +7,20 @@ namespace SqlSync.Mutations.Generated;
 public sealed partial class MutationWriter
 {
     /// <summary>
+    /// A writer whose first buffer is not zeroed (a frame of a megabyte is written whole anyway): only the bytes written
+    /// are ever read from it (<see cref="WrittenMemory"/>).
+    /// </summary>
+    internal static MutationWriter WithUninitializedBuffer(int capacity) => new(GC.AllocateUninitializedArray<byte>(Math.Max(16, capacity)));
+
+    private MutationWriter(byte[] buffer)
+    {
+        _buffer = buffer;
+    }
+
+    /// <summary>The bytes written, without a copy: the caller must not write with this writer again while it uses them.</summary>
+    internal ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+
+    /// <summary>
     /// Room for the content of a <c>bytes</c> field of at most <paramref name="maxLength"/> bytes, after space for
     /// its varint length. Writes nothing: fill a prefix of the span, then <see cref="CommitBytes"/> writes the field.
     /// </summary>

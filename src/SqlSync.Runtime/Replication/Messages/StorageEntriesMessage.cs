@@ -9,15 +9,15 @@ namespace SqlSync.Replication.Messages;
 /// </remarks>
 internal sealed record StorageEntriesMessage(string DocumentId, JournalPartial Entries) : SyncMessage
 {
-    private byte[]? _frame;
+    private object? _frame; // a boxed ReadOnlyMemory, written once
 
     /// <inheritdoc />
     public override SyncMessageType Type => SyncMessageType.StorageEntries;
 
     /// <summary>The encoded frame, once <see cref="SyncMessageCodec.Encode"/> made it; never written to after.</summary>
-    internal byte[]? Frame
+    internal ReadOnlyMemory<byte>? Frame
     {
-        get => Volatile.Read(ref _frame);
+        get => Volatile.Read(ref _frame) is ReadOnlyMemory<byte> frame ? frame : (ReadOnlyMemory<byte>?)null; // not a bare null: that would convert to an empty frame
         set => Volatile.Write(ref _frame, value);
     }
 

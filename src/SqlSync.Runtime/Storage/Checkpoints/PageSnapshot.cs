@@ -9,7 +9,7 @@ namespace SqlSync.Storage.Checkpoints;
 /// that file here too (bypassing the page cache: a checkpoint reads every page once); the snapshot holds a share
 /// of the file until disposed.
 /// </summary>
-internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulong checksum, byte[]?[] pages, CheckpointFile? basePages, uint baseLimit, object? origin = null) : IDisposable
+internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulong checksum, ReadOnlyMemory<byte>[] pages, CheckpointFile? basePages, uint baseLimit, object? origin = null) : IDisposable
 {
     /// <summary>The view (and its load) the snapshot was taken from: only that one may switch to the file written from it.</summary>
     public object? Origin { get; } = origin;
@@ -28,9 +28,9 @@ internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulon
     public void CopyPage(uint pageNumber, Span<byte> destination)
     {
         Span<byte> page = destination[..StorageFormat.PageSize];
-        if (NewerThanBase(pageNumber) is { } bytes)
+        if (NewerThanBase(pageNumber) is { IsEmpty: false } bytes)
         {
-            bytes.CopyTo(page);
+            bytes.Span.CopyTo(page);
         }
         else if (basePages is not null && pageNumber >= 1 && pageNumber <= baseLimit)
         {
@@ -42,9 +42,9 @@ internal sealed class PageSnapshot(Lsn firstLsn, Lsn lsn, uint sizeInPages, ulon
         }
     }
 
-    /// <summary>The page's array when the view held it above its checkpoint file at the snapshot, else null.</summary>
-    public byte[]? NewerThanBase(uint pageNumber) =>
-        pageNumber >= 1 && pageNumber <= SizeInPages ? pages[pageNumber - 1] : null;
+    /// <summary>The page's memory when the view held it above its checkpoint file at the snapshot, else empty.</summary>
+    public ReadOnlyMemory<byte> NewerThanBase(uint pageNumber) =>
+        pageNumber >= 1 && pageNumber <= SizeInPages ? pages[pageNumber - 1] : default;
 
     public void Dispose() => basePages?.Dispose();
 }

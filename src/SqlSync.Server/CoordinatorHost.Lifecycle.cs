@@ -133,6 +133,7 @@ internal sealed partial class CoordinatorHost
         }
 
         stepper.StorageChanged += id => StorageChanged?.Invoke(id);
+        document.Fenced += _ => Evict(hosted, "another coordinator took it over (its journal in the store is fenced)");
         hosted.Document = document;
         hosted.Stepper = stepper;
         lock (_lifecycle)
@@ -210,15 +211,20 @@ internal sealed partial class CoordinatorHost
     private void StartClose(HostedDocument hosted, string why)
     {
         _documents.Remove(hosted.DocumentId);
-        Task close = Task.Run(() => CloseAsync(hosted, why));
-        _closing[hosted.DocumentId] = close;
+        TrackClose(hosted.DocumentId, Task.Run(() => CloseAsync(hosted, why)));
+    }
+
+    /// <summary>Records a close in progress: an open of the same id waits for it. Call under the lock.</summary>
+    private void TrackClose(string documentId, Task close)
+    {
+        _closing[documentId] = close;
         _ = close.ContinueWith(_ =>
         {
             lock (_lifecycle)
             {
-                if (_closing.TryGetValue(hosted.DocumentId, out Task? current) && current == close)
+                if (_closing.TryGetValue(documentId, out Task? current) && current == close)
                 {
-                    _closing.Remove(hosted.DocumentId);
+                    _closing.Remove(documentId);
                 }
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -110,6 +110,7 @@ internal sealed partial class CoordinatorHost
             DocumentId = documentId,
             Reducer = _options.ReducerFor!(documentId),
             Directory = directory,
+            JournalStore = _options.JournalStores?.For(documentId), // the directory then holds only caches
             FsyncOnAppend = _options.FsyncOnAppend,
             Limits = _options.Limits,
             Warning = message => _logger.LogWarning("{Warning}", message),

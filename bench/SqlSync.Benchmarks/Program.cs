@@ -50,6 +50,11 @@ if (args.Length > 0 && args[0] == "initial-sync")
     return await InitialSyncBench.RunAsync(megabytesIndex > 0 && megabytesIndex + 1 < args.Length ? int.Parse(args[megabytesIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 100, Console.WriteLine);
 }
 
+if (args.Length > 0 && args[0] == "objstore") // ObjectStoreBench: writes no file, so --no-write changes nothing
+{
+    return await ObjectStoreBench.RunAsync(args.Contains("--quick"), Console.WriteLine);
+}
+
 if (args.Length > 0 && args[0] == "idle-connections")
 {
     int countIndex = Array.IndexOf(args, "--count");

@@ -19,9 +19,26 @@ public sealed class ObjectStorageServerTests(AzuriteFixture azurite) : ServerTes
             configure?.Invoke(options);
         }, port);
 
-    private sealed class Edits(LocalDocument a, LocalDocument b, int seed)
+    /// <summary>Two clients' edits (each on its own counter and on a shared one), and what they add up to.</summary>
+    private sealed class Edits : IDisposable
     {
-        private readonly Random _random = new(seed);
+        private readonly LocalDocument a, b;
+        private readonly Random _random;
+
+        public Edits(LocalDocument a, LocalDocument b, int seed)
+        {
+            this.a = a;
+            this.b = b;
+            _random = new Random(seed);
+            a.CreateSchema();
+            b.CreateSchema();
+        }
+
+        public void Dispose()
+        {
+            a.Dispose();
+            b.Dispose();
+        }
 
         public long Shared { get; private set; }
 
@@ -65,11 +82,8 @@ public sealed class ObjectStorageServerTests(AzuriteFixture azurite) : ServerTes
     public async Task A_server_replaced_mid_session_by_one_on_an_empty_disk_loses_nothing_and_doubles_nothing()
     {
         string container = azurite.NewContainer().Name;
-        using var a = Client("a");
-        using var b = Client("b");
-        a.CreateSchema();
-        b.CreateSchema();
-        var edits = new Edits(a, b, seed: 18);
+        LocalDocument a = Client("a"), b = Client("b");
+        using var edits = new Edits(a, b, seed: 18);
 
         TestServer server = await StartOnEmptyDisk(container, "server-a");
         int port = server.Port;
@@ -119,11 +133,8 @@ public sealed class ObjectStorageServerTests(AzuriteFixture azurite) : ServerTes
     public async Task Two_servers_on_one_container_keep_one_history_the_loser_closes_and_reloaded_converges()
     {
         string container = azurite.NewContainer().Name;
-        using var a = Client("a");
-        using var b = Client("b");
-        a.CreateSchema();
-        b.CreateSchema();
-        var edits = new Edits(a, b, seed: 37);
+        LocalDocument a = Client("a"), b = Client("b");
+        using var edits = new Edits(a, b, seed: 37);
 
         TestServer serverA = await StartOnEmptyDisk(container, "server-a");
         TestServer serverB = await StartOnEmptyDisk(container, "server-b");

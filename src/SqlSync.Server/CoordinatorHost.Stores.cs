@@ -28,6 +28,7 @@ internal sealed partial class CoordinatorHost
             {
                 await hosted.Gate.WaitAsync().ConfigureAwait(false); // the step or call that was fenced ends first
                 await CloseAsync(hosted, why).ConfigureAwait(false);
+                StorageChanged?.Invoke(hosted.DocumentId); // its links poll, find it closed, and tell their clients to reopen it
             });
             TrackClose(hosted.DocumentId, close);
         }

@@ -1,3 +1,4 @@
+using SqlSync.Journals;
 using SqlSync.Mutations;
 
 namespace SqlSync.Documents;
@@ -86,7 +87,16 @@ public sealed partial class CoordinatorDocument
 
     private void Save(TimelineId timeline, TimelineOwnerRecord record)
     {
-        _journals.WriteOwner(timeline, record);
+        try
+        {
+            _journals.WriteOwner(timeline, record);
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            // The disk full or the store unreachable: the claim is refused with the code a client retries later.
+            throw new SqlSyncException(SqlSyncErrorCode.StorageUnavailable,
+                $"Document '{DocumentId}': the server could not write the owner record of timeline {timeline} ({StorageFaults.Describe(e)}); try again later.", e);
+        }
 
         _owners[timeline] = record;
     }

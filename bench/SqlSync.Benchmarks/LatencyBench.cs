@@ -20,9 +20,13 @@ internal static class LatencyBench
     public static bool PageDeltas { get; set; } = true;
 
     /// <summary>Sends <paramref name="count"/> mutations, every <paramref name="interval"/> (or back to back when zero).</summary>
-    public static async Task<LatencyResult> RunAsync(WireMeter meter, bool fsync, int count, TimeSpan interval)
+    public static async Task<LatencyResult> RunAsync(WireMeter meter, bool fsync, int count, TimeSpan interval, Action<SqlSync.Server.SqlSyncServerOptions>? configure = null)
     {
-        await using BenchServer server = await BenchServer.StartAsync(fsync, o => o.PageDeltaBytes = PageDeltas ? o.PageDeltaBytes : 0);
+        await using BenchServer server = await BenchServer.StartAsync(fsync, o =>
+        {
+            o.PageDeltaBytes = PageDeltas ? o.PageDeltaBytes : 0;
+            configure?.Invoke(o); // the object-store benchmark's journal store
+        });
         BenchPeer a = BenchPeer.Connect(server.SyncUri, "a"), b = BenchPeer.Connect(server.SyncUri, "b");
         try
         {

@@ -57,6 +57,11 @@ if (args.Length > 0 && args[0] == "initial-sync")
         PerfFifo: fifoIndex > 0 && fifoIndex + 1 < args.Length ? args[fifoIndex + 1] : null), Console.WriteLine);
 }
 
+if (args.Length > 0 && args[0] == "objstore") // ObjectStoreBench: writes no file, so --no-write changes nothing
+{
+    return await ObjectStoreBench.RunAsync(args.Contains("--quick"), Console.WriteLine);
+}
+
 if (args.Length > 0 && args[0] == "idle-connections")
 {
     int countIndex = Array.IndexOf(args, "--count");

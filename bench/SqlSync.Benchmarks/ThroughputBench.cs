@@ -19,9 +19,10 @@ internal static class ThroughputBench
 
     public static int WindowPerClient(int clients) => Math.Max(32, TotalWindow / clients);
 
-    public static async Task<ThroughputResult> RunAsync(WireMeter meter, bool fsync, int clients, TimeSpan warmup, TimeSpan duration)
+    public static async Task<ThroughputResult> RunAsync(WireMeter meter, bool fsync, int clients, TimeSpan warmup, TimeSpan duration,
+        Action<SqlSync.Server.SqlSyncServerOptions>? configure = null)
     {
-        await using BenchServer server = await BenchServer.StartAsync(fsync);
+        await using BenchServer server = await BenchServer.StartAsync(fsync, configure);
         var peers = Enumerable.Range(0, clients).Select(i => BenchPeer.Connect(server.SyncUri, $"c{i}")).ToList();
         try
         {

@@ -110,6 +110,7 @@ internal sealed partial class CoordinatorHost
             DocumentId = documentId,
             Reducer = _options.ReducerFor!(documentId),
             Directory = directory,
+            JournalStore = _options.JournalStores?.For(documentId), // the directory then holds only caches
             FsyncOnAppend = _options.FsyncOnAppend,
             Limits = _options.Limits,
             Warning = message => _logger.LogWarning("{Warning}", message),
@@ -133,6 +134,7 @@ internal sealed partial class CoordinatorHost
         }
 
         stepper.StorageChanged += id => StorageChanged?.Invoke(id);
+        document.Fenced += _ => Evict(hosted, "another coordinator took it over (its journal in the store is fenced)");
         hosted.Document = document;
         hosted.Stepper = stepper;
         lock (_lifecycle)
@@ -210,15 +212,20 @@ internal sealed partial class CoordinatorHost
     private void StartClose(HostedDocument hosted, string why)
     {
         _documents.Remove(hosted.DocumentId);
-        Task close = Task.Run(() => CloseAsync(hosted, why));
-        _closing[hosted.DocumentId] = close;
+        TrackClose(hosted.DocumentId, Task.Run(() => CloseAsync(hosted, why)));
+    }
+
+    /// <summary>Records a close in progress: an open of the same id waits for it. Call under the lock.</summary>
+    private void TrackClose(string documentId, Task close)
+    {
+        _closing[documentId] = close;
         _ = close.ContinueWith(_ =>
         {
             lock (_lifecycle)
             {
-                if (_closing.TryGetValue(hosted.DocumentId, out Task? current) && current == close)
+                if (_closing.TryGetValue(documentId, out Task? current) && current == close)
                 {
-                    _closing.Remove(hosted.DocumentId);
+                    _closing.Remove(documentId);
                 }
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

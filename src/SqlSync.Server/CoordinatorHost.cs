@@ -133,9 +133,14 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
     {
         lock (_lifecycle)
         {
-            return _documents.TryGetValue(documentId, out HostedDocument? hosted) && hosted.DocumentId == documentId
-                || OnDisk().TryGetValue(documentId, out string? onDisk) && onDisk == documentId;
+            if (_documents.TryGetValue(documentId, out HostedDocument? hosted) && hosted.DocumentId == documentId
+                || OnDisk().TryGetValue(documentId, out string? onDisk) && onDisk == documentId)
+            {
+                return true;
+            }
         }
+
+        return ExistsInStore(documentId);
     }
 
     /// <summary>
@@ -251,7 +256,15 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_options.DataDirectory);
-        _logger.LogInformation("SqlSync coordinators keep their journals under {DataDirectory}.", Path.GetFullPath(_options.DataDirectory));
+        if (_options.JournalStores is { } stores)
+        {
+            _logger.LogInformation("SqlSync coordinators keep their journals in {Store}, and caches under {DataDirectory}.", stores.Describe(), Path.GetFullPath(_options.DataDirectory));
+        }
+        else
+        {
+            _logger.LogInformation("SqlSync coordinators keep their journals under {DataDirectory}.", Path.GetFullPath(_options.DataDirectory));
+        }
+
         return Task.CompletedTask;
     }
 

@@ -26,6 +26,8 @@ internal sealed class SqlSyncMetrics : IDisposable
         DocumentsOpened = _meter.CreateCounter<long>("sqlsync.documents.opened", "{document}", "Documents opened (a reopen after close counts again).");
         DocumentsClosed = _meter.CreateCounter<long>("sqlsync.documents.closed", "{document}", "Documents closed: idle, to make room under MaxOpenDocuments, or at stop.");
         DocumentsRefused = _meter.CreateCounter<long>("sqlsync.documents.refused", "{open}", "Opens refused because MaxOpenDocuments documents were open and all in use.");
+        DocumentsFenced = _meter.CreateCounter<long>("sqlsync.documents.fenced", "{document}",
+            "Documents closed because another coordinator extended their history in the object store first (opened again from the store).");
         StepDuration = _meter.CreateHistogram<double>("sqlsync.step.duration", "s",
             "How long a coordinator step took, for steps that applied mutations: the server's own share of a round trip.");
         MemoryReleases = _meter.CreateCounter<long>("sqlsync.memory.releases", "{release}",
@@ -51,6 +53,8 @@ internal sealed class SqlSyncMetrics : IDisposable
     public Counter<long> DocumentsClosed { get; }
 
     public Counter<long> DocumentsRefused { get; }
+
+    public Counter<long> DocumentsFenced { get; }
 
     public Counter<long> MemoryReleases { get; }
 

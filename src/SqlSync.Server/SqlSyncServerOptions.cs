@@ -7,8 +7,17 @@ namespace SqlSync.Server;
 /// <summary>How the server hosts coordinators. Set in <c>AddSqlSync(options => …)</c>.</summary>
 public sealed class SqlSyncServerOptions
 {
-    /// <summary>Where each document's journals live: one sub-directory per document id.</summary>
+    /// <summary>
+    /// Where each document's journals live: one sub-directory per document id. With journals on an object store
+    /// (<c>UseAzureBlobJournals</c> in SqlSync.Storage.Azure) it holds only caches.
+    /// </summary>
     public string DataDirectory { get; set; } = "sqlsync-data";
+
+    /// <summary>
+    /// The documents' journals, checkpoints and notes in a store other than files under <see cref="DataDirectory"/>
+    /// (decision 0037); null: files. Set by a storage package's extension method (<c>UseAzureBlobJournals</c>).
+    /// </summary>
+    internal Journals.IJournalStoreProvider? JournalStores { get; set; }
 
     /// <summary>The reducer of a document's mutations; required. <see cref="UseReducer"/> sets one for all documents.</summary>
     public Func<string, IMutationReducer>? ReducerFor { get; set; }

@@ -339,6 +339,15 @@ internal sealed class SyncConnection : IDisposable
             await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
             return true;
         }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.DocumentClosed && !_host.Stopping.IsCancellationRequested)
+        {
+            // Closed under this link while the server runs: another coordinator took it over (decision 0037). The client
+            // opens it again after a delay, and the host opens it from the store.
+            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId,
+                "it was closed on this server because another coordinator took it over; open it again");
+            await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not SqlSyncException { Code: SqlSyncErrorCode.Protocol or SqlSyncErrorCode.DocumentClosed })
         {
             // The document failed while serving this link (an I/O error, say): it alone is refused.

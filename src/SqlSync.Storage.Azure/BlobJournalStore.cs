@@ -9,7 +9,7 @@ namespace SqlSync.Storage.Azure;
 /// <c>timelines/{id}</c> is the blobs under <c>{root}timelines/{id}/</c>. Appends are durable when the create
 /// returns, so a document flushes each upload before acknowledging it, as it fsyncs a file journal.
 /// </summary>
-internal sealed class BlobJournalStore : IJournalStore
+internal sealed partial class BlobJournalStore : IJournalStore
 {
     private readonly BlobContainerClient _container;
     private readonly string _root;

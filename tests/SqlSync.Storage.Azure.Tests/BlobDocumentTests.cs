@@ -87,13 +87,17 @@ public sealed class BlobDocumentTests(AzuriteFixture azurite) : IClassFixture<Az
             writerB.Mutate(new Insert(2, "from b", 2));
             var fenced = Assert.Throws<SqlSyncException>(() => DirectSync.Sync(writerB, b));
             Assert.Equal(SqlSyncErrorCode.JournalFenced, fenced.Code);
+            Assert.True(b.IsFenced);
+            Assert.False(a.IsFenced);
             writerB.Mutate(new Insert(3, "later from b", 4));
-            Assert.Equal(SqlSyncErrorCode.JournalFenced, Assert.Throws<SqlSyncException>(() => DirectSync.Sync(writerB, b)).Code); // it stays fenced
+            Assert.Equal(SqlSyncErrorCode.JournalFenced, Assert.Throws<SqlSyncException>(() => DirectSync.Sync(writerB, b)).Code); // it stays fenced: takes nothing
+            Assert.Equal(0, b.QueuedMutationCount);
         }
 
-        // One history: A's steps; B's acknowledged upload is in the store and applied once by the next coordinator.
+        // One history: A's steps; B's upload, acknowledged before the fence or sent again, is applied once by the next coordinator.
         using CoordinatorDocument next = OpenCoordinator(container, "next");
-        next.StepAll();
+        DirectSync.Sync(writerB, next);
+        DirectSync.Sync(writerA, next);
         Assert.Equal(3L, Count(next));
         Assert.Equal(7L, (long)next.Query("SELECT sum(qty) FROM items")[0][0]!);
     }

@@ -11,9 +11,12 @@ using SqlSync.Server;
 
 namespace SqlSync.Cli.Commands;
 
-/// <summary><c>sqlsync serve --data DIR --mutations APP.dll [--allow-anonymous]</c>: a coordinator server.</summary>
+/// <summary><c>sqlsync serve --data DIR --mutations APP.dll [--allow-anonymous] [--azure-blob-journals CONTAINER]</c>: a coordinator server.</summary>
 internal static class ServeCommand
 {
+    /// <summary>Where <c>--azure-blob-journals</c> finds the connection string (it holds the account key).</summary>
+    public const string AzureConnectionStringVariable = "SQLSYNC_AZURE_STORAGE_CONNECTION_STRING";
+
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "The data directory: one sub-directory per document.", Required = true };
@@ -25,7 +28,11 @@ internal static class ServeCommand
         {
             Description = "Serve without authorization: every client may read and write every document (required outside the Development environment).",
         };
-        var command = new Command("serve", "Run a coordinator server for the documents under a data directory.") { data, mutations, reducer, urls, path, allowAnonymous };
+        var azureBlobJournals = new Option<string?>("--azure-blob-journals")
+        {
+            Description = $"Keep the journals in this Azure blob container (the data directory then holds only caches); the connection string is read from {AzureConnectionStringVariable}.",
+        };
+        var command = new Command("serve", "Run a coordinator server for the documents under a data directory.") { data, mutations, reducer, urls, path, allowAnonymous, azureBlobJournals };
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
         {
             IMutationReducer loaded = ReducerLoader.Load(result.GetValue(mutations)!, result.GetValue(reducer));
@@ -50,11 +57,23 @@ internal static class ServeCommand
             }
 
             builder.WebHost.UseUrls(result.GetValue(urls)!);
+            string? container = result.GetValue(azureBlobJournals);
+            string? connectionString = container is null ? null : Environment.GetEnvironmentVariable(AzureConnectionStringVariable);
+            if (container is not null && string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new SqlSyncException(SqlSyncErrorCode.InvalidArgument,
+                    $"--azure-blob-journals needs the storage account's connection string in the environment variable {AzureConnectionStringVariable} (never on the command line, where other users of the machine can read it).");
+            }
+
             builder.Services.AddSqlSync(options =>
             {
                 options.DataDirectory = result.GetValue(data)!;
                 options.UseReducer(loaded);
                 options.AllowAnonymous = result.GetValue(allowAnonymous);
+                if (container is not null)
+                {
+                    options.UseAzureBlobJournals(connectionString!, container);
+                }
             });
             await using WebApplication app = builder.Build();
             app.MapSqlSync(endpoint);

@@ -347,10 +347,19 @@ public sealed partial class CoordinatorDocument
         try
         {
             CheckpointWriter.Write(path, snapshot, fault, cancel);
+
+            // Journals in a store that keeps checkpoints: the store's copy is the checkpoint, the file its cache; nothing
+            // compacts to it before the store holds it (decision 0037).
+            _journals.PublishCheckpoint(snapshot.Lsn, path);
         }
         catch (Exception e)
         {
             TryDelete(path + DurableFile.TempSuffix);
+            if (_journals.KeepsCheckpoints)
+            {
+                TryDelete(path); // never published: a cache of nothing the store holds
+            }
+
             lock (_sync)
             {
                 _checkpointTask = null;
@@ -429,12 +438,30 @@ public sealed partial class CoordinatorDocument
         if (_checkpointStore is null || _database.Storage.Range.First > lsn)
         {
             _checkpointStore?.DeleteOlderThan(lsn);
+            DeleteStoredCheckpointsOlderThan(lsn);
             return;
         }
 
         _database.Storage.Journal.DropPrefix(lsn);
         CheckpointFaultInjection?.Invoke(CheckpointWritePoint.AfterDropPrefix);
         _checkpointStore.DeleteOlderThan(lsn);
+        DeleteStoredCheckpointsOlderThan(lsn);
+    }
+
+    /// <summary>
+    /// The store's checkpoints older than the one compacted to (when it keeps them). A failure is told and left: the
+    /// next compaction deletes them, and opening uses the newest.
+    /// </summary>
+    private void DeleteStoredCheckpointsOlderThan(Lsn lsn)
+    {
+        try
+        {
+            _journals.DeleteCheckpointsOlderThan(lsn);
+        }
+        catch (SqlSyncException e) when (e.Code is SqlSyncErrorCode.JournalIo or SqlSyncErrorCode.ObjectStoreAccessDenied)
+        {
+            _options.Warning?.Invoke($"Document '{DocumentId}': deleting checkpoints older than LSN {lsn} from the store failed ({e.Message}); the next compaction tries again.");
+        }
     }
 
     /// <summary>Stops a checkpoint being written (on dispose, outside <c>_sync</c>) and waits for it to end.</summary>

@@ -120,6 +120,7 @@ public sealed partial class CoordinatorDocument
 
     private void ThrowIfPaused()
     {
+        ThrowIfFenced();
         if (_storageFault is { } fault)
         {
             throw Unavailable(fault);

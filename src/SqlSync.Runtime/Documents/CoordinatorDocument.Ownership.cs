@@ -1,3 +1,4 @@
+using SqlSync.Journals;
 using SqlSync.Mutations;
 
 namespace SqlSync.Documents;
@@ -13,8 +14,8 @@ public sealed partial class CoordinatorDocument
     /// <paramref name="mayCreate"/> (a read-only link) nothing is written; otherwise a missing owner record is
     /// created if <paramref name="mayCreate"/> allows it (a quota; it is called under the document's lock and must
     /// not call back), a record of the previous version (a principal, no secret) takes the secret of its principal's
-    /// next claim, and an anonymous record is adopted by an authenticated principal that holds its secret. With file
-    /// journals records are persisted in <c>owners/TIMELINE</c>, so they survive restarts. Server-side only: owners
+    /// next claim, and an anonymous record is adopted by an authenticated principal that holds its secret. Records are
+    /// persisted as the note <c>owners/TIMELINE</c> of the journal store, so they survive restarts (and a move to another disk). Server-side only: owners
     /// never enter the replicated storage.
     /// </summary>
     internal TimelineClaim ClaimTimeline(TimelineId timeline, string? principal, TimelineSecret secret, Func<bool>? mayCreate)
@@ -27,10 +28,9 @@ public sealed partial class CoordinatorDocument
         lock (_sync)
         {
             ThrowIfDisposed();
-            string? path = _journals.Directory is null ? null : Path.Combine(_journals.Directory, "owners", timeline.ToString());
-            if (!_owners.TryGetValue(timeline, out TimelineOwnerRecord? owner) && path is not null)
+            if (!_owners.TryGetValue(timeline, out TimelineOwnerRecord? owner))
             {
-                owner = TimelineOwnerRecord.Read(path);
+                owner = _journals.ReadOwner(timeline);
                 if (owner is not null)
                 {
                     _owners[timeline] = owner;
@@ -44,7 +44,7 @@ public sealed partial class CoordinatorDocument
                     return TimelineClaim.Unclaimed;
                 }
 
-                Save(timeline, path, new TimelineOwnerRecord(principal, secret.Hash()));
+                Save(timeline, new TimelineOwnerRecord(principal, secret.Hash()));
                 return TimelineClaim.Claimed;
             }
 
@@ -58,7 +58,7 @@ public sealed partial class CoordinatorDocument
 
                 if (mayCreate is not null)
                 {
-                    Save(timeline, path, owner with { SecretHash = secret.Hash() });
+                    Save(timeline, owner with { SecretHash = secret.Hash() });
                 }
 
                 return TimelineClaim.Owned;
@@ -77,7 +77,7 @@ public sealed partial class CoordinatorDocument
             if (owner.Principal is null && principal is not null && mayCreate is not null)
             {
                 // The client that created the timeline anonymously has signed in: the secret proves it is the same one.
-                Save(timeline, path, owner with { Principal = principal });
+                Save(timeline, owner with { Principal = principal });
                 return TimelineClaim.Owned;
             }
 
@@ -85,11 +85,17 @@ public sealed partial class CoordinatorDocument
         }
     }
 
-    private void Save(TimelineId timeline, string? path, TimelineOwnerRecord record)
+    private void Save(TimelineId timeline, TimelineOwnerRecord record)
     {
-        if (path is not null)
+        try
         {
-            record.Write(path);
+            _journals.WriteOwner(timeline, record);
+        }
+        catch (Exception e) when (IsStorageFailure(e))
+        {
+            // The disk full or the store unreachable: the claim is refused with the code a client retries later.
+            throw new SqlSyncException(SqlSyncErrorCode.StorageUnavailable,
+                $"Document '{DocumentId}': the server could not write the owner record of timeline {timeline} ({StorageFaults.Describe(e)}); try again later.", e);
         }
 
         _owners[timeline] = record;

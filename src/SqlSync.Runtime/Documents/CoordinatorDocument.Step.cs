@@ -36,6 +36,10 @@ public sealed partial class CoordinatorDocument
             _ = Pause(e);
             return 0;
         }
+        catch (Exception e) when (IsFencedError(e))
+        {
+            throw Fence(e);
+        }
     }
 
     private int StepLocked(int maxMutations)
@@ -43,6 +47,7 @@ public sealed partial class CoordinatorDocument
         lock (_sync)
         {
             ThrowIfDisposed();
+            ThrowIfFenced();
             if (_storageFault is not null)
             {
                 return 0; // paused: the retry reloads the document, then steps go on
@@ -386,7 +391,7 @@ public sealed partial class CoordinatorDocument
             _applied[TimelineId.Parse((string)row[0]!)] = new Lsn((ulong)(long)row[1]!);
         }
 
-        _inFlight ??= InFlightRecord.Open(_journals.Directory);
+        _inFlight ??= _journals.OpenInFlight();
         foreach (string name in _journals.Children("timelines"))
         {
             TimelineId timeline;

@@ -171,6 +171,10 @@ public sealed partial class CoordinatorDocument : IDisposable
         {
             throw Pause(e);
         }
+        catch (Exception e) when (IsFencedError(e))
+        {
+            throw Fence(e);
+        }
     }
 
     private LsnRange AppendTimelineLocked(TimelineId timeline, JournalPartial partial)
@@ -243,6 +247,10 @@ public sealed partial class CoordinatorDocument : IDisposable
         catch (Exception e) when (IsStorageFailure(e))
         {
             throw Pause(e);
+        }
+        catch (Exception e) when (IsFencedError(e))
+        {
+            throw Fence(e);
         }
     }
 

@@ -7,7 +7,8 @@ using SqlSync.Mutations;
 namespace SqlSync.Documents;
 
 /// <summary>
-/// The coordinator's note of the entries a step is applying (<c>inflight</c> in the document directory),
+/// The coordinator's note of the entries a step is applying (<c>inflight</c> in the document directory, or a note of
+/// its journal store when that keeps checkpoints),
 /// written before the step runs. Found on open with entries not yet applied, it means the process stopped
 /// inside that step. Not fsynced: it guards against process crashes and hangs, which leave the page cache
 /// intact; a power loss can lose the note, which costs a poison pill one more run, never an innocent
@@ -17,14 +18,18 @@ internal sealed class InFlightRecord : IDisposable
 {
     private const string Magic = "sqlsync-inflight-1";
 
+    private const string NoteName = "inflight";
+
     private readonly SafeFileHandle? _file;
     private readonly string? _path;
+    private readonly IJournalStore? _store;
     private readonly StringBuilder _text = new();
 
-    private InFlightRecord(SafeFileHandle? file, string? path = null)
+    private InFlightRecord(SafeFileHandle? file, string? path = null, IJournalStore? store = null)
     {
         _file = file;
         _path = path;
+        _store = store;
     }
 
     /// <summary>The entries the note named when it was opened (empty if none or unreadable).</summary>
@@ -43,14 +48,25 @@ internal sealed class InFlightRecord : IDisposable
 
         string path = Path.Combine(directory, "inflight");
         var record = new InFlightRecord(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite), path);
-        record.ReadFound();
+        record.ReadFound(record.ReadFile());
+        return record;
+    }
+
+    /// <summary>
+    /// Opens the note kept in <paramref name="store"/> (journals on an object store, decision 0037): a server on another
+    /// disk finds what the last one was applying. Each write is one request, replacing the note whole.
+    /// </summary>
+    public static InFlightRecord OpenNote(IJournalStore store)
+    {
+        var record = new InFlightRecord(null, store: store);
+        record.ReadFound(store.ReadNote(NoteName));
         return record;
     }
 
     /// <summary>Notes <paramref name="batch"/> as in flight, with the stops it was in flight at before.</summary>
     public void Write(IReadOnlyList<(TimelineId Timeline, Lsn Lsn)> batch, int strikes)
     {
-        if (_file is null)
+        if (_file is null && _store is null)
         {
             return;
         }
@@ -64,23 +80,40 @@ internal sealed class InFlightRecord : IDisposable
 
         // The end line tells a whole note from the longer one it overwrote (no truncate: one write per step).
         _text.Append("end\n");
+        byte[] bytes = Encoding.ASCII.GetBytes(_text.ToString());
+        if (_store is not null)
+        {
+            _store.WriteNote(NoteName, bytes);
+            return;
+        }
+
         StorageFaults.Check(_path!, "write");
-        RandomAccess.Write(_file, Encoding.ASCII.GetBytes(_text.ToString()), 0);
+        RandomAccess.Write(_file!, bytes, 0);
     }
 
     public void Dispose() => _file?.Dispose();
 
-    private void ReadFound()
+    private byte[]? ReadFile()
     {
         long length = RandomAccess.GetLength(_file!);
         if (length == 0 || length > 1 << 24)
         {
-            return;
+            return null;
         }
 
         byte[] bytes = new byte[length];
         int read = RandomAccess.Read(_file!, bytes, 0);
-        string[] lines = Encoding.ASCII.GetString(bytes, 0, read).Split('\n');
+        return bytes.AsSpan(0, read).ToArray();
+    }
+
+    private void ReadFound(byte[]? bytes)
+    {
+        if (bytes is null || bytes.Length == 0 || bytes.Length > 1 << 24)
+        {
+            return;
+        }
+
+        string[] lines = Encoding.ASCII.GetString(bytes).Split('\n');
         string[] header = lines[0].Split(' ');
         if (header.Length != 2 || header[0] != Magic || !int.TryParse(header[1], NumberStyles.None, CultureInfo.InvariantCulture, out int strikes))
         {

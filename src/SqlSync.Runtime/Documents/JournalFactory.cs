@@ -42,12 +42,93 @@ internal sealed class JournalFactory
     public Action<string>? Warning => _warning;
 
     /// <summary>
-    /// The document's checkpoint directory; null for memory documents, which keep no checkpoints, and for journals
-    /// in another store: a checkpoint on local disk would let compaction drop entries that then exist nowhere a
-    /// replacement server could read (checkpoints as objects are the next step, decision 0031).
+    /// The document's checkpoint directory; null for memory documents, which keep no checkpoints. With journals in a
+    /// store that keeps checkpoints (decision 0037) the directory is a cache of the store's: first brought in line with
+    /// it (files the store does not hold are deleted, its newest is downloaded when missing), so the document opens
+    /// from the store's newest checkpoint even on an empty disk.
     /// </summary>
-    public Storage.Checkpoints.CheckpointStore? OpenCheckpoints() =>
-        _directory is null || _store is not FileJournalStore ? null : new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
+    public Storage.Checkpoints.CheckpointStore? OpenCheckpoints()
+    {
+        if (_directory is null || _store is null || _store is not FileJournalStore && !_store.KeepsCheckpoints)
+        {
+            return null;
+        }
+
+        var local = new Storage.Checkpoints.CheckpointStore(_directory, readOnly: false);
+        if (KeepsCheckpoints)
+        {
+            CacheCheckpoints(_store, local);
+        }
+
+        return local;
+    }
+
+    /// <summary>True when checkpoints are written through the store and the local ones are its cache.</summary>
+    public bool KeepsCheckpoints => _directory is not null && _store is { KeepsCheckpoints: true };
+
+    /// <summary>
+    /// Stores a checkpoint just written locally in the store (when it keeps checkpoints): compaction may drop the
+    /// entries it covers only after this returned.
+    /// </summary>
+    public void PublishCheckpoint(Lsn lsn, string path)
+    {
+        if (KeepsCheckpoints)
+        {
+            _store!.PutCheckpoint(lsn, path);
+        }
+    }
+
+    /// <summary>Deletes the store's checkpoints older than <paramref name="lsn"/> (after compacting to it).</summary>
+    public void DeleteCheckpointsOlderThan(Lsn lsn)
+    {
+        if (KeepsCheckpoints)
+        {
+            foreach (Lsn older in _store!.Checkpoints().Where(c => c < lsn))
+            {
+                _store.DeleteCheckpoint(older);
+            }
+        }
+    }
+
+    /// <summary>The owner record of <paramref name="timeline"/> (<c>owners/{id}</c> in the store), or null (none, or a memory document).</summary>
+    public TimelineOwnerRecord? ReadOwner(Mutations.TimelineId timeline)
+    {
+        string name = OwnerNote(timeline);
+        return _store?.ReadNote(name) is { } bytes ? TimelineOwnerRecord.Parse(bytes, timeline.ToString()) : null;
+    }
+
+    /// <summary>Writes the owner record of <paramref name="timeline"/> durably (nothing for a memory document).</summary>
+    public void WriteOwner(Mutations.TimelineId timeline, TimelineOwnerRecord record) => _store?.WriteNote(OwnerNote(timeline), record.Encode());
+
+    /// <summary>
+    /// The coordinator's in-flight note: a file in the directory (not fsynced, decision 0008's poison-pill rule), a note
+    /// in a store that keeps checkpoints (so a server on another disk knows it), nothing for a memory document.
+    /// </summary>
+    public InFlightRecord OpenInFlight() => KeepsCheckpoints ? InFlightRecord.OpenNote(_store!) : InFlightRecord.Open(_directory);
+
+    private static string OwnerNote(Mutations.TimelineId timeline) => "owners/" + timeline.ToString();
+
+    private void CacheCheckpoints(IJournalStore store, Storage.Checkpoints.CheckpointStore local)
+    {
+        IReadOnlyList<Lsn> held = store.Checkpoints();
+        foreach ((Lsn lsn, string path) in local.List())
+        {
+            if (!held.Contains(lsn))
+            {
+                File.Delete(path); // not the store's: a checkpoint whose upload never finished, or of another history
+            }
+        }
+
+        if (held.Count > 0 && !File.Exists(local.PathFor(held[0])))
+        {
+            string path = local.PathFor(held[0]);
+            string temp = path + DurableFile.TempSuffix;
+            if (store.GetCheckpoint(held[0], temp))
+            {
+                File.Move(temp, path, overwrite: true);
+            }
+        }
+    }
 
     /// <summary>Opens the storage journal, in segments of <paramref name="segmentSizeBytes"/> (compaction drops whole segments).</summary>
     public IJournal OpenStorage(long segmentSizeBytes) => OpenJournal("storage", batched: false, segmentSizeBytes);

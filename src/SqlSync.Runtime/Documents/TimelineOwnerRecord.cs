@@ -4,8 +4,8 @@ namespace SqlSync.Documents;
 
 /// <summary>
 /// Who owns a timeline on the server: the principal (null: anonymous) and the SHA-256 hash of the timeline's secret
-/// (null in a record written before secrets existed). Stored in <c>owners/TIMELINE</c> beside the document's
-/// journals, never in the replicated storage. The file is <c>sqlsync-owner 2</c>, the hash in hexadecimal, then
+/// (null in a record written before secrets existed). Stored as the note <c>owners/TIMELINE</c> of the document's
+/// journal store (a file beside the journals, or an object), never in the replicated storage. The file is <c>sqlsync-owner 2</c>, the hash in hexadecimal, then
 /// <c>principal:NAME</c> for a named principal, one per line (the name runs to the end of the file); a file
 /// without the first line is a previous version's, whose whole text is the principal.
 /// </summary>
@@ -14,14 +14,10 @@ internal sealed record TimelineOwnerRecord(string? Principal, byte[]? SecretHash
     private const string Header = "sqlsync-owner 2\n";
     private const string PrincipalPrefix = "principal:";
 
-    public static TimelineOwnerRecord? Read(string path)
+    /// <summary>Reads a record from its bytes; <paramref name="timeline"/> names it in the error when it is damaged.</summary>
+    public static TimelineOwnerRecord Parse(byte[] bytes, string timeline)
     {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        string text = Encoding.UTF8.GetString(bytes);
         if (!text.StartsWith(Header, StringComparison.Ordinal))
         {
             return new TimelineOwnerRecord(text, null); // version 1: the principal alone
@@ -38,30 +34,22 @@ internal sealed record TimelineOwnerRecord(string? Principal, byte[]? SecretHash
         }
         catch (FormatException ex)
         {
-            throw new SqlSyncException(SqlSyncErrorCode.JournalCorrupt, $"The owner record of timeline {Path.GetFileName(path)} is damaged.", ex);
+            throw new SqlSyncException(SqlSyncErrorCode.JournalCorrupt, $"The owner record of timeline {timeline} is damaged.", ex);
         }
 
         string? principal = tail.StartsWith(PrincipalPrefix, StringComparison.Ordinal) ? tail[PrincipalPrefix.Length..] : null;
         return new TimelineOwnerRecord(principal, secretHash);
     }
 
-    /// <summary>Writes the record durably: a temporary file, fsync'd, renamed over the old one.</summary>
-    public void Write(string path)
+    /// <summary>The record's bytes (written whole by the journal store: a temporary file renamed, or one object).</summary>
+    public byte[] Encode()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = new StringBuilder(Header).Append(Convert.ToHexString(SecretHash ?? Array.Empty<byte>())).Append('\n');
         if (Principal is not null)
         {
             text.Append(PrincipalPrefix).Append(Principal);
         }
 
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 }

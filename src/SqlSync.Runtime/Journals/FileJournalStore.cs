@@ -45,6 +45,67 @@ internal sealed class FileJournalStore : IJournalStore
             : Array.Empty<string>();
     }
 
+    /// <inheritdoc />
+    public bool KeepsCheckpoints => false;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Lsn> Checkpoints() => Checkpoint().List().Select(c => c.Lsn).ToList();
+
+    /// <inheritdoc />
+    public void PutCheckpoint(Lsn lsn, string path)
+    {
+        string target = Checkpoint().PathFor(lsn);
+        if (File.Exists(target))
+        {
+            return; // the document's own file (the directory is the store), or the same pages already there
+        }
+
+        // copied under a temporary name, fsynced and renamed: the name holds the whole checkpoint or nothing
+        string temp = target + DurableFile.TempSuffix;
+        StorageFaults.Check(target, "write");
+        File.Copy(path, temp, overwrite: true);
+        using (var copy = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+        {
+            copy.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, target, overwrite: true);
+        DurableFile.FlushDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    /// <inheritdoc />
+    public bool GetCheckpoint(Lsn lsn, string path)
+    {
+        string source = Checkpoint().PathFor(lsn);
+        if (!File.Exists(source))
+        {
+            return false;
+        }
+
+        File.Copy(source, path);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void DeleteCheckpoint(Lsn lsn) => File.Delete(Checkpoint().PathFor(lsn));
+
+    /// <inheritdoc />
+    public byte[]? ReadNote(string name)
+    {
+        string path = PathOf(name);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    /// <inheritdoc />
+    public void WriteNote(string name, ReadOnlySpan<byte> bytes)
+    {
+        string path = PathOf(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DurableFile.WriteAtomically(path, bytes);
+    }
+
+    private Storage.Checkpoints.CheckpointStore Checkpoint() => new(_directory, readOnly: false);
+
     private string PathOf(string name) => Path.Combine(_directory, name);
 
     private static string Label(string name) => name.Replace('\\', '/');

@@ -30,4 +30,31 @@ internal interface IJournalStore
 
     /// <summary>The names (last part only) of the journals directly under <paramref name="name"/>, in ordinal order.</summary>
     IReadOnlyList<string> Children(string name);
+
+    /// <summary>
+    /// True when the store is the document's durable home and its directory only a cache (decision 0037): checkpoints
+    /// and notes are then written through the store. False for files, whose directory is the store.
+    /// </summary>
+    bool KeepsCheckpoints { get; }
+
+    /// <summary>The LSNs of the checkpoints the store holds, newest first (one listing of the checkpoints alone).</summary>
+    IReadOnlyList<Lsn> Checkpoints();
+
+    /// <summary>
+    /// Stores the checkpoint file at <paramref name="path"/> as the one at <paramref name="lsn"/>, created only if
+    /// that name is free: a checkpoint at an LSN already held is the same pages (a second writer's, or a retry), kept.
+    /// </summary>
+    void PutCheckpoint(Lsn lsn, string path);
+
+    /// <summary>Copies the checkpoint at <paramref name="lsn"/> to the new file <paramref name="path"/>; false when the store has none there.</summary>
+    bool GetCheckpoint(Lsn lsn, string path);
+
+    /// <summary>Deletes the checkpoint at <paramref name="lsn"/> (nothing when it is gone).</summary>
+    void DeleteCheckpoint(Lsn lsn);
+
+    /// <summary>The small note <paramref name="name"/> (timeline owners, the in-flight note), or null when there is none.</summary>
+    byte[]? ReadNote(string name);
+
+    /// <summary>Replaces the note <paramref name="name"/> whole: a reader sees the old bytes or the new, never a mix.</summary>
+    void WriteNote(string name, ReadOnlySpan<byte> bytes);
 }

@@ -11,6 +11,9 @@ internal sealed class MemoryJournalStore : IJournalStore
 {
     private readonly ConcurrentDictionary<string, SharedMemoryJournal.Backing> _journals = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<Lsn, byte[]> _checkpoints = new();
+    private readonly ConcurrentDictionary<string, byte[]> _notes = new(StringComparer.Ordinal);
+
     private volatile bool _writesFail;
 
     /// <inheritdoc />
@@ -40,6 +43,52 @@ internal sealed class MemoryJournalStore : IJournalStore
         string prefix = Normalize(name) + "/";
         return _journals.Keys.Where(key => key.StartsWith(prefix, StringComparison.Ordinal))
             .Select(key => key[prefix.Length..].Split('/')[0]).Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <inheritdoc />
+    public bool KeepsCheckpoints => true;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Lsn> Checkpoints() => _checkpoints.Keys.OrderDescending().ToList();
+
+    /// <inheritdoc />
+    public void PutCheckpoint(Lsn lsn, string path)
+    {
+        ThrowIfWritesFail("checkpoint");
+        _checkpoints.TryAdd(lsn, File.ReadAllBytes(path));
+    }
+
+    /// <inheritdoc />
+    public bool GetCheckpoint(Lsn lsn, string path)
+    {
+        if (!_checkpoints.TryGetValue(lsn, out byte[]? bytes))
+        {
+            return false;
+        }
+
+        File.WriteAllBytes(path, bytes);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void DeleteCheckpoint(Lsn lsn) => _checkpoints.TryRemove(lsn, out _);
+
+    /// <inheritdoc />
+    public byte[]? ReadNote(string name) => _notes.TryGetValue(Normalize(name), out byte[]? bytes) ? bytes.ToArray() : null;
+
+    /// <inheritdoc />
+    public void WriteNote(string name, ReadOnlySpan<byte> bytes)
+    {
+        ThrowIfWritesFail("note");
+        _notes[Normalize(name)] = bytes.ToArray();
+    }
+
+    private void ThrowIfWritesFail(string what)
+    {
+        if (_writesFail)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.JournalIo, $"Writing the {what} failed (a simulated store failure).");
+        }
     }
 
     private static string Normalize(string name) => name.Replace('\\', '/').Trim('/');

@@ -30,14 +30,21 @@ internal sealed class ConvergenceSimulation : IDisposable
     private int _action;
 
     private readonly bool _checkpoints;
+    private readonly IJournalStore? _store;
+    private int _coordinatorDisks;
 
     /// <param name="checkpoints">
     /// Checkpoints, compaction and crashes while checkpointing at random points; every client on file journals, so
     /// one behind a compaction joins from the checkpoint (in slices, cut by restarts).
     /// </param>
-    public ConvergenceSimulation(int seed, int mutationsPerClient, bool checkpoints = false)
+    /// <param name="store">
+    /// The coordinator's journal store (decision 0037); each restart then opens it on a new, empty local directory, as a
+    /// server replaced by another would. Null: file journals in one directory.
+    /// </param>
+    public ConvergenceSimulation(int seed, int mutationsPerClient, bool checkpoints = false, IJournalStore? store = null)
     {
         _checkpoints = checkpoints;
+        _store = store;
         _seed = seed;
         _mutationsPerClient = mutationsPerClient;
         _rng = new Random(seed);
@@ -671,7 +678,8 @@ internal sealed class ConvergenceSimulation : IDisposable
         {
             DocumentId = DocumentId,
             Reducer = Reducer,
-            Directory = _coordinatorDirectory,
+            Directory = _store is null ? _coordinatorDirectory : _root.Sub("coordinator-disk-" + (_coordinatorDisks++).ToString(CultureInfo.InvariantCulture)),
+            JournalStore = _store,
             FsyncOnAppend = false,
         });
         coordinator.AppliedObserver = (timeline, lsn) => _appliedOrder.Add((timeline, lsn));

@@ -7,7 +7,7 @@ namespace SqlSync.Journals;
 /// contract through the store (reopen = a new handle), then ranges over batches, prefix drops, children, failed
 /// and torn writes, concurrent readers and fencing. A store test class supplies the store and its faults.
 /// </summary>
-public abstract class JournalStoreContractTests : JournalContractTests
+public abstract partial class JournalStoreContractTests : JournalContractTests
 {
     private const string Name = "storage";
 

@@ -1,0 +1,30 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
+using SqlSync.Server;
+
+namespace SqlSync.Orleans;
+
+/// <summary>What <c>MapSqlSync</c> hands each WebSocket to on a silo: a <see cref="RelayConnection"/> to the document grains.</summary>
+internal sealed class ClusterRelay : IConnectionRelay
+{
+    private readonly IGrainFactory _grains;
+    private readonly CoordinatorHost _host;
+    private readonly ReplicationServer _server;
+
+    public ClusterRelay(IGrainFactory grains, CoordinatorHost host)
+    {
+        _grains = grains;
+        _host = host;
+        _server = new ReplicationServer(new RelayDocuments(), host.Options.Replication);
+    }
+
+    public async Task ServeAsync(WebSocket socket, LinkIdentity identity, ConnectionLimits limits, ILogger logger, CancellationToken aborted)
+    {
+        ServerLink link = _server.CreateLink(identity, limits.Budget, limits.MaxEntryBytesPerConnection);
+        logger.LogInformation("Link {LinkId} connected (cluster relay) as {Principal}.", link.Id, identity.Principal ?? "(anonymous)");
+        using var connection = new RelayConnection(socket, link, identity, limits, logger, _grains, _host);
+        await connection.RunAsync(aborted).ConfigureAwait(false);
+        logger.LogInformation("Link {LinkId} disconnected.", link.Id);
+    }
+}

@@ -38,7 +38,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _host.StorageChanged -= OnStorageChanged;
         foreach (GrainLink link in _links.Values)
@@ -50,12 +50,22 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         _links.Clear();
         if (_retained is not null)
         {
-            _host.Release(_retained); // the host closes the document once idle: the document lifecycle
+            _host.Release(_retained);
             _retained = null;
+
+            // Closed now, not after the idle timeout: the next activation may be on another silo, which cannot open the
+            // document while this one holds it. A duplicate activation that never opened it has nothing to close.
+            try
+            {
+                await _host.CloseUnusedAsync(_documentId, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            }
+            catch (OperationCanceledException)
+            {
+                _logger.LogWarning("Document {DocumentId}: its grain deactivated before the document closed; the host closes it once idle.", _documentId);
+            }
         }
 
         _logger.LogDebug("Document grain {DocumentId} deactivated: {Reason}.", _documentId, reason);
-        return Task.CompletedTask;
     }
 
     public async Task<RelayReply> OpenAsync(RelayOpen open, IDocumentObserver observer)

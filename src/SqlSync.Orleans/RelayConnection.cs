@@ -111,6 +111,18 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Every attached document polls its grain (see <see cref="ClusterRelay.SiloLeft"/>).</summary>
+    public void PollAll()
+    {
+        foreach (RelayLane lane in _lanes.Values)
+        {
+            if (lane.Attached)
+            {
+                lane.RequestPoll();
+            }
+        }
+    }
+
     public void Dispose()
     {
         _sendLock.Dispose();

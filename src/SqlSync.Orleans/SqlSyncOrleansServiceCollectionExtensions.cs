@@ -15,7 +15,9 @@ public static class SqlSyncOrleansServiceCollectionExtensions
     public static IServiceCollection AddSqlSyncCluster(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<IConnectionRelay, ClusterRelay>();
+        services.TryAddSingleton<ClusterRelay>();
+        services.TryAddSingleton<IConnectionRelay>(provider => provider.GetRequiredService<ClusterRelay>());
+        services.AddHostedService<MembershipWatch>();
         return services;
     }
 }

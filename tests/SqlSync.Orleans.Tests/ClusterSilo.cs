@@ -89,6 +89,9 @@ internal sealed class ClusterSilo : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+
+        // A dead process holds no file locks: the operating system lets them go. In one process the host must.
+        await Host.DisposeAsync();
     }
 
     /// <summary>A graceful shutdown: grains deactivate, connections close.</summary>

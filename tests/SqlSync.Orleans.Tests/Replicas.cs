@@ -6,10 +6,19 @@ namespace SqlSync.Orleans.Tests;
 internal static class Replicas
 {
     /// <summary>Waits until every replica has nothing pending and holds the same storage as the others.</summary>
-    public static Task ConvergedAsync(IReadOnlyList<LocalDocument> replicas, string what, TimeSpan? timeout = null) =>
-        Eventually.TrueAsync(() => replicas.All(r => r.PendingMutationCount == 0)
-                && replicas.All(r => !r.StorageRange.IsEmpty && r.StorageRange.Next == replicas[0].StorageRange.Next && r.StorageChecksum == replicas[0].StorageChecksum),
-            $"{what}: every replica holds the same storage with nothing pending", timeout ?? TimeSpan.FromSeconds(90));
+    public static async Task ConvergedAsync(IReadOnlyList<LocalDocument> replicas, string what, TimeSpan? timeout = null)
+    {
+        try
+        {
+            await Eventually.TrueAsync(() => replicas.All(r => r.PendingMutationCount == 0)
+                    && replicas.All(r => !r.StorageRange.IsEmpty && r.StorageRange.Next == replicas[0].StorageRange.Next && r.StorageChecksum == replicas[0].StorageChecksum),
+                $"{what}: every replica holds the same storage with nothing pending", timeout ?? TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(ex.Message + " Replicas: " + string.Join("; ", replicas.Select(r => $"pending {r.PendingMutationCount}, storage {r.StorageRange}")), ex);
+        }
+    }
 
     /// <summary>The names in a replica's log, in order.</summary>
     public static List<string> Log(LocalDocument replica) =>

@@ -155,6 +155,7 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
                     continue; // presence is not relayed through the cluster yet (decision 0038): dropped, never an error
                 case TimelineEntryPartMessage part when _hello.Length > 0:
                     // The parts of a large entry are gathered by the grain's link, which knows the document's timeline.
+                    ThrowIfNeverOpened(part.DocumentId, part);
                     await EnqueueAsync(part.DocumentId, part, cancellationToken).ConfigureAwait(false);
                     continue;
             }
@@ -179,8 +180,23 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
             await SendAsync(replies, cancellationToken).ConfigureAwait(false);
             if (work is not null)
             {
-                await EnqueueAsync(ServerLink.DocumentOf(work), work, cancellationToken).ConfigureAwait(false);
+                string documentId = ServerLink.DocumentOf(work);
+                if (work is not OpenDocumentMessage)
+                {
+                    ThrowIfNeverOpened(documentId, work);
+                }
+
+                await EnqueueAsync(documentId, work, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>A message for a document this connection never opened is a protocol error, as on the single server; nothing reaches a grain.</summary>
+    private void ThrowIfNeverOpened(string documentId, SyncMessage message)
+    {
+        if (!_lanes.ContainsKey(documentId))
+        {
+            throw ProtocolException.Create(ProtocolErrorCode.UnexpectedMessage, $"{message.Type} for document '{documentId}', which this link has not opened");
         }
     }
 
@@ -357,7 +373,18 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_limits.SendTimeout);
-                await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The client does not read: drop it rather than hold what it does not take (as the single server does).
+                    _logger.LogInformation("Link {LinkId} ({Client}) closed: the client did not take a frame within {Timeout}.", _link.Id, _link.ClientName, _limits.SendTimeout);
+                    _socket.Abort();
+                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "send timeout");
+                }
+
                 _host.Metrics.BytesSent.Add(frame.Length);
             }
         }

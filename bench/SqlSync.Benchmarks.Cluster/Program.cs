@@ -68,7 +68,15 @@ async Task MeasureDocumentAsync(string what, Uri uriA, Uri uriB)
     {
         long started = Stopwatch.GetTimestamp();
         a.Log($"p{i}");
-        await WaitAsync(() => Count(b) == i + 2);
+        try
+        {
+            await WaitAsync(() => Count(b) == i + 2);
+        }
+        catch (TimeoutException)
+        {
+            Console.WriteLine($"{what}: sample {i} did not reach B: A {a.StorageRange} pending {a.PendingMutationCount}; B {b.StorageRange}, {syncB.GetSyncState(b)}, last error {syncB.LastError?.Message}");
+            throw;
+        }
         propagation.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await Task.Delay(10);
     }
@@ -79,7 +87,16 @@ async Task MeasureDocumentAsync(string what, Uri uriA, Uri uriB)
         a.Log($"m{i}");
     }
 
-    await WaitAsync(() => a.PendingMutationCount == 0);
+    try
+    {
+        await WaitAsync(() => a.PendingMutationCount == 0);
+    }
+    catch (TimeoutException)
+    {
+        Console.WriteLine($"{what}: the burst was not acknowledged: {a.PendingMutationCount} pending, {syncA.GetSyncState(a)}, last error {syncA.LastError?.Message}");
+        throw;
+    }
+
     double seconds = Stopwatch.GetElapsedTime(burstStarted).TotalSeconds;
     Console.WriteLine($"{what}: propagation A->B p50 {Percentile(propagation, 50):0.0} ms, p99 {Percentile(propagation, 99):0.0} ms; "
         + $"{burst} mutations acknowledged in {seconds:0.00} s = {burst / seconds:0} mutations/s (one document)");
@@ -148,7 +165,7 @@ static SqlSyncClient Connect(Uri uri, params LocalDocument[] documents)
 }
 
 static long Count(LocalDocument document) =>
-    document.StorageRange.IsEmpty ? 0 : document.QueryScalar<long>("SELECT count(*) FROM sqlite_master WHERE name = 'log'") == 0 ? 0 : document.QueryScalar<long>("SELECT count(*) FROM log");
+    document.QueryScalar<long>("SELECT count(*) FROM sqlite_master WHERE name = 'log'") == 0 ? 0 : document.QueryScalar<long>("SELECT count(*) FROM log");
 
 static async Task WaitAsync(Func<bool> condition, TimeSpan? timeout = null)
 {

@@ -283,8 +283,14 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
         switch (reply.Outcome)
         {
             case RelayOutcome.Ok:
-                lane.Attached |= message is OpenDocumentMessage;
                 await SendFramesAsync(reply.Frames, cancellationToken).ConfigureAwait(false);
+                if (message is OpenDocumentMessage)
+                {
+                    // A change signalled between the grain's open and now found the lane detached and was dropped: poll once.
+                    lane.Attached = true;
+                    lane.RequestPoll();
+                }
+
                 break;
             case RelayOutcome.DocumentRefused:
                 Refuse(lane);

@@ -1,4 +1,5 @@
 using SqlSync.Documents;
+using SqlSync.Journals;
 
 namespace SqlSync.Orleans.Tests;
 
@@ -11,7 +12,7 @@ internal static class Replicas
         try
         {
             await Eventually.TrueAsync(() => replicas.All(r => r.PendingMutationCount == 0)
-                    && replicas.All(r => !r.StorageRange.IsEmpty && r.StorageRange.Next == replicas[0].StorageRange.Next && r.StorageChecksum == replicas[0].StorageChecksum),
+                    && replicas.All(r => !r.StorageRange.Next.Equals(Lsn.Zero) && r.StorageRange.Next == replicas[0].StorageRange.Next && r.StorageChecksum == replicas[0].StorageChecksum),
                 $"{what}: every replica holds the same storage with nothing pending", timeout ?? TimeSpan.FromSeconds(90));
         }
         catch (TimeoutException ex)

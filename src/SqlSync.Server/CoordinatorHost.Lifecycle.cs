@@ -148,6 +148,42 @@ internal sealed partial class CoordinatorHost
             documentId, document.StorageRange, document.QueuedMutationCount);
     }
 
+    /// <summary>
+    /// Closes <paramref name="documentId"/> as soon as nobody uses it and its queued mutations are applied, without
+    /// waiting for the idle timeout: a cluster's grain let go of it, and the document's next writer may be another
+    /// node's host, which cannot open it while this one holds it (decision 0038). Returns when it is closed, or at once
+    /// when it is not open here or in use.
+    /// </summary>
+    public async Task CloseUnusedAsync(string documentId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_lifecycle)
+            {
+                if (!_documents.TryGetValue(documentId, out HostedDocument? hosted) || hosted.DocumentId != documentId
+                    || hosted.Users > 0 || !hosted.Opening.IsCompletedSuccessfully)
+                {
+                    return;
+                }
+
+                if (TryTakeForClose(hosted))
+                {
+                    StartClose(hosted, "its grain let go of it");
+                    wait = _closing[documentId];
+                }
+                else
+                {
+                    // A step runs or mutations are queued: once applied, close (a step holding the gate: look again shortly).
+                    hosted.Stepper!.Signal();
+                    wait = hosted.Stepper.Drained.IsCompleted ? Task.Delay(10, cancellationToken) : hosted.Stepper.Drained;
+                }
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The sweeper: closes documents nobody used for the idle timeout.</summary>
     private void CloseIdle()
     {

@@ -134,7 +134,8 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
         lock (_lifecycle)
         {
             if (_documents.TryGetValue(documentId, out HostedDocument? hosted) && hosted.DocumentId == documentId
-                || OnDisk().TryGetValue(documentId, out string? onDisk) && onDisk == documentId)
+                || OnDisk().TryGetValue(documentId, out string? onDisk) && onDisk == documentId
+                || Directory.Exists(Path.Combine(_dataRoot, documentId))) // created since the listing by another host on this directory (a cluster)
             {
                 return true;
             }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -40,15 +41,25 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         Func<string, DocumentAccess> authorize = options.Authorize is { } hook ? documentId => hook(context, documentId) : static _ => DocumentAccess.ReadWrite;
         PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress));
         var identity = new LinkIdentity(principal, authorize, quota);
-        ServerLink link = host.Server.CreateLink(identity, limits.Budget, limits.MaxEntryBytesPerConnection);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        if (context.RequestServices.GetService<IConnectionRelay>() is { } relay)
         {
-            KeepAliveInterval = limits.KeepAliveInterval,
-            KeepAliveTimeout = limits.KeepAliveTimeout,
-        }).ConfigureAwait(false);
+            using WebSocket relayed = await AcceptAsync(context, limits).ConfigureAwait(false);
+            await relay.ServeAsync(relayed, identity, limits, logger, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        ServerLink link = host.Server.CreateLink(identity, limits.Budget, limits.MaxEntryBytesPerConnection);
+        using WebSocket socket = await AcceptAsync(context, limits).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} connected from {Remote} as {Principal}.", link.Id, context.Connection.RemoteIpAddress, identity.Principal ?? "(anonymous)");
         using var connection = new SyncConnection(socket, link, host, limits, logger, context.RequestServices.GetRequiredService<PresenceHub>());
         await connection.RunAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Link {LinkId} disconnected.", link.Id);
     }
+
+    private static Task<WebSocket> AcceptAsync(HttpContext context, ConnectionLimits limits) =>
+        context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = limits.KeepAliveInterval,
+            KeepAliveTimeout = limits.KeepAliveTimeout,
+        });
 }

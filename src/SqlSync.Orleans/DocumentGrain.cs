@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
+using SqlSync.Replication.Messages;
+using SqlSync.Server;
+using SqlSync.Transport;
+
+namespace SqlSync.Orleans;
+
+/// <summary>
+/// A document's single writer in the cluster: the silo's <see cref="CoordinatorHost"/> opens it (journals on the
+/// store every silo reaches), and the grain keeps a <see cref="ServerLink"/> per connection that opened it, fed with
+/// the frames that connection's silo relays. While active it keeps the document open; once deactivated (idle, or its
+/// silo leaves) the host closes it after its idle timeout. Two activations at once are harmless: the store refuses
+/// the second writer (decision 0038).
+/// </summary>
+internal sealed class DocumentGrain : Grain, IDocumentGrain
+{
+    private readonly CoordinatorHost _host;
+    private readonly ILogger<DocumentGrain> _logger;
+    private readonly ConcurrentDictionary<Guid, GrainLink> _links = new();
+    private HostedDocument? _retained;
+    private string _documentId = "";
+
+    public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger)
+    {
+        _host = host;
+        _logger = logger;
+    }
+
+    /// <summary>Connections with a link here now (tests, diagnostics).</summary>
+    public int LinkCount => _links.Count;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _documentId = this.GetPrimaryKeyString();
+        _host.StorageChanged += OnStorageChanged;
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _host.StorageChanged -= OnStorageChanged;
+        foreach (GrainLink link in _links.Values)
+        {
+            link.Link.Close();
+            Signal(link, static (observer, id) => observer.LinksLost(id));
+        }
+
+        _links.Clear();
+        if (_retained is not null)
+        {
+            _host.Release(_retained);
+            _retained = null;
+
+            // Closed now, not after the idle timeout: the next activation may be on another silo, which cannot open the
+            // document while this one holds it. A duplicate activation that never opened it has nothing to close.
+            try
+            {
+                await _host.CloseUnusedAsync(_documentId, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            }
+            catch (OperationCanceledException)
+            {
+                _logger.LogWarning("Document {DocumentId}: its grain deactivated before the document closed; the host closes it once idle.", _documentId);
+            }
+        }
+
+        _logger.LogDebug("Document grain {DocumentId} deactivated: {Reason}.", _documentId, reason);
+    }
+
+    public async Task<RelayReply> OpenAsync(RelayOpen open, IDocumentObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        if (_links.TryRemove(open.Connection, out GrainLink? previous))
+        {
+            previous.Link.Close(); // the client opens the document again on the same connection
+        }
+
+        // The connection's silo checked the principal's quotas and ran the authorization hook: the access is its answer.
+        DocumentAccess access = open.Access;
+        ServerLink link = _host.Server.CreateLink(new LinkIdentity(open.Principal, _ => access), entryBudget: null, maxEntryBytes: null);
+        return await RunAsync(link, async () =>
+        {
+            link.Accept(SyncMessageCodec.Decode(open.Hello), out _);
+            SyncMessage? work = link.Accept(SyncMessageCodec.Decode(open.Open), out _); // existence and readers, before anything is created
+            using DocumentLease lease = await _host.AcquireAsync(_documentId, _host.Stopping).ConfigureAwait(true);
+            IReadOnlyList<SyncMessage> replies = link.Apply(work!);
+            _retained ??= _host.Retain(lease);
+            if (link.HasDocument(_documentId))
+            {
+                _links[open.Connection] = new GrainLink(link, observer);
+            }
+
+            return replies;
+        }).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    public async Task<RelayReply> ReceiveAsync(Guid connection, byte[] frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (!_links.TryGetValue(connection, out GrainLink? link))
+        {
+            return RelayReply.LinkUnknown;
+        }
+
+        return await RunAsync(link.Link, async () =>
+        {
+            SyncMessage? work = link.Link.Accept(SyncMessageCodec.Decode(frame, Math.Max(frame.Length, SyncProtocol.MinMaxFrameBytes)), out IReadOnlyList<SyncMessage> accepted);
+            if (work is null)
+            {
+                return accepted; // a part of a large entry: gathered on this link
+            }
+
+            if (work is TimelineEntriesMessage)
+            {
+                await _host.WaitForCapacityAsync(_documentId, _host.Stopping).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext); // backpressure on uploads
+            }
+
+            using DocumentLease lease = await _host.AcquireAsync(_documentId, _host.Stopping).ConfigureAwait(true);
+            return link.Link.Apply(work);
+        }, connection).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    public async Task<RelayReply> PollAsync(Guid connection)
+    {
+        if (!_links.TryGetValue(connection, out GrainLink? link))
+        {
+            return RelayReply.LinkUnknown;
+        }
+
+        return await RunAsync(link.Link, async () =>
+        {
+            using DocumentLease lease = await _host.AcquireAsync(_documentId, _host.Stopping).ConfigureAwait(true);
+            return link.Link.Poll(_documentId);
+        }, connection).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    public Task DetachAsync(Guid connection)
+    {
+        if (_links.TryRemove(connection, out GrainLink? link))
+        {
+            link.Link.Close();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a call of <paramref name="link"/>; an error is answered as the single server answers it, and a link it ends is dropped.</summary>
+    private async Task<RelayReply> RunAsync(ServerLink link, Func<Task<IReadOnlyList<SyncMessage>>> call, Guid? connection = null)
+    {
+        try
+        {
+            IReadOnlyList<SyncMessage> replies = await call().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            return new RelayReply { Outcome = RelayOutcome.Ok, Frames = replies.Select(SyncMessageCodec.Encode).ToArray() };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || _host.Stopping.IsCancellationRequested)
+        {
+            RelayOutcome outcome = RelayErrors.OutcomeOf(ex, _documentId, out SqlSyncException error);
+            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed)
+            {
+                _logger.LogError(ex, "Document {DocumentId} failed serving link {LinkId}.", _documentId, link.Id);
+            }
+
+            link.Close();
+            if (connection is Guid id)
+            {
+                _links.TryRemove(id, out _);
+            }
+
+            return new RelayReply { Outcome = outcome, Frames = [SyncMessageCodec.Encode(WebSocketFrames.ErrorFor(error))] };
+        }
+    }
+
+    private void OnStorageChanged(string documentId)
+    {
+        if (documentId == _documentId)
+        {
+            foreach (GrainLink link in _links.Values)
+            {
+                Signal(link, static (observer, id) => observer.StorageChanged(id));
+            }
+        }
+    }
+
+    /// <summary>A one-way signal to a connection's silo; one that is gone (its silo died) is dropped with its link.</summary>
+    private void Signal(GrainLink link, Func<IDocumentObserver, string, Task> signal)
+    {
+        try
+        {
+            _ = signal(link.Observer, _documentId);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug(ex, "Document {DocumentId}: a connection's silo could not be signalled.", _documentId);
+        }
+    }
+}

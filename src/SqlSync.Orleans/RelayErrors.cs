@@ -1,0 +1,30 @@
+using SqlSync.Replication;
+using SqlSync.Server;
+
+namespace SqlSync.Orleans;
+
+/// <summary>How an exception in a document grain is told to the connection: as the single server tells it (SyncConnection).</summary>
+internal static class RelayErrors
+{
+    public static RelayOutcome OutcomeOf(Exception exception, string documentId, out SqlSyncException error)
+    {
+        switch (exception)
+        {
+            case SqlSyncException ex when ex.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode code && SyncProtocol.IsDocumentError(code):
+                error = ex;
+                return RelayOutcome.DocumentRefused;
+            case SqlSyncException { Code: SqlSyncErrorCode.StorageUnavailable } ex:
+                error = DocumentErrors.Create(ProtocolErrorCode.StorageUnavailable, documentId, ex.Message);
+                return RelayOutcome.DocumentRefused;
+            case SqlSyncException { Code: SqlSyncErrorCode.Protocol } ex:
+                error = ex;
+                return RelayOutcome.ProtocolError;
+            default:
+                error = Moved(documentId, $"the node serving it failed ({DocumentErrors.Cause(exception)}); other documents are served");
+                return RelayOutcome.DocumentRefused;
+        }
+    }
+
+    /// <summary>The refusal after which the client opens the document again (after its reopen delay), wherever it lives then.</summary>
+    public static SqlSyncException Moved(string documentId, string why) => DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId, why);
+}

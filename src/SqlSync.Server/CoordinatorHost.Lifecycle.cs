@@ -169,8 +169,8 @@ internal sealed partial class CoordinatorHost
 
                 if (TryTakeForClose(hosted))
                 {
-                    StartClose(hosted, "its grain let go of it");
-                    wait = _closing[documentId];
+                    // The close's own task: a close that finished at once has already left _closing.
+                    wait = StartClose(hosted, "its grain let go of it");
                 }
                 else
                 {
@@ -245,10 +245,12 @@ internal sealed partial class CoordinatorHost
     }
 
     /// <summary>Removes a document taken for close and closes it in the background. Call under the lock.</summary>
-    private void StartClose(HostedDocument hosted, string why)
+    private Task StartClose(HostedDocument hosted, string why)
     {
         _documents.Remove(hosted.DocumentId);
-        TrackClose(hosted.DocumentId, Task.Run(() => CloseAsync(hosted, why)));
+        Task close = Task.Run(() => CloseAsync(hosted, why));
+        TrackClose(hosted.DocumentId, close);
+        return close;
     }
 
     /// <summary>Records a close in progress: an open of the same id waits for it. Call under the lock.</summary>

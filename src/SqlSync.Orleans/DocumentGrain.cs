@@ -156,7 +156,8 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         catch (Exception ex) when (ex is not OperationCanceledException || _host.Stopping.IsCancellationRequested)
         {
             RelayOutcome outcome = RelayErrors.OutcomeOf(ex, _documentId, out SqlSyncException error);
-            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed)
+            // A copy fenced under the link (decision 0037) was logged once by the host: not an error per link.
+            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed && !ServerLink.IsClosedUnder(error))
             {
                 _logger.LogError(ex, "Document {DocumentId} failed serving link {LinkId}.", _documentId, link.Id);
             }

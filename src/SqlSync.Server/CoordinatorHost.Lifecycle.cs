@@ -134,7 +134,7 @@ internal sealed partial class CoordinatorHost
         }
 
         stepper.StorageChanged += id => StorageChanged?.Invoke(id);
-        document.Fenced += _ => Evict(hosted, "another coordinator took it over (its journal in the store is fenced)");
+        document.Fenced += (_, error) => Evict(hosted, error);
         hosted.Document = document;
         hosted.Stepper = stepper;
         lock (_lifecycle)
@@ -287,11 +287,19 @@ internal sealed partial class CoordinatorHost
         }
     }
 
-    private SqlSyncException OpenFailed(string documentId, Exception ex)
+    private SqlSyncException OpenFailed(HostedDocument hosted, Exception ex)
     {
+        string documentId = hosted.DocumentId;
         if (ex is SqlSyncException { Code: SqlSyncErrorCode.Protocol } protocol)
         {
             return protocol;
+        }
+
+        if (ex is SqlSyncException { Code: SqlSyncErrorCode.JournalFenced } fenced)
+        {
+            // Another coordinator wrote first while this open wrote (a new document's schema, a poison pill's rejection):
+            // a fence, not a failure. Every caller of this open gets here: it is counted and told once.
+            return FencedAtOpen(hosted, fenced);
         }
 
         _logger.LogError(ex, "Document {DocumentId} could not be opened; its clients are told, other documents are served.", documentId);

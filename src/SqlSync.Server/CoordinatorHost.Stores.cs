@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SqlSync.Replication;
 
 namespace SqlSync.Server;
 
@@ -9,13 +10,16 @@ namespace SqlSync.Server;
 internal sealed partial class CoordinatorHost
 {
     /// <summary>
-    /// Removes <paramref name="hosted"/> from the open documents (the next open of its id loads it again) and closes it
-    /// once the step or call holding its gate is done. Links that had it open are told when they next use it.
+    /// Removes <paramref name="hosted"/>, fenced by <paramref name="error"/>, from the open documents (the next open of its
+    /// id loads it again from the store) and closes it once the step or call holding its gate is done; then lets the
+    /// callers that waited on its gate through, to find it evicted and take the current copy. Its links are told at
+    /// their next poll (raised after the close). Logged once per fence: the document itself does not warn.
     /// </summary>
-    private void Evict(HostedDocument hosted, string why)
+    private void Evict(HostedDocument hosted, SqlSyncException error)
     {
         lock (_lifecycle)
         {
+            hosted.Evicted = true; // under the lock, so a caller that takes the gate after the close sees it
             if (Volatile.Read(ref _disposed) == 1 || !_documents.TryGetValue(hosted.DocumentId, out HostedDocument? current) || current != hosted)
             {
                 return;
@@ -23,14 +27,45 @@ internal sealed partial class CoordinatorHost
 
             _documents.Remove(hosted.DocumentId);
             Metrics.DocumentsFenced.Add(1);
-            _logger.LogWarning("Document {DocumentId}: {Why}; it is closed and opened again from the store at its next use.", hosted.DocumentId, why);
+            _logger.LogWarning("Document {DocumentId}: another coordinator took it over ({Cause}); it is closed here and opened again from the store at its next use.",
+                hosted.DocumentId, error.InnerException?.Message ?? error.Message);
             Task close = Task.Run(async () =>
             {
                 await hosted.Gate.WaitAsync().ConfigureAwait(false); // the step or call that was fenced ends first
-                await CloseAsync(hosted, why).ConfigureAwait(false);
+                await CloseAsync(hosted, "another coordinator took it over").ConfigureAwait(false);
+                hosted.Gate.Release(); // leases that waited on it see it evicted and move to the current copy
                 StorageChanged?.Invoke(hosted.DocumentId); // its links poll, find it closed, and tell their clients to reopen it
             });
             TrackClose(hosted.DocumentId, close);
+        }
+    }
+
+    /// <summary>
+    /// The refusal for an open that was fenced (<see cref="OpenFailed"/>): counted and logged by the first of its callers
+    /// only, as <see cref="Evict"/> does for an open copy. The failed open is dropped when its last caller lets go.
+    /// </summary>
+    private SqlSyncException FencedAtOpen(HostedDocument hosted, SqlSyncException error)
+    {
+        lock (_lifecycle)
+        {
+            if (!hosted.Evicted)
+            {
+                hosted.Evicted = true;
+                Metrics.DocumentsFenced.Add(1);
+                _logger.LogWarning("Document {DocumentId}: another coordinator took it over while it opened ({Cause}); it is opened again from the store at its next use.",
+                    hosted.DocumentId, error.Message);
+            }
+        }
+
+        return ServerLink.ClosedUnder(hosted.DocumentId);
+    }
+
+    /// <summary>Whether <paramref name="hosted"/> was fenced and evicted (a caller holding its gate then takes the current copy).</summary>
+    private bool IsEvicted(HostedDocument hosted)
+    {
+        lock (_lifecycle)
+        {
+            return hosted.Evicted;
         }
     }
 

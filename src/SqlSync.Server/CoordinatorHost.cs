@@ -159,6 +159,21 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
     /// </summary>
     public async ValueTask<DocumentLease?> AcquireAsync(string documentId, bool wait, CancellationToken cancellationToken)
     {
+        while (true)
+        {
+            DocumentLease? lease = await TryAcquireAsync(documentId, wait, cancellationToken).ConfigureAwait(false);
+            if (lease is null || !IsEvicted(lease.Hosted))
+            {
+                return lease;
+            }
+
+            // Fenced while this caller waited for its gate: that copy is closed, and the next Reserve opens the current one.
+            lease.Dispose();
+        }
+    }
+
+    private async ValueTask<DocumentLease?> TryAcquireAsync(string documentId, bool wait, CancellationToken cancellationToken)
+    {
         HostedDocument hosted = Reserve(documentId);
         try
         {
@@ -168,7 +183,7 @@ internal sealed partial class CoordinatorHost : ICoordinatorProvider, IHostedSer
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                throw OpenFailed(documentId, ex);
+                throw OpenFailed(hosted, ex);
             }
 
             if (wait)

@@ -72,7 +72,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
     }
 
     /// <summary>
-    /// Set when a step failed: the document's state is no longer trusted and it stops stepping. A storage fault
+    /// Set when a step failed (the document's state is no longer trusted) or was fenced: it stops stepping. A storage fault
     /// (the disk full) is not one: the document pauses, steps return 0 and it resumes by itself (Resumed).
     /// </summary>
     public Exception? Fault { get; private set; }
@@ -123,9 +123,15 @@ internal sealed class DocumentStepper : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalFenced)
+        {
+            // Another coordinator took the document over: not a failure of this one. The host evicts and closes it, and
+            // said so once; stepping stops here (every later step would be refused the same way).
+            Failed(ex, log: false);
+        }
         catch (Exception ex)
         {
-            Failed(ex);
+            Failed(ex, log: true);
         }
         finally
         {
@@ -183,7 +189,7 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
     }
 
-    private void Failed(Exception ex)
+    private void Failed(Exception ex, bool log)
     {
         if (Fault is not null)
         {
@@ -191,7 +197,11 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
 
         Fault = ex;
-        _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        if (log)
+        {
+            _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        }
+
         Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

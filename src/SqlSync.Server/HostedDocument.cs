@@ -39,6 +39,13 @@ internal sealed class HostedDocument
     /// <summary>Callers waiting on <see cref="Gate"/> now.</summary>
     public int Waiting;
 
+    /// <summary>
+    /// Set when the document was fenced (decision 0037): open, it is taken out of the open documents, and a caller that
+    /// gets its gate afterwards lets go and opens the current copy; fenced while opening, the fence was told. Guarded by
+    /// the host's lock.
+    /// </summary>
+    public bool Evicted { get; set; }
+
     /// <summary>When the last user let go (a Stopwatch timestamp); guarded by the host's lock.</summary>
     public long LastUsed { get; set; }
 }

@@ -27,7 +27,7 @@ internal sealed class SqlSyncMetrics : IDisposable
         DocumentsClosed = _meter.CreateCounter<long>("sqlsync.documents.closed", "{document}", "Documents closed: idle, to make room under MaxOpenDocuments, or at stop.");
         DocumentsRefused = _meter.CreateCounter<long>("sqlsync.documents.refused", "{open}", "Opens refused because MaxOpenDocuments documents were open and all in use.");
         DocumentsFenced = _meter.CreateCounter<long>("sqlsync.documents.fenced", "{document}",
-            "Documents closed because another coordinator extended their history in the object store first (opened again from the store).");
+            "Documents closed because another coordinator extended their history in the object store first, or opens refused for it (opened again from the store at their next use).");
         StepDuration = _meter.CreateHistogram<double>("sqlsync.step.duration", "s",
             "How long a coordinator step took, for steps that applied mutations: the server's own share of a round trip.");
         MemoryReleases = _meter.CreateCounter<long>("sqlsync.memory.releases", "{release}",

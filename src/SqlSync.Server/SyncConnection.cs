@@ -297,6 +297,13 @@ internal sealed class SyncConnection : IDisposable
             await SendAsync(_link.Apply(message), cancellationToken).ConfigureAwait(false);
             return true;
         }
+        else if (_link.HasClosedDocument(documentId))
+        {
+            // Its coordinator was fenced and closed under this link: told now, without opening the document again here
+            // (the client's reopen does, after its delay), so a document that keeps being fenced is not reopened per poll.
+            await FailDocumentAsync(documentId, lane, ServerLink.ClosedUnder(documentId), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
 
         IReadOnlyList<SyncMessage> replies;
         try
@@ -339,13 +346,12 @@ internal sealed class SyncConnection : IDisposable
             await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.DocumentClosed && !_host.Stopping.IsCancellationRequested)
+        catch (SqlSyncException ex) when (ex.Code == SqlSyncErrorCode.JournalFenced
+            || ex.Code == SqlSyncErrorCode.DocumentClosed && !_host.Stopping.IsCancellationRequested)
         {
-            // Closed under this link while the server runs: another coordinator took it over (decision 0037). The client
-            // opens it again after a delay, and the host opens it from the store.
-            SqlSyncException error = DocumentErrors.Create(ProtocolErrorCode.DocumentFailed, documentId,
-                "it was closed on this server because another coordinator took it over; open it again");
-            await FailDocumentAsync(documentId, lane, error, cancellationToken).ConfigureAwait(false);
+            // Fenced, or closed under this link while the server runs: another coordinator took it over (decision 0037).
+            // The client opens it again after a delay, and the host opens it from the store.
+            await FailDocumentAsync(documentId, lane, ServerLink.ClosedUnder(documentId), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not SqlSyncException { Code: SqlSyncErrorCode.Protocol or SqlSyncErrorCode.DocumentClosed })
@@ -411,7 +417,9 @@ internal sealed class SyncConnection : IDisposable
             }
         }
 
-        _logger.LogWarning("Link {LinkId} ({Client}): document {DocumentId} refused on its own: {Error}", _link.Id, _link.ClientName, documentId, error.Message);
+        // A takeover is logged once by the host, not once per link.
+        _logger.Log(ServerLink.IsClosedUnder(error) ? LogLevel.Debug : LogLevel.Warning,
+            "Link {LinkId} ({Client}): document {DocumentId} refused on its own: {Error}", _link.Id, _link.ClientName, documentId, error.Message);
         await SendAsync(new SyncMessage[] { WebSocketFrames.ErrorFor(error) }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -419,9 +427,15 @@ internal sealed class SyncConnection : IDisposable
     {
         lock (_retained)
         {
-            if (!_retained.ContainsKey(documentId))
+            if (!_retained.TryGetValue(documentId, out HostedDocument? held))
             {
                 _retained[documentId] = _host.Retain(lease);
+            }
+            else if (held != lease.Hosted)
+            {
+                // Reopened after the copy it held was closed (fenced): hold the current one, let go of the old.
+                _retained[documentId] = _host.Retain(lease);
+                _host.Release(held);
             }
         }
     }

@@ -101,4 +101,35 @@ public sealed class BlobDocumentTests(AzuriteFixture azurite) : IClassFixture<Az
         Assert.Equal(3L, Count(next));
         Assert.Equal(7L, (long)next.Query("SELECT sum(qty) FROM items")[0][0]!);
     }
+
+    /// <summary>
+    /// Two live coordinators: a step that lost its storage LSN to the other one did not stop the process, so the in-flight
+    /// note it left is no strike, even fenced twice in a row with one entry in flight. Before the note kept the step's
+    /// storage LSN, the next copy rejected an acknowledged mutation as a poison pill.
+    /// </summary>
+    [Fact]
+    public void A_step_fenced_twice_in_a_row_is_no_poison_pill()
+    {
+        BlobContainerClient container = azurite.NewContainer();
+        using LocalDocument fencedClient = OpenClient();
+        using LocalDocument winnerClient = OpenClient();
+        using CoordinatorDocument winner = OpenCoordinator(container, "winner");
+        fencedClient.Mutate(new CreateSchema());
+        fencedClient.Mutate(new Insert(1, "from the fenced side", 1));
+        winnerClient.Mutate(new CreateSchema());
+        for (int fence = 0; fence < 2; fence++)
+        {
+            using CoordinatorDocument loser = OpenCoordinator(container, "loser" + fence);
+            DirectSync.Upload(fencedClient, loser); // acknowledged: in the store
+            winnerClient.Mutate(new Insert(10 + fence, "from the winner", 1));
+            DirectSync.Sync(winnerClient, winner); // writes the LSN the loser's step is about to write
+            Assert.Equal(SqlSyncErrorCode.JournalFenced, Assert.Throws<SqlSyncException>(() => loser.StepAll()).Code);
+        }
+
+        using CoordinatorDocument next = OpenCoordinator(container, "next");
+        next.StepAll();
+        Assert.Empty(next.Query("SELECT error FROM __sqlsync_rejections").Select(r => (string)r[0]!));
+        Assert.Equal(1L, (long)next.Query("SELECT count(*) FROM items WHERE id = 1")[0][0]!);
+        Assert.Equal(3L, Count(next));
+    }
 }

@@ -20,8 +20,20 @@ public sealed partial class CoordinatorDocument
         }
     }
 
-    /// <summary>Raised once, with no lock held, when the document is fenced (its host closes it).</summary>
-    internal event Action<CoordinatorDocument>? Fenced;
+    /// <summary>
+    /// Raised once, with no lock held, when the document is fenced, with the error that says why: its host closes it and
+    /// tells the operator (so without a handler the document warns itself, and a fence is told once, not twice).
+    /// </summary>
+    internal event Action<CoordinatorDocument, SqlSyncException>? Fenced;
+
+    /// <summary>Set once fenced or disposed; read without the lock, because links ask while a step holds it.</summary>
+    private volatile bool _closedOrFenced;
+
+    /// <summary>
+    /// True once the document was closed or fenced: a link still bound to it serves a copy that will never change again,
+    /// so it must tell its client to open the document again (and get the host's current copy).
+    /// </summary>
+    internal bool IsClosedOrFenced => _closedOrFenced;
 
     private static bool IsFencedError(Exception e) => e is SqlSyncException { Code: SqlSyncErrorCode.JournalFenced };
 
@@ -37,12 +49,19 @@ public sealed partial class CoordinatorDocument
                 $"Document '{DocumentId}' was taken over by another coordinator (it extended the history first): this one applies and " +
                 "acknowledges nothing more; open the document again to continue from the store.", cause);
             error = _fenced;
+            _closedOrFenced = true;
         }
 
         if (first)
         {
-            _options.Warning?.Invoke($"{error.Message} ({cause.Message})");
-            Fenced?.Invoke(this);
+            if (Fenced is { } fenced)
+            {
+                fenced(this, error);
+            }
+            else
+            {
+                _options.Warning?.Invoke($"{error.Message} ({cause.Message})");
+            }
         }
 
         return error;

@@ -95,7 +95,7 @@ public sealed partial class CoordinatorDocument
 
             // A storage fault here leaves the batch dequeued and perhaps committed in SQLite: the pause that
             // follows reloads the document from its journals, which rebuilds both.
-            _inFlight!.Write(batch, strikes);
+            _inFlight!.Write(batch, strikes, _database.Storage.Range.Next);
             ApplyBatch(batch, appliedInBatch);
             _consecutiveFaults = 0;
             AfterStep();
@@ -372,8 +372,9 @@ public sealed partial class CoordinatorDocument
     {
         LoadCheckpointState();
         LoadState();
+        Lsn storageNext = _database.Storage.Range.Next; // before migrations write: the in-flight note is judged against the last process's storage
         ApplyMigrations();
-        HandleInFlightAtLastStop();
+        HandleInFlightAtLastStop(storageNext);
     }
 
     /// <summary>Creates the system tables on a new document, loads applied LSNs, reopens the received journals and queues what is left.</summary>
@@ -420,9 +421,16 @@ public sealed partial class CoordinatorDocument
     /// are suspects: each runs alone in the next steps (one ordinary crash costs nothing). A suspect that was
     /// alone in flight at this stop too, after being in flight at the one before, is rejected now, unrun.
     /// </summary>
-    private void HandleInFlightAtLastStop()
+    private void HandleInFlightAtLastStop(Lsn storageNext)
     {
-        var unapplied = _inFlight!.Found
+        if (_inFlight!.FoundStorageLsn is Lsn written && written < storageNext)
+        {
+            // The storage holds the LSN that step was to write: it committed, or another coordinator wrote it first and
+            // fenced it (two live servers, decision 0037). Neither is a stop inside the step: nothing is suspect.
+            return;
+        }
+
+        var unapplied = _inFlight.Found
             .Where(e => !_applied.TryGetValue(e.Timeline, out Lsn applied) || e.Lsn > applied)
             .ToList();
         if (unapplied.Count == 1 && _inFlight.FoundStrikes >= 1)

@@ -341,6 +341,7 @@ public sealed partial class CoordinatorDocument : IDisposable
             }
 
             _disposed = true;
+            _closedOrFenced = true;
             checkpoint = _checkpointTask;
             _retry.Dispose();
             _inFlight?.Dispose();

@@ -38,6 +38,13 @@ internal sealed class InFlightRecord : IDisposable
     /// <summary>How many stops in a row the found entries had already been in flight at, before this one.</summary>
     public int FoundStrikes { get; private set; }
 
+    /// <summary>
+    /// The storage LSN the found note's step was to write (null in a note from before it was kept). When the storage
+    /// holds it, that step did not stop the process: it committed (its entries are applied), or another coordinator
+    /// wrote that LSN first and fenced it.
+    /// </summary>
+    public Lsn? FoundStorageLsn { get; private set; }
+
     /// <summary>Opens (creating) the note in <paramref name="directory"/>; null keeps nothing (in-memory documents).</summary>
     public static InFlightRecord Open(string? directory)
     {
@@ -63,8 +70,11 @@ internal sealed class InFlightRecord : IDisposable
         return record;
     }
 
-    /// <summary>Notes <paramref name="batch"/> as in flight, with the stops it was in flight at before.</summary>
-    public void Write(IReadOnlyList<(TimelineId Timeline, Lsn Lsn)> batch, int strikes)
+    /// <summary>
+    /// Notes <paramref name="batch"/> as in flight, with the stops it was in flight at before and the storage LSN its
+    /// step will write.
+    /// </summary>
+    public void Write(IReadOnlyList<(TimelineId Timeline, Lsn Lsn)> batch, int strikes, Lsn storageLsn)
     {
         if (_file is null && _store is null)
         {
@@ -72,7 +82,8 @@ internal sealed class InFlightRecord : IDisposable
         }
 
         _text.Clear();
-        _text.Append(Magic).Append(' ').Append(strikes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        _text.Append(Magic).Append(' ').Append(strikes.ToString(CultureInfo.InvariantCulture))
+            .Append(' ').Append(storageLsn.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         foreach ((TimelineId timeline, Lsn lsn) in batch)
         {
             _text.Append(timeline.ToString()).Append(' ').Append(lsn.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -115,9 +126,20 @@ internal sealed class InFlightRecord : IDisposable
 
         string[] lines = Encoding.ASCII.GetString(bytes).Split('\n');
         string[] header = lines[0].Split(' ');
-        if (header.Length != 2 || header[0] != Magic || !int.TryParse(header[1], NumberStyles.None, CultureInfo.InvariantCulture, out int strikes))
+        if (header.Length is not (2 or 3) || header[0] != Magic || !int.TryParse(header[1], NumberStyles.None, CultureInfo.InvariantCulture, out int strikes))
         {
             return;
+        }
+
+        Lsn? storageLsn = null;
+        if (header.Length == 3)
+        {
+            if (!ulong.TryParse(header[2], NumberStyles.None, CultureInfo.InvariantCulture, out ulong value))
+            {
+                return;
+            }
+
+            storageLsn = new Lsn(value);
         }
 
         var entries = new List<(TimelineId, Lsn)>();
@@ -127,6 +149,7 @@ internal sealed class InFlightRecord : IDisposable
             {
                 Found = entries;
                 FoundStrikes = strikes;
+                FoundStorageLsn = storageLsn;
                 return;
             }
 

@@ -365,6 +365,9 @@ public sealed partial class CoordinatorDocument : IDisposable
         return journal;
     }
 
+    /// <summary>Closed (its host let go of it, e.g. fenced by another coordinator): links holding it must not serve it.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
     private void ThrowIfDisposed()
     {
         if (_disposed)

@@ -132,6 +132,11 @@ internal sealed partial class ServerLink
         ArgumentNullException.ThrowIfNull(message);
         lock (_sync)
         {
+            if (message is not OpenDocumentMessage)
+            {
+                ThrowIfClosedUnder(DocumentOf(message));
+            }
+
             switch (message)
             {
                 case OpenDocumentMessage open:
@@ -225,12 +230,27 @@ internal sealed partial class ServerLink
         lock (_sync)
         {
             var messages = new List<SyncMessage>();
+            ThrowIfClosedUnder(documentId);
             if (_documents.TryGetValue(documentId, out ServerDocumentLink? link))
             {
                 AddStorage(link, messages);
             }
 
             return messages;
+        }
+    }
+
+    /// <summary>
+    /// A document its host closed while this link had it open (fenced: another coordinator extended its history, decision
+    /// 0037) is a copy that will never grow again: a poll or a storage acknowledgement on it would answer nothing, and
+    /// the client would wait for storage forever. <see cref="SqlSyncErrorCode.DocumentClosed"/> makes the host refuse
+    /// the document on this link (<c>DocumentFailed</c>), and the client opens it again on the host's new copy.
+    /// </summary>
+    private void ThrowIfClosedUnder(string documentId)
+    {
+        if (_documents.TryGetValue(documentId, out ServerDocumentLink? link) && link.Document.IsDisposed)
+        {
+            throw new SqlSyncException(SqlSyncErrorCode.DocumentClosed, $"Coordinator document '{documentId}' was closed while link {Id} had it open.");
         }
     }
 

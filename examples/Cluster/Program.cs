@@ -12,9 +12,10 @@ try
 
     if (args.Any(a => a is "-h" or "--help"))
     {
-        Console.WriteLine("usage: dotnet run --project examples/Cluster [-- [--verbose] [--timeout SECONDS]]");
+        Console.WriteLine("usage: dotnet run --project examples/Cluster [-- [--verbose] [--timeout SECONDS] [--clients N] [--lists N] [--rounds N]]");
         Console.WriteLine("  Starts Azurite (blob + table), three silo processes, todo clients on all of them, kills one silo");
-        Console.WriteLine("  mid-run and waits until every replica converged. Exit code 0 when it did.");
+        Console.WriteLine("  mid-run and waits until every replica converged. Exit code 0 when it did, 1 when not, 130 on Ctrl+C.");
+        Console.WriteLine("  Needs Azurite: npm ci --prefix eng/azurite (Node.js and npm).");
         return 0;
     }
 

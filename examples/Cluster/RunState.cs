@@ -27,6 +27,9 @@ internal sealed class RunState : IAsyncDisposable
 
     public List<TodoClient> Clients { get; } = new();
 
+    /// <summary>The replicas made from the cluster's copy at the end (named in a failure report).</summary>
+    public TodoClient? Fresh { get; set; }
+
     public int Mutations => Clients.Sum(c => c.Mutations);
 
     /// <summary>Set once the result is printed: the clients' disconnections at clean-up are not news.</summary>
@@ -55,7 +58,7 @@ internal sealed class RunState : IAsyncDisposable
     {
         Done = true;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{Clock.Elapsed.TotalSeconds,5:0.0} s] FAILED: {message}"));
-        foreach (TodoClient client in Clients)
+        foreach (TodoClient client in Fresh is null ? Clients : Clients.Append(Fresh))
         {
             Console.WriteLine($"  {client.Name}: " + string.Join(", ", client.Lists.Values.Select(d => $"{d.DocumentId} storage {d.StorageRange} pending {d.PendingMutationCount}")));
         }
@@ -90,6 +93,12 @@ internal sealed class RunState : IAsyncDisposable
         }
 
         Clients.Clear();
+        if (Fresh is not null)
+        {
+            await Fresh.DisposeAsync();
+            Fresh = null;
+        }
+
         if (Balancer is not null)
         {
             await Balancer.DisposeAsync();

@@ -191,7 +191,17 @@ internal sealed class DocumentStepper : IAsyncDisposable
         }
 
         Fault = ex;
-        _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        if (ex is SqlSyncException { Code: SqlSyncErrorCode.JournalFenced })
+        {
+            // Another coordinator took the document over: the host has said so, closes this copy and opens the document
+            // again from the store at its next use (decision 0037), so this stepper's end is not a failure to report.
+            _logger.LogDebug("Document {DocumentId}: this copy was fenced; its stepper ends.", _document.DocumentId);
+        }
+        else
+        {
+            _logger.LogError(ex, "Document {DocumentId}: a step failed; the document stops applying mutations until the server restarts.", _document.DocumentId);
+        }
+
         Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

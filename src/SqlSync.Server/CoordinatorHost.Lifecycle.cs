@@ -170,7 +170,10 @@ internal sealed partial class CoordinatorHost
                 if (TryTakeForClose(hosted))
                 {
                     StartClose(hosted, "its grain let go of it");
-                    wait = _closing[documentId];
+
+                    // A close that ended already was untracked inline (its continuation runs synchronously, and this
+                    // thread holds the lock it takes): then there is nothing to wait for.
+                    wait = _closing.TryGetValue(documentId, out Task? closing) ? closing : Task.CompletedTask;
                 }
                 else
                 {

@@ -85,7 +85,18 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             SyncMessage? work = link.Accept(SyncMessageCodec.Decode(open.Open), out _); // existence and readers, before anything is created
             using DocumentLease lease = await _host.AcquireAsync(_documentId, _host.Stopping).ConfigureAwait(true);
             IReadOnlyList<SyncMessage> replies = link.Apply(work!);
-            _retained ??= _host.Retain(lease);
+            if (_retained != lease.Hosted)
+            {
+                // The first open, or the host opened the document again (its earlier copy was fenced and closed): the
+                // grain keeps the copy its links now use open, and lets go of the closed one.
+                HostedDocument? closed = _retained;
+                _retained = _host.Retain(lease);
+                if (closed is not null)
+                {
+                    _host.Release(closed);
+                }
+            }
+
             if (link.HasDocument(_documentId))
             {
                 _links[open.Connection] = new GrainLink(link, observer);
@@ -157,7 +168,8 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         {
             RelayOutcome outcome = RelayErrors.OutcomeOf(ex, _documentId, out SqlSyncException error);
             // A copy fenced under the link (decision 0037) was logged once by the host: not an error per link.
-            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed && !ServerLink.IsClosedUnder(error))
+            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed && !ServerLink.IsClosedUnder(error)
+                && ex is not SqlSyncException { Code: SqlSyncErrorCode.DocumentClosed })
             {
                 _logger.LogError(ex, "Document {DocumentId} failed serving link {LinkId}.", _documentId, link.Id);
             }

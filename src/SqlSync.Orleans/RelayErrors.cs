@@ -16,6 +16,11 @@ internal static class RelayErrors
             case SqlSyncException { Code: SqlSyncErrorCode.StorageUnavailable } ex:
                 error = DocumentErrors.Create(ProtocolErrorCode.StorageUnavailable, documentId, ex.Message);
                 return RelayOutcome.DocumentRefused;
+            case SqlSyncException { Code: SqlSyncErrorCode.DocumentClosed }:
+                // Closed under the grain's link: its host's copy was fenced by another coordinator (decision 0037), as
+                // the single server tells it (SyncConnection).
+                error = Moved(documentId, "it was closed on the node serving it because another coordinator took it over; it is opened again");
+                return RelayOutcome.DocumentRefused;
             case SqlSyncException { Code: SqlSyncErrorCode.Protocol } ex:
                 error = ex;
                 return RelayOutcome.ProtocolError;

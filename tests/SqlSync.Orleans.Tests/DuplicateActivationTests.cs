@@ -64,4 +64,49 @@ public sealed class DuplicateActivationTests
         Replicas.ExactlyOnce(a, ["a1", "b1"]);
         Assert.Single(cluster.Silos, s => s.Host.IsOpen("held"));
     }
+
+    [Fact]
+    [Trait("Category", "Cluster")]
+    public async Task OnBlobJournalsTheActivationThatWritesSecondIsFencedAndItsClientsReopenTheDocument()
+    {
+        // Journals in a blob container, each silo with a local folder of its own (caches only): nothing refuses the
+        // second open, so the second activation writes, and the store fences whichever coordinator writes second.
+        await using AzuriteBlobs azurite = await AzuriteBlobs.StartAsync();
+        string container = "dup-" + Guid.NewGuid().ToString("N")[..12];
+        await using SyncCluster cluster = await SyncCluster.StartAsync(3, o => o.UseAzureBlobJournals(azurite.ConnectionString, container), siloDirectories: true);
+        using LocalDocument a = cluster.Replica("a", "dup");
+        using LocalDocument b = cluster.Replica("b", "dup");
+        await using SqlSyncClient syncA = cluster.Connect([a], uri: cluster.UriOf(cluster.Silos[0]));
+        await using SqlSyncClient syncB = cluster.Connect([b], uri: cluster.UriOf(cluster.Silos[1]));
+        int refused = 0;
+        syncA.DocumentSyncStateChanged += (_, state) => { if (state.Status == DocumentSyncStatus.Refused) { Interlocked.Increment(ref refused); } };
+        syncB.DocumentSyncStateChanged += (_, state) => { if (state.Status == DocumentSyncStatus.Refused) { Interlocked.Increment(ref refused); } };
+        a.Log("a1");
+        b.Log("b1");
+        await Replicas.ConvergedAsync([a, b], "dup");
+        ClusterSilo owner = Assert.Single(cluster.Silos, s => s.Host.IsOpen("dup"));
+        ClusterSilo duplicate = cluster.Silos.First(s => s != owner);
+
+        // A second activation on another silo opens the document from the container and extends its history first
+        // (a client of its own, synced in process): the owner's next write collides with it and is fenced.
+        using (DocumentLease stale = await duplicate.Host.AcquireAsync("dup", CancellationToken.None))
+        using (LocalDocument c = cluster.Replica("c", "dup"))
+        {
+            c.Log("c1");
+            DirectSync.Sync(c, duplicate.Host.GetDocument("dup"));
+            Assert.Equal(0, c.PendingMutationCount);
+        }
+
+        await duplicate.Host.CloseUnusedAsync("dup", CancellationToken.None); // the duplicate deactivates
+        a.Log("a2");
+        b.Log("b2");
+
+        // The owner is fenced at its next step, closes the document and tells its links (DocumentFailed); the clients
+        // open it again, the grain reopens it from the container with the duplicate's entry, and everything is applied once.
+        // (A link that only polled the closed copy used to be answered nothing, and its client waited for storage forever.)
+        await Replicas.ConvergedAsync([a, b], "dup after the fence", TimeSpan.FromSeconds(60));
+        Replicas.ExactlyOnce(a, ["a1", "b1", "c1", "a2", "b2"]);
+        Replicas.ExactlyOnce(b, ["a1", "b1", "c1", "a2", "b2"]);
+        Assert.True(Volatile.Read(ref refused) > 0, "the fenced owner's clients were told to open the document again");
+    }
 }

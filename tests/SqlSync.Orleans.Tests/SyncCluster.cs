@@ -27,7 +27,11 @@ internal sealed class SyncCluster : IAsyncDisposable
 
     public RoundRobinProxy Proxy { get; }
 
-    public static async Task<SyncCluster> StartAsync(int silos, Action<SqlSyncServerOptions>? configure = null)
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos on <see cref="DataDirectory"/>, or with <paramref name="siloDirectories"/>
+    /// each on a folder of its own below it (journals on object storage: the local folders are caches).
+    /// </summary>
+    public static async Task<SyncCluster> StartAsync(int silos, Action<SqlSyncServerOptions>? configure = null, bool siloDirectories = false)
     {
         var cluster = new SyncCluster(Path.Combine(Path.GetTempPath(), "sqlsync-cluster-" + Guid.NewGuid().ToString("N")));
         try
@@ -37,7 +41,8 @@ internal sealed class SyncCluster : IAsyncDisposable
             {
                 int siloPort = FreePort.Next();
                 primary ??= new IPEndPoint(IPAddress.Loopback, siloPort);
-                cluster._silos.Add(await ClusterSilo.StartAsync($"silo{i}", siloPort, FreePort.Next(), primary, cluster.DataDirectory, configure));
+                string data = siloDirectories ? Path.Combine(cluster.DataDirectory, $"silo{i}") : cluster.DataDirectory;
+                cluster._silos.Add(await ClusterSilo.StartAsync($"silo{i}", siloPort, FreePort.Next(), primary, data, configure));
             }
         }
         catch

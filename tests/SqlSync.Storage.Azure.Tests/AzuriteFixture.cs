@@ -163,6 +163,14 @@ public sealed class AzuriteFixture : IDisposable
                 return null;
             }
 
+            // Other test projects (examples/Cluster's test) may install at the same time: one install at a time, by a
+            // lock file beside the lockfile, and the second finds the first one's.
+            using FileStream held = InstallFileLock(package);
+            if (FindAzurite() is { } installedMeanwhile)
+            {
+                return installedMeanwhile;
+            }
+
             var npm = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
             {
                 RedirectStandardOutput = true,
@@ -201,6 +209,23 @@ public sealed class AzuriteFixture : IDisposable
 
             error = FindAzurite() is null ? $"`npm ci --prefix {package}` succeeded but left no node_modules/.bin/azurite-blob." : null;
             return FindAzurite();
+        }
+    }
+
+    /// <summary>eng/azurite/.npm-ci.lock, held while installing; waits for another process's install.</summary>
+    private static FileStream InstallFileLock(string package)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(package, ".npm-ci.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromMinutes(11))
+            {
+                Thread.Sleep(500); // another project's install: waiting for its lock under a deadline
+            }
         }
     }
 

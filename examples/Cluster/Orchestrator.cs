@@ -54,6 +54,12 @@ internal static class Orchestrator
             state.Fail(ex.Message);
             return 1;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug in the run itself: reported like a failed run (exit 1), after the children are stopped below.
+            state.Fail($"the run failed unexpectedly while {state.Step}: {ex}");
+            return 1;
+        }
         finally
         {
             state.Done = true;
@@ -165,7 +171,7 @@ internal static class Orchestrator
                 throw new ClusterRunException($"{list} has {todos} todos, and the clients' edits leave {expected}");
             }
 
-            state.Say($"  {list}: {state.Clients.Count} replicas and the cluster's copy at storage LSN {reference.StorageRange.Last}, checksum 0x{reference.StorageChecksum:X16}, {todos} todos");
+            state.Say($"  {list}: {state.Clients.Count} replicas and the cluster's copy at storage LSN {reference.StorageRange.Next.Value - 1}, checksum 0x{reference.StorageChecksum:X16}, {todos} todos");
         }
 
         int rejected = state.Clients.Sum(c => c.Rejected);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using SqlSync.Replication;
@@ -18,14 +19,18 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
 {
     private readonly CoordinatorHost _host;
     private readonly ILogger<DocumentGrain> _logger;
+    private readonly SqlSyncClusterOptions _options;
     private readonly ConcurrentDictionary<Guid, GrainLink> _links = new();
+    private readonly Guid _activation = Guid.NewGuid(); // this activation, told to connections with each reply
     private HostedDocument? _retained;
     private string _documentId = "";
+    private int _opening; // opens in progress (the link check interleaves with them)
 
-    public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger)
+    public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger, SqlSyncClusterOptions options)
     {
         _host = host;
         _logger = logger;
+        _options = options;
     }
 
     /// <summary>Connections with a link here now (tests, diagnostics).</summary>
@@ -35,6 +40,13 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     {
         _documentId = this.GetPrimaryKeyString();
         _host.StorageChanged += OnStorageChanged;
+        // Interleaved: the checks wait on other silos, and the grain's calls go on meanwhile. Not a keep-alive.
+        this.RegisterGrainTimer(CheckLinksAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.LinkCheckInterval,
+            Period = _options.LinkCheckInterval,
+            Interleave = true,
+        });
         return Task.CompletedTask;
     }
 
@@ -79,6 +91,19 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         // The connection's silo checked the principal's quotas and ran the authorization hook: the access is its answer.
         DocumentAccess access = open.Access;
         ServerLink link = _host.Server.CreateLink(new LinkIdentity(open.Principal, _ => access), entryBudget: null, maxEntryBytes: null);
+        _opening++;
+        try
+        {
+            return await OpenLinkAsync(open, observer, link).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        finally
+        {
+            _opening--;
+        }
+    }
+
+    private async Task<RelayReply> OpenLinkAsync(RelayOpen open, IDocumentObserver observer, ServerLink link)
+    {
         return await RunAsync(link, async () =>
         {
             link.Accept(SyncMessageCodec.Decode(open.Hello), out _);
@@ -99,7 +124,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
 
             if (link.HasDocument(_documentId))
             {
-                _links[open.Connection] = new GrainLink(link, observer);
+                _links[open.Connection] = new GrainLink(link, observer, Stopwatch.GetTimestamp());
             }
 
             return replies;
@@ -162,7 +187,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         try
         {
             IReadOnlyList<SyncMessage> replies = await call().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-            return new RelayReply { Outcome = RelayOutcome.Ok, Frames = replies.Select(SyncMessageCodec.Encode).ToArray() };
+            return new RelayReply { Outcome = RelayOutcome.Ok, Frames = replies.Select(SyncMessageCodec.Encode).ToArray(), Activation = _activation };
         }
         catch (Exception ex) when (ex is not OperationCanceledException || _host.Stopping.IsCancellationRequested)
         {
@@ -181,6 +206,55 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             }
 
             return new RelayReply { Outcome = outcome, Frames = [SyncMessageCodec.Encode(WebSocketFrames.ErrorFor(error))] };
+        }
+    }
+
+    /// <summary>
+    /// Drops the links no connection uses through this activation any more: their connection ended without a detach (its
+    /// silo died), was refused or moved, or opened the document on another activation (two existed during a membership
+    /// change). Left with no link, the grain deactivates and its host closes the document: a duplicate no longer holds
+    /// the document (a directory store's lock) from the activation its clients use (decision 0038).
+    /// </summary>
+    private async Task CheckLinksAsync(CancellationToken cancellationToken)
+    {
+        long now = Stopwatch.GetTimestamp();
+        KeyValuePair<Guid, GrainLink>[] due = _links.Where(p => Stopwatch.GetElapsedTime(p.Value.OpenedAt, now) >= _options.LinkCheckInterval).ToArray();
+        bool[] served;
+        try
+        {
+            served = await Task.WhenAll(due.Select(p => IsServedAsync(p.Value, cancellationToken))).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // the grain deactivates
+        }
+
+        for (int i = 0; i < due.Length; i++)
+        {
+            // Only the link that was asked about: the connection may have opened the document here again meanwhile.
+            if (!served[i] && _links.TryRemove(due[i]))
+            {
+                due[i].Value.Link.Close();
+                _logger.LogDebug("Document {DocumentId}: link {LinkId} dropped, its connection no longer uses this activation.", _documentId, due[i].Value.Link.Id);
+            }
+        }
+
+        if (_links.IsEmpty && _opening == 0 && !cancellationToken.IsCancellationRequested)
+        {
+            this.DeactivateOnIdle();
+        }
+    }
+
+    private async Task<bool> IsServedAsync(GrainLink link, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await link.Observer.IsServedBy(_documentId, _activation).WaitAsync(_options.LinkCheckInterval, cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        {
+            return false; // its silo is gone, or the connection ended and deleted its observer
         }
     }
 

@@ -111,6 +111,9 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
         return Task.CompletedTask;
     }
 
+    public Task<bool> IsServedBy(string documentId, Guid activation) =>
+        Task.FromResult(_lanes.TryGetValue(documentId, out RelayLane? lane) && lane.Attached && lane.Activation == activation);
+
     /// <summary>Every attached document polls its grain (see <see cref="ClusterRelay.SiloLeft"/>).</summary>
     public void PollAll()
     {
@@ -287,6 +290,7 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
                 if (message is OpenDocumentMessage)
                 {
                     // A change signalled between the grain's open and now found the lane detached and was dropped: poll once.
+                    lane.Activation = reply.Activation;
                     lane.Attached = true;
                     lane.RequestPoll();
                 }

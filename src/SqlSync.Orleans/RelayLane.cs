@@ -26,6 +26,9 @@ internal sealed class RelayLane
     /// <summary>True while the grain holds a link for this connection (from its open until a refusal or a move).</summary>
     public bool Attached { get; set; }
 
+    /// <summary>The grain activation that answered the open (see <see cref="IDocumentObserver.IsServedBy"/>).</summary>
+    public Guid Activation { get; set; }
+
     /// <summary>1 while a poll is queued: one at a time, so a slow client holds one poll, not one per step.</summary>
     public int PollPending;
 

@@ -11,4 +11,8 @@ internal sealed class RelayReply
 
     [Id(1)]
     public byte[][] Frames { get; set; } = [];
+
+    /// <summary>The grain activation that answered: a connection remembers it, and a duplicate activation learns it is not the one in use.</summary>
+    [Id(2)]
+    public Guid Activation { get; set; }
 }

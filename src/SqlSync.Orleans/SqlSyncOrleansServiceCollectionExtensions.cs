@@ -12,9 +12,17 @@ public static class SqlSyncOrleansServiceCollectionExtensions
     /// (one activation in the cluster, opened by that silo's coordinator host), and this silo's WebSocket clients
     /// reach every document through it. Every silo's data directory must be the same store.
     /// </summary>
-    public static IServiceCollection AddSqlSyncCluster(this IServiceCollection services)
+    public static IServiceCollection AddSqlSyncCluster(this IServiceCollection services) => services.AddSqlSyncCluster(_ => { });
+
+    /// <summary><see cref="AddSqlSyncCluster(IServiceCollection)"/>, with the grains' options (<see cref="SqlSyncClusterOptions"/>).</summary>
+    public static IServiceCollection AddSqlSyncCluster(this IServiceCollection services, Action<SqlSyncClusterOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new SqlSyncClusterOptions();
+        configure(options);
+        options.Validate(); // at start-up, not at a grain's first activation
+        services.TryAddSingleton(options);
         services.TryAddSingleton<ClusterRelay>();
         services.TryAddSingleton<IConnectionRelay>(provider => provider.GetRequiredService<ClusterRelay>());
         services.AddHostedService<MembershipWatch>();

@@ -27,6 +27,9 @@ internal sealed class ClusterSilo : IAsyncDisposable
         Name = name;
     }
 
+    /// <summary>The document grains' link check of every test silo.</summary>
+    public static TimeSpan LinkCheckInterval { get; } = TimeSpan.FromSeconds(2);
+
     public string Name { get; }
 
     /// <summary>Kestrel's port (the clients' endpoint).</summary>
@@ -45,6 +48,13 @@ internal sealed class ClusterSilo : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("SQLSYNC_TEST_DEBUG") == "1")
+        {
+            // SqlSync's debug lines on the console (dotnet test --logger "console;verbosity=detailed"), to follow a failure.
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.AddFilter("SqlSync", LogLevel.Debug);
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId: "sqlsync-tests", clusterId: "sqlsync-tests");
@@ -68,7 +78,8 @@ internal sealed class ClusterSilo : IAsyncDisposable
             options.UseReducer(LogMutations.Reducer.Instance);
             configure?.Invoke(options);
         });
-        builder.Services.AddSqlSyncCluster();
+        // Links checked every 2 s (30 s by default), so a test sees a dead connection's link go within seconds.
+        builder.Services.AddSqlSyncCluster(o => o.LinkCheckInterval = LinkCheckInterval);
         WebApplication app = builder.Build();
         app.MapSqlSync("/sync");
         await app.StartAsync();

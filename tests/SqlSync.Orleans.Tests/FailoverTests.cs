@@ -68,12 +68,13 @@ public sealed class FailoverTests
         private readonly List<(SqlSyncClient Client, List<LocalDocument> Documents)> _clients = new();
         private readonly Dictionary<string, List<LocalDocument>> _replicas = new();
         private readonly Dictionary<string, List<string>> _written = new();
+        private IReadOnlyList<ClusterSilo> _silos = []; // the cluster's (it owns them)
 
         public string[] Ids { get; } = Enumerable.Range(0, Documents).Select(i => $"doc{i:00}").ToArray();
 
         public static Fleet Start(SyncCluster cluster)
         {
-            var fleet = new Fleet();
+            var fleet = new Fleet { _silos = cluster.Silos };
             foreach (string id in fleet.Ids)
             {
                 fleet._replicas[id] = new List<LocalDocument>();
@@ -128,7 +129,9 @@ public sealed class FailoverTests
                 {
                     string states = string.Join("; ", _clients.Where(c => c.Documents.Any(replicas.Contains)).Select(c => $"{c.Client.LastError?.Message ?? "no error"}: "
                         + string.Join(", ", replicas.Where(c.Documents.Contains).Select(r => c.Client.GetSyncState(r).ToString()))));
-                    throw new TimeoutException(ex.Message + " Clients: " + states, ex);
+                    // Where the document is open (a holder that never lets go keeps every other silo's open refused).
+                    string hosts = string.Join(", ", _silos.Select(s => $"{s.Name} {(s.IsUp ? "up" : "stopped")} {(s.Host.IsOpen(id) ? "has it open" : "-")}"));
+                    throw new TimeoutException(ex.Message + " Clients: " + states + " Silos: " + hosts, ex);
                 }
             }
         }

@@ -25,6 +25,8 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     private HostedDocument? _retained;
     private string _documentId = "";
     private int _opening; // opens in progress (the link check interleaves with them)
+    private readonly HashSet<ServerLink> _inCall = new(); // links with a call in progress: never checked or dropped then
+    private readonly Dictionary<ServerLink, int> _unanswered = new(); // checks in a row a link's connection did not answer
 
     public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger, SqlSyncClusterOptions options)
     {
@@ -139,6 +141,11 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             return RelayReply.LinkUnknown;
         }
 
+        if (link.Link.HasClosedDocument(_documentId))
+        {
+            return ClosedUnder(link, connection); // not reopened just to be refused: the client reopens it after its delay
+        }
+
         return await RunAsync(link.Link, async () =>
         {
             SyncMessage? work = link.Link.Accept(SyncMessageCodec.Decode(frame, Math.Max(frame.Length, SyncProtocol.MinMaxFrameBytes)), out IReadOnlyList<SyncMessage> accepted);
@@ -164,6 +171,11 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             return RelayReply.LinkUnknown;
         }
 
+        if (link.Link.HasClosedDocument(_documentId))
+        {
+            return ClosedUnder(link, connection);
+        }
+
         return await RunAsync(link.Link, async () =>
         {
             using DocumentLease lease = await _host.AcquireAsync(_documentId, _host.Stopping).ConfigureAwait(true);
@@ -182,7 +194,31 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     }
 
     /// <summary>Runs a call of <paramref name="link"/>; an error is answered as the single server answers it, and a link it ends is dropped.</summary>
+    private RelayReply ClosedUnder(GrainLink link, Guid connection)
+    {
+        link.Link.Close();
+        _links.TryRemove(new KeyValuePair<Guid, GrainLink>(connection, link));
+        return new RelayReply
+        {
+            Outcome = RelayOutcome.DocumentRefused,
+            Frames = [SyncMessageCodec.Encode(WebSocketFrames.ErrorFor(ServerLink.ClosedUnder(_documentId)))],
+        };
+    }
+
     private async Task<RelayReply> RunAsync(ServerLink link, Func<Task<IReadOnlyList<SyncMessage>>> call, Guid? connection = null)
+    {
+        _inCall.Add(link);
+        try
+        {
+            return await RunCallAsync(link, call, connection).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        finally
+        {
+            _inCall.Remove(link);
+        }
+    }
+
+    private async Task<RelayReply> RunCallAsync(ServerLink link, Func<Task<IReadOnlyList<SyncMessage>>> call, Guid? connection)
     {
         try
         {
@@ -193,8 +229,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         {
             RelayOutcome outcome = RelayErrors.OutcomeOf(ex, _documentId, out SqlSyncException error);
             // A copy fenced under the link (decision 0037) was logged once by the host: not an error per link.
-            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed && !ServerLink.IsClosedUnder(error)
-                && ex is not SqlSyncException { Code: SqlSyncErrorCode.DocumentClosed })
+            if (outcome == RelayOutcome.DocumentRefused && error.Data[nameof(ProtocolErrorCode)] is ProtocolErrorCode.DocumentFailed && !ServerLink.IsClosedUnder(error))
             {
                 _logger.LogError(ex, "Document {DocumentId} failed serving link {LinkId}.", _documentId, link.Id);
             }
@@ -218,26 +253,47 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     private async Task CheckLinksAsync(CancellationToken cancellationToken)
     {
         long now = Stopwatch.GetTimestamp();
-        KeyValuePair<Guid, GrainLink>[] due = _links.Where(p => Stopwatch.GetElapsedTime(p.Value.OpenedAt, now) >= _options.LinkCheckInterval).ToArray();
-        bool[] served;
+        KeyValuePair<Guid, GrainLink>[] due = _links
+            .Where(p => Stopwatch.GetElapsedTime(p.Value.OpenedAt, now) >= _options.LinkCheckInterval && !_inCall.Contains(p.Value.Link))
+            .ToArray();
+        bool?[] served;
         try
         {
             served = await Task.WhenAll(due.Select(p => IsServedAsync(p.Value, cancellationToken))).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             return; // the grain deactivates
         }
 
         for (int i = 0; i < due.Length; i++)
         {
-            // Only the link that was asked about: the connection may have opened the document here again meanwhile.
-            if (!served[i] && _links.TryRemove(due[i]))
+            ServerLink link = due[i].Value.Link;
+            if (served[i] is true || _inCall.Contains(link))
             {
-                due[i].Value.Link.Close();
-                _logger.LogDebug("Document {DocumentId}: link {LinkId} dropped, its connection no longer uses this activation.", _documentId, due[i].Value.Link.Id);
+                _unanswered.Remove(link);
+                continue;
+            }
+
+            // No answer (a busy silo, a pause) drops a link only the second time in a row; "not served" at once.
+            int misses = served[i] is null ? _unanswered.GetValueOrDefault(link) + 1 : int.MaxValue;
+            if (misses < 2)
+            {
+                _unanswered[link] = misses;
+                continue;
+            }
+
+            _unanswered.Remove(link);
+            // Only the link that was asked about: the connection may have opened the document here again meanwhile.
+            if (_links.TryRemove(due[i]))
+            {
+                link.Close();
+                _logger.LogDebug("Document {DocumentId}: link {LinkId} dropped ({Why}).", _documentId, link.Id,
+                    served[i] is null ? "its connection did not answer twice in a row" : "its connection no longer uses this activation");
             }
         }
+
+        _unanswered.Keys.Where(l => !_links.Values.Any(g => g.Link == l)).ToList().ForEach(l => _unanswered.Remove(l)); // links gone otherwise
 
         if (_links.IsEmpty && _opening == 0 && !cancellationToken.IsCancellationRequested)
         {
@@ -245,7 +301,8 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         }
     }
 
-    private async Task<bool> IsServedAsync(GrainLink link, CancellationToken cancellationToken)
+    /// <summary>True or false as the connection answers; null when it did not (its silo is gone or busy, or the connection ended).</summary>
+    private async Task<bool?> IsServedAsync(GrainLink link, CancellationToken cancellationToken)
     {
         try
         {
@@ -254,7 +311,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            return false; // its silo is gone, or the connection ended and deleted its observer
+            return null;
         }
     }
 

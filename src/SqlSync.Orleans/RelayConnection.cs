@@ -286,13 +286,18 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
         switch (reply.Outcome)
         {
             case RelayOutcome.Ok:
+                if (message is OpenDocumentMessage)
+                {
+                    // Attached before the replies are sent: sending may wait on a slow socket longer than the grain's link
+                    // check, which must find the lane using this activation. A poll queued meanwhile runs after this call.
+                    lane.Activation = reply.Activation;
+                    lane.Attached = true;
+                }
+
                 await SendFramesAsync(reply.Frames, cancellationToken).ConfigureAwait(false);
                 if (message is OpenDocumentMessage)
                 {
-                    // A change signalled between the grain's open and now found the lane detached and was dropped: poll once.
-                    lane.Activation = reply.Activation;
-                    lane.Attached = true;
-                    lane.RequestPoll();
+                    lane.RequestPoll(); // a change signalled between the grain's open and now found the lane detached: poll once
                 }
 
                 break;

@@ -16,10 +16,14 @@ internal static class RelayErrors
             case SqlSyncException { Code: SqlSyncErrorCode.StorageUnavailable } ex:
                 error = DocumentErrors.Create(ProtocolErrorCode.StorageUnavailable, documentId, ex.Message);
                 return RelayOutcome.DocumentRefused;
-            case SqlSyncException { Code: SqlSyncErrorCode.DocumentClosed }:
-                // Closed under the grain's link: its host's copy was fenced by another coordinator (decision 0037), as
-                // the single server tells it (SyncConnection).
-                error = Moved(documentId, "it was closed on the node serving it because another coordinator took it over; it is opened again");
+            case SqlSyncException { Code: SqlSyncErrorCode.JournalFenced }:
+                // Fenced during this call: another coordinator took the document over (decision 0037). Told and logged
+                // as the single server does (SyncConnection): the host logged the fence once.
+                error = ServerLink.ClosedUnder(documentId);
+                return RelayOutcome.DocumentRefused;
+            case SqlSyncException { Code: SqlSyncErrorCode.DocumentClosed } closed:
+                // Closed under the grain's call: its node stops, or its copy was fenced and closed.
+                error = Moved(documentId, $"it was closed on the node serving it ({closed.Message}); it is opened again");
                 return RelayOutcome.DocumentRefused;
             case SqlSyncException { Code: SqlSyncErrorCode.Protocol } ex:
                 error = ex;

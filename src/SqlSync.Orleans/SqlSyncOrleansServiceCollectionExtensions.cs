@@ -22,7 +22,7 @@ public static class SqlSyncOrleansServiceCollectionExtensions
         var options = new SqlSyncClusterOptions();
         configure(options);
         options.Validate(); // at start-up, not at a grain's first activation
-        services.TryAddSingleton(options);
+        services.Replace(ServiceDescriptor.Singleton(options)); // the last call's options, as its configure says
         services.TryAddSingleton<ClusterRelay>();
         services.TryAddSingleton<IConnectionRelay>(provider => provider.GetRequiredService<ClusterRelay>());
         services.AddHostedService<MembershipWatch>();

@@ -75,7 +75,13 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             }
             catch (OperationCanceledException)
             {
-                _logger.LogWarning("Document {DocumentId}: its grain deactivated before the document closed; the host closes it once idle.", _documentId);
+                // Its mutations are still being applied: closed once they are, not after the host's idle timeout (a
+                // document no grain holds only keeps the next activation, maybe on another silo, from opening it).
+                _logger.LogInformation("Document {DocumentId}: its grain deactivated before the document closed; it closes once its queued mutations are applied.", _documentId);
+                CoordinatorHost host = _host;
+                string documentId = _documentId;
+                ILogger logger = _logger;
+                _ = Task.Run(() => CloseOnceUnusedAsync(host, documentId, logger), CancellationToken.None); // off the grain's scheduler: it outlives the activation
             }
         }
 
@@ -241,6 +247,22 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             }
 
             return new RelayReply { Outcome = outcome, Frames = [SyncMessageCodec.Encode(WebSocketFrames.ErrorFor(error))] };
+        }
+    }
+
+    private static async Task CloseOnceUnusedAsync(CoordinatorHost host, string documentId, ILogger logger)
+    {
+        try
+        {
+            await host.CloseUnusedAsync(documentId, host.Stopping).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext); // no context here
+        }
+        catch (OperationCanceledException) when (host.Stopping.IsCancellationRequested)
+        {
+            // The host closes every document as it stops.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Document {DocumentId}: closing it after its grain deactivated failed; the host closes it once idle.", documentId);
         }
     }
 

@@ -39,6 +39,9 @@ internal sealed class ClusterSilo : IAsyncDisposable
 
     public CoordinatorHost Host => _app.Services.GetRequiredService<CoordinatorHost>();
 
+    /// <summary>The silo's services (its meter factory: each silo's instruments are its own).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
     public static async Task<ClusterSilo> StartAsync(string name, int siloPort, int gatewayPort, IPEndPoint primary, string dataDirectory,

@@ -38,6 +38,38 @@ public sealed class SyncStateTests : ServerTestBase
 
     [Fact]
     [Trait("Category", "FirstHour")]
+    public async Task AMutationRejectedBeforeTheWaitBeganIsInItsResult()
+    {
+        // The wait covers the mutations made since the previous one returned, not only those still pending at the call: a
+        // fast server can confirm and reject them between Mutate and the wait (CI saw an empty result once).
+        await using var server = await TestServer.StartAsync(ServerDirectory);
+        using LocalDocument document = LocalDocument.Open(new LocalDocumentOptions
+        {
+            DocumentId = "counters",
+            Reducer = CounterMutations.Reducer.Instance,
+            Directory = Path.Combine(Root, "clients", "early", "counters"),
+            FsyncOnAppend = false,
+            KeepMutationsThatFailLocally = true,
+        });
+        document.CreateSchema();
+        await using SqlSyncClient sync = Connect(server, document);
+        await sync.WaitUntilSyncedAsync(document).WaitAsync(Deadline);
+
+        document.Add("hits", 1);
+        document.Fail("rejected early");
+        await Eventually.TrueAsync(() => document.PendingMutationCount == 0, "both confirmed before the wait");
+        SyncResult result = await sync.WaitUntilSyncedAsync(document).WaitAsync(Deadline);
+
+        RejectedMutation rejection = Assert.Single(result.Rejections);
+        Assert.Contains("rejected early", rejection.Error, StringComparison.Ordinal);
+
+        // The next wait starts after it: a new round reports only its own.
+        document.Add("hits", 1);
+        Assert.True((await sync.WaitUntilSyncedAsync(document).WaitAsync(Deadline)).AllApplied);
+    }
+
+    [Fact]
+    [Trait("Category", "FirstHour")]
     public async Task ARejectedMutationCompletesTheWaitWithTheRejectionAndARejectedStatus()
     {
         await using var server = await TestServer.StartAsync(ServerDirectory);

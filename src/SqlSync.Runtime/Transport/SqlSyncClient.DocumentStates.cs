@@ -77,7 +77,8 @@ public sealed partial class SqlSyncClient
     /// <summary>
     /// Waits until every local mutation of <paramref name="document"/> made before this call is applied by the server
     /// (or rejected) and the document has rebased on it, on a connection that has the document open. Rejections do not
-    /// throw: the result lists them. Offline, or while the server refuses the document, the wait goes on (bound it with
+    /// throw: the result lists those of the mutations made since the previous wait on this document returned (or since it
+    /// was added), including mutations the server had already applied or rejected before this call. Offline, or while the server refuses the document, the wait goes on (bound it with
     /// <paramref name="cancellationToken"/>). With no local mutation pending it completes once the document is open on a
     /// connection.
     /// </summary>
@@ -92,7 +93,10 @@ public sealed partial class SqlSyncClient
             ThrowIfNotAdded(document);
         }
 
-        LsnRange covered = document.TimelineRange; // the mutations made before this call
+        // The mutations made before this call and since the previous wait (see _waitFrom), pending or already confirmed.
+        Lsn next = document.TimelineRange.Next;
+        Lsn from = _waitFrom.TryGetValue(document, out Lsn start) && start <= next ? start : next;
+        LsnRange covered = from < next ? LsnRange.Inclusive(from, new Lsn(next.Value - 1)) : LsnRange.EmptyAt(next);
         var poke = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         EventHandler<DocumentChangedEventArgs> onChanged = (_, _) => poke.Writer.TryWrite(true);
         EventHandler<DocumentSyncState> onState = (_, state) =>
@@ -144,6 +148,7 @@ public sealed partial class SqlSyncClient
                         continue;
                     }
 
+                    _waitFrom.AddOrUpdate(document, next, (_, previous) => previous > next ? previous : next); // the next wait starts here
                     return new SyncResult(document.DocumentId, rejections);
                 }
 

@@ -27,6 +27,11 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
     private readonly EventQueue<SyncConnectionStatus> _statusEvents;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<LocalDocument> _documents = new();
+
+    // Per document, where the next WaitUntilSyncedAsync's mutations start: where the previous wait's ended, or the first
+    // pending mutation when the document was added. Not the pending range at the call: a mutation confirmed (and
+    // rejected) between its Mutate and the wait has left it, and its rejection belongs in that wait's result.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<LocalDocument, Lsn> _waitFrom = new();
     private Task? _run;
     private volatile SyncConnectionStatus _status = SyncConnectionStatus.Disconnected;
     private volatile bool _sessionSynced; // this connection synced something: the backoff may start over
@@ -73,6 +78,9 @@ public sealed partial class SqlSyncClient : IAsyncDisposable
             _engine.AddDocument(document);
             _documents.Add(document);
         }
+
+        LsnRange pending = document.TimelineRange;
+        _waitFrom.TryAdd(document, pending.IsEmpty ? pending.Next : pending.First);
 
         document.Changed += OnDocumentChanged;
         document.MutationRejected += OnMutationRejected;

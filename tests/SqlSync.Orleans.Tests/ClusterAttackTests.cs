@@ -16,38 +16,14 @@ public sealed class ClusterAttackTests
         using var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await socket.ConnectAsync(cluster.UriOf(cluster.Silos[1]), timeout.Token);
-        await Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "hostile"), timeout.Token);
-        Assert.IsType<WelcomeMessage>(await Receive(socket, timeout.Token));
+        await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "hostile"), timeout.Token);
+        Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
 
-        await Send(socket, new StorageAckMessage("never-opened", LsnRange.Empty), timeout.Token);
-        var error = Assert.IsType<ErrorMessage>(await Receive(socket, timeout.Token));
+        await RawFrames.Send(socket, new StorageAckMessage("never-opened", LsnRange.Empty), timeout.Token);
+        var error = Assert.IsType<ErrorMessage>(await RawFrames.Receive(socket, timeout.Token));
         Assert.Equal(ProtocolErrorCode.UnexpectedMessage, error.Code);
-        Assert.Null(await Receive(socket, timeout.Token)); // then the close
+        Assert.Null(await RawFrames.Receive(socket, timeout.Token)); // then the close
         Assert.All(cluster.Silos, s => Assert.False(s.Host.IsOpen("never-opened")));
         Assert.False(Directory.Exists(Path.Combine(cluster.DataDirectory, "never-opened")));
-    }
-
-    private static Task Send(ClientWebSocket socket, SyncMessage message, CancellationToken cancellationToken) =>
-        socket.SendAsync(SyncMessageCodec.Encode(message), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-
-    /// <summary>The next message, or null when the server closed.</summary>
-    private static async Task<SyncMessage?> Receive(ClientWebSocket socket, CancellationToken cancellationToken)
-    {
-        byte[] buffer = new byte[1 << 20];
-        int length = 0;
-        while (true)
-        {
-            WebSocketReceiveResult result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return SyncMessageCodec.Decode(buffer.AsSpan(0, length));
-            }
-        }
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
@@ -22,11 +22,11 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     private readonly SqlSyncClusterOptions _options;
     private readonly ConcurrentDictionary<Guid, GrainLink> _links = new();
     private readonly Guid _activation = Guid.NewGuid(); // this activation, told to connections with each reply
+    private readonly HashSet<ServerLink> _inCall = new(); // links with a call in progress: never checked or dropped then
     private HostedDocument? _retained;
     private string _documentId = "";
     private int _opening; // opens in progress (the link check interleaves with them)
-    private readonly HashSet<ServerLink> _inCall = new(); // links with a call in progress: never checked or dropped then
-    private readonly Dictionary<ServerLink, int> _unanswered = new(); // checks in a row a link's connection did not answer
+    private HashSet<ServerLink> _unansweredLastCheck = new(); // links whose connection did not answer the previous check
 
     public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger, SqlSyncClusterOptions options)
     {
@@ -199,7 +199,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs a call of <paramref name="link"/>; an error is answered as the single server answers it, and a link it ends is dropped.</summary>
+    /// <summary>The refusal of a link whose copy of the document was closed or fenced under it; the link goes.</summary>
     private RelayReply ClosedUnder(GrainLink link, Guid connection)
     {
         link.Link.Close();
@@ -211,6 +211,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
         };
     }
 
+    /// <summary>Runs a call of <paramref name="link"/>; an error is answered as the single server answers it, and a link it ends is dropped.</summary>
     private async Task<RelayReply> RunAsync(ServerLink link, Func<Task<IReadOnlyList<SyncMessage>>> call, Guid? connection = null)
     {
         _inCall.Add(link);
@@ -288,24 +289,22 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             return; // the grain deactivates
         }
 
+        var unanswered = new HashSet<ServerLink>();
         for (int i = 0; i < due.Length; i++)
         {
             ServerLink link = due[i].Value.Link;
             if (served[i] is true || _inCall.Contains(link))
             {
-                _unanswered.Remove(link);
                 continue;
             }
 
             // No answer (a busy silo, a pause) drops a link only the second time in a row; "not served" at once.
-            int misses = served[i] is null ? _unanswered.GetValueOrDefault(link) + 1 : int.MaxValue;
-            if (misses < 2)
+            if (served[i] is null && !_unansweredLastCheck.Contains(link))
             {
-                _unanswered[link] = misses;
+                unanswered.Add(link);
                 continue;
             }
 
-            _unanswered.Remove(link);
             // Only the link that was asked about: the connection may have opened the document here again meanwhile.
             if (_links.TryRemove(due[i]))
             {
@@ -315,8 +314,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             }
         }
 
-        _unanswered.Keys.Where(l => !_links.Values.Any(g => g.Link == l)).ToList().ForEach(l => _unanswered.Remove(l)); // links gone otherwise
-
+        _unansweredLastCheck = unanswered;
         if (_links.IsEmpty && _opening == 0 && !cancellationToken.IsCancellationRequested)
         {
             this.DeactivateOnIdle();

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using SqlSync.Journals;
 using SqlSync.Mutations;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
+using SqlSync.Server.Tests;
 
 namespace SqlSync.Orleans.Tests;
 
@@ -74,24 +74,5 @@ public sealed class ClusterBackpressureTests
 
         // At most the maximum plus the one upload let in at it; without backpressure the queue grows by 9 per step.
         Assert.InRange(most, 1, MaxQueued + PerUpload);
-    }
-
-    /// <summary>A reducer whose every mutation takes <paramref name="pace"/> of CPU (a slow reducer, not a wait).</summary>
-    private sealed class PacedReducer(TimeSpan pace) : IMutationReducer
-    {
-        private int _applied;
-
-        public int Applied => Volatile.Read(ref _applied);
-
-        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
-        {
-            long until = Stopwatch.GetTimestamp() + (long)(pace.TotalSeconds * Stopwatch.Frequency);
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                Thread.SpinWait(64);
-            }
-
-            Interlocked.Increment(ref _applied);
-        }
     }
 }

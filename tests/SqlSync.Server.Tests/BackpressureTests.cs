@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SqlSync.Documents;
 using SqlSync.Journals;
 using SqlSync.Mutations;
@@ -56,24 +55,5 @@ public sealed class BackpressureTests : ServerTestBase
 
         // At most the maximum plus the one upload let in at it; without backpressure nearly all 40 queue at once.
         Assert.InRange(most, 1, MaxQueued + 1);
-    }
-
-    /// <summary>A reducer whose every mutation takes <paramref name="pace"/> of CPU (a slow reducer, not a wait).</summary>
-    private sealed class PacedReducer(TimeSpan pace) : IMutationReducer
-    {
-        private int _applied;
-
-        public int Applied => Volatile.Read(ref _applied);
-
-        public void Apply(IMutationContext context, ReadOnlySpan<byte> mutation)
-        {
-            long until = Stopwatch.GetTimestamp() + (long)(pace.TotalSeconds * Stopwatch.Frequency);
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                Thread.SpinWait(64);
-            }
-
-            Interlocked.Increment(ref _applied);
-        }
     }
 }

@@ -78,9 +78,9 @@ public sealed partial class SqlSyncClient
     /// Waits until every local mutation of <paramref name="document"/> made before this call is applied by the server
     /// (or rejected) and the document has rebased on it, on a connection that has the document open. Rejections do not
     /// throw: the result lists those of the mutations made since the previous wait on this document returned (or since it
-    /// was added), including mutations the server had already applied or rejected before this call. Offline, or while the server refuses the document, the wait goes on (bound it with
-    /// <paramref name="cancellationToken"/>). With no local mutation pending it completes once the document is open on a
-    /// connection.
+    /// was added), including mutations the server had already applied or rejected before this call. Offline, or while the
+    /// server refuses the document, the wait goes on (bound it with <paramref name="cancellationToken"/>). With no local
+    /// mutation pending it completes once the document is open on a connection.
     /// </summary>
     /// <exception cref="SqlSyncException"><see cref="SqlSyncErrorCode.DocumentReadOnly"/> when the server opened the document
     /// read-only and mutations the wait covers can never upload; <see cref="SqlSyncErrorCode.ClientStopped"/> when the client

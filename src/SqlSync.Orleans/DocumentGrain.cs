@@ -20,6 +20,7 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     private readonly CoordinatorHost _host;
     private readonly ILogger<DocumentGrain> _logger;
     private readonly SqlSyncClusterOptions _options;
+    private readonly QuotaLedger _quotas;
     private readonly ConcurrentDictionary<Guid, GrainLink> _links = new();
     private readonly Guid _activation = Guid.NewGuid(); // this activation, told to connections with each reply
     private readonly HashSet<ServerLink> _inCall = new(); // links with a call in progress: never checked or dropped then
@@ -28,9 +29,10 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
     private int _opening; // opens in progress (the link check interleaves with them)
     private HashSet<ServerLink> _unansweredLastCheck = new(); // links whose connection did not answer the previous check
 
-    public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger, SqlSyncClusterOptions options)
+    public DocumentGrain(CoordinatorHost host, ILogger<DocumentGrain> logger, SqlSyncClusterOptions options, QuotaLedger quotas)
     {
         _host = host;
+        _quotas = quotas;
         _logger = logger;
         _options = options;
     }
@@ -96,9 +98,13 @@ internal sealed class DocumentGrain : Grain, IDocumentGrain
             previous.Link.Close(); // the client opens the document again on the same connection
         }
 
-        // The connection's silo checked the principal's quotas and ran the authorization hook: the access is its answer.
+        // The connection's silo ran the authorization hook (the access is its answer) and counts the principal's open
+        // documents and uploads; whether an open creates the document, or claims a timeline, only the grain can tell, so
+        // those are charged here, to the principal's account on this silo (decision 0038).
         DocumentAccess access = open.Access;
-        ServerLink link = _host.Server.CreateLink(new LinkIdentity(open.Principal, _ => access), entryBudget: null, maxEntryBytes: null);
+        PrincipalQuota? quota = open.QuotaKey is { } key ? _quotas.For(key) : null;
+        var identity = new LinkIdentity(open.Principal, _ => access, quota) { QuotaForCreationsOnly = true };
+        ServerLink link = _host.Server.CreateLink(identity, entryBudget: null, maxEntryBytes: null);
         _opening++;
         try
         {

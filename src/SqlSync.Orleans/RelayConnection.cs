@@ -272,6 +272,7 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
                     Access = _identity.Authorize(lane.DocumentId),
                     Hello = _hello,
                     Open = SyncMessageCodec.Encode(message),
+                    QuotaKey = _identity.QuotaKey,
                 }, _observer!).WaitAsync(cancellationToken).ConfigureAwait(false),
                 _ => await grain.ReceiveAsync(_id, SyncMessageCodec.Encode(message)).WaitAsync(cancellationToken).ConfigureAwait(false),
             };

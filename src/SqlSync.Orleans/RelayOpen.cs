@@ -25,4 +25,8 @@ internal sealed class RelayOpen
     /// <summary>The open-document frame.</summary>
     [Id(4)]
     public byte[] Open { get; set; } = [];
+
+    /// <summary>The principal's quota account key on the connection's silo; the grain charges creations and claims to it on its own silo.</summary>
+    [Id(5)]
+    public string? QuotaKey { get; set; }
 }

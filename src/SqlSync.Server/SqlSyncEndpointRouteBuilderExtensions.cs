@@ -39,8 +39,9 @@ public static class SqlSyncEndpointRouteBuilderExtensions
         SqlSyncServerOptions options = host.Options;
         string? principal = options.GetPrincipal(context);
         Func<string, DocumentAccess> authorize = options.Authorize is { } hook ? documentId => hook(context, documentId) : static _ => DocumentAccess.ReadWrite;
-        PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress));
-        var identity = new LinkIdentity(principal, authorize, quota);
+        string quotaKey = QuotaLedger.KeyFor(principal, context.Connection.RemoteIpAddress);
+        PrincipalQuota quota = context.RequestServices.GetRequiredService<QuotaLedger>().For(quotaKey);
+        var identity = new LinkIdentity(principal, authorize, quota) { QuotaKey = quotaKey };
         if (context.RequestServices.GetService<IConnectionRelay>() is { } relay)
         {
             using WebSocket relayed = await AcceptAsync(context, limits).ConfigureAwait(false);

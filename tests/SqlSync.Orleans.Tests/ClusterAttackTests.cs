@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using SqlSync.Journals;
+using SqlSync.Mutations;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
 
@@ -25,5 +26,44 @@ public sealed class ClusterAttackTests
         Assert.Null(await RawFrames.Receive(socket, timeout.Token)); // then the close
         Assert.All(cluster.Silos, s => Assert.False(s.Host.IsOpen("never-opened")));
         Assert.False(Directory.Exists(Path.Combine(cluster.DataDirectory, "never-opened")));
+    }
+
+    [Fact]
+    [Trait("Category", "Cluster")]
+    public async Task APrincipalCreatesAtMostItsQuotaOfDocumentsOnEachGrainsSilo()
+    {
+        // Whether an open creates its document only the grain can tell: it charges the account on its own silo, so a
+        // principal creates at most its quota per silo (2 silos here), never without limit.
+        const int Quota = 2;
+        await using SyncCluster cluster = await SyncCluster.StartAsync(2, options => options.MaxDocumentsCreatedPerHour = Quota);
+        var created = new List<string>();
+        var refused = new List<string>();
+        for (int i = 0; i < 8; i++)
+        {
+            string id = $"made-{i}";
+            using var socket = new ClientWebSocket();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(cluster.UriOf(cluster.Silos[i % 2]), timeout.Token);
+            await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "creator"), timeout.Token);
+            Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
+            await RawFrames.Send(socket, new OpenDocumentMessage(id, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
+            switch (await RawFrames.Receive(socket, timeout.Token))
+            {
+                case DocumentOpenedMessage:
+                    created.Add(id);
+                    break;
+                case ErrorMessage { Code: ProtocolErrorCode.QuotaExceeded } error:
+                    Assert.Contains($"{Quota} documents this hour", error.Message, StringComparison.Ordinal);
+                    refused.Add(id);
+                    break;
+                case var other:
+                    Assert.Fail($"{id}: {other}");
+                    break;
+            }
+        }
+
+        Assert.InRange(created.Count, Quota, Quota * cluster.Silos.Count);
+        Assert.Equal(8 - created.Count, refused.Count);
+        Assert.All(refused, id => Assert.False(Directory.Exists(Path.Combine(cluster.DataDirectory, id)), $"{id} was refused but created"));
     }
 }

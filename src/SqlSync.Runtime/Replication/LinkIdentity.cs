@@ -12,4 +12,14 @@ internal sealed record LinkIdentity(string? Principal, Func<string, DocumentAcce
 {
     /// <summary>An anonymous link that may read and write every document, without quotas.</summary>
     public static LinkIdentity Anonymous { get; } = new(null, _ => DocumentAccess.ReadWrite);
+
+    /// <summary>The <see cref="QuotaLedger"/> key of <see cref="Quota"/> (a cluster's relaying silo hands it to the document's grain).</summary>
+    public string? QuotaKey { get; init; }
+
+    /// <summary>
+    /// True for a document grain's link in a cluster: the connection's silo counted the open documents and the uploads
+    /// on its own link, so this one charges <see cref="Quota"/> only for what the grain alone can tell, creations and
+    /// timeline claims (decision 0038).
+    /// </summary>
+    public bool QuotaForCreationsOnly { get; init; }
 }

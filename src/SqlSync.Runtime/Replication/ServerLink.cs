@@ -293,7 +293,7 @@ internal sealed partial class ServerLink
         // The principal's open documents, counted before the host opens anything (docs/decisions/0016).
         PrincipalQuota? quota = _identity.Quota;
         bool slotTaken = false;
-        if (quota is not null && !_openSlots.Contains(open.DocumentId))
+        if (quota is not null && !_identity.QuotaForCreationsOnly && !_openSlots.Contains(open.DocumentId))
         {
             if (!quota.TryOpenDocument())
             {
@@ -387,7 +387,7 @@ internal sealed partial class ServerLink
     private void ChargeUpload(string documentId, long bytes)
     {
         PrincipalQuota? quota = _identity.Quota;
-        if (quota is not null && !quota.TryUpload(bytes))
+        if (quota is not null && !_identity.QuotaForCreationsOnly && !quota.TryUpload(bytes))
         {
             throw Error(ProtocolErrorCode.QuotaExceeded,
                 $"this principal uploaded its quota of {quota.Limits.UploadBytesPerMinute} bytes this minute; retry later", documentId);

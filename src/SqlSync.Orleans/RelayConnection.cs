@@ -159,6 +159,7 @@ internal sealed class RelayConnection : IDocumentObserver, IDisposable
                 case TimelineEntryPartMessage part when _hello.Length > 0:
                     // The parts of a large entry are gathered by the grain's link, which knows the document's timeline.
                     ThrowIfNeverOpened(part.DocumentId, part);
+                    _link.ChargeUpload(part.DocumentId, part.Bytes.Length); // the grain's link charges creations and claims only
                     await EnqueueAsync(part.DocumentId, part, cancellationToken).ConfigureAwait(false);
                     continue;
             }

@@ -66,4 +66,38 @@ public sealed class ClusterAttackTests
         Assert.Equal(8 - created.Count, refused.Count);
         Assert.All(refused, id => Assert.False(Directory.Exists(Path.Combine(cluster.DataDirectory, id)), $"{id} was refused but created"));
     }
+
+    [Fact]
+    [Trait("Category", "Cluster")]
+    public async Task EntryPartsCountAgainstThePrincipalsUploadQuota()
+    {
+        // The relaying silo hands parts to the grain without reading them, and the grain's link charges creations
+        // and claims only: the relaying silo charges the parts, or a client splitting its uploads would have no limit.
+        const long Limit = 4_000;
+        await using SyncCluster cluster = await SyncCluster.StartAsync(2, options => options.MaxUploadBytesPerMinute = Limit);
+        using var socket = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(cluster.UriOf(cluster.Silos[0]), timeout.Token);
+        await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "splitter"), timeout.Token);
+        Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
+        await RawFrames.Send(socket, new OpenDocumentMessage("parts", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
+        Assert.IsType<DocumentOpenedMessage>(await RawFrames.Receive(socket, timeout.Token));
+
+        const int Part = 1_000;
+        for (int offset = 0; offset <= Limit; offset += Part)
+        {
+            await RawFrames.Send(socket, new TimelineEntryPartMessage("parts", Lsn.Zero, 100_000, offset, new byte[Part]), timeout.Token);
+        }
+
+        SyncMessage? reply;
+        do
+        {
+            reply = await RawFrames.Receive(socket, timeout.Token); // storage pushed meanwhile is skipped
+        }
+        while (reply is StorageEntriesMessage or StorageEntryPartMessage);
+
+        var error = Assert.IsType<ErrorMessage>(reply);
+        Assert.Equal(ProtocolErrorCode.QuotaExceeded, error.Code);
+        Assert.Contains($"{Limit} bytes this minute", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -17,9 +17,9 @@ internal sealed record LinkIdentity(string? Principal, Func<string, DocumentAcce
     public string? QuotaKey { get; init; }
 
     /// <summary>
-    /// True for a document grain's link in a cluster: the connection's silo counted the open documents and the uploads
-    /// on its own link, so this one charges <see cref="Quota"/> only for what the grain alone can tell, creations and
-    /// timeline claims (decision 0038).
+    /// True for a document grain's link in a cluster: the connection's silo counts the open documents and the uploads
+    /// (entries on its own link, entry parts as it relays them), so this one charges <see cref="Quota"/> only for what
+    /// the grain alone can tell, creations and timeline claims (decision 0038).
     /// </summary>
     public bool QuotaForCreationsOnly { get; init; }
 }

@@ -384,7 +384,11 @@ internal sealed partial class ServerLink
         }
     }
 
-    private void ChargeUpload(string documentId, long bytes)
+    /// <summary>
+    /// Charges <paramref name="bytes"/> uploaded to the principal's quota, or throws <see cref="ProtocolErrorCode.QuotaExceeded"/>
+    /// (a cluster's relaying silo charges the entry parts it hands to a grain unread here).
+    /// </summary>
+    internal void ChargeUpload(string documentId, long bytes)
     {
         PrincipalQuota? quota = _identity.Quota;
         if (quota is not null && !_identity.QuotaForCreationsOnly && !quota.TryUpload(bytes))

@@ -100,4 +100,43 @@ public sealed class ClusterAttackTests
         Assert.Equal(ProtocolErrorCode.QuotaExceeded, error.Code);
         Assert.Contains($"{Limit} bytes this minute", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    [Trait("Category", "Cluster")]
+    public async Task TimelineClaimsAreChargedAtTheDocumentsGrain()
+    {
+        // One document: its grain, on one silo, sees every claim, whichever silo each connection came through.
+        await using SyncCluster cluster = await SyncCluster.StartAsync(2, options => options.MaxTimelinesClaimedPerHour = 2);
+        var writer = new MutationWriter();
+        for (int i = 0; i < 3; i++)
+        {
+            using var socket = new ClientWebSocket();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(cluster.UriOf(cluster.Silos[i % 2]), timeout.Token);
+            await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "claimer"), timeout.Token);
+            Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
+            await RawFrames.Send(socket, new OpenDocumentMessage("claims", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
+            Assert.IsType<DocumentOpenedMessage>(await RawFrames.Receive(socket, timeout.Token));
+            writer.Reset();
+            new LogMutations.LogMutation($"c{i}").WriteTo(writer);
+            var entries = new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), [TimelineEntry.Encode(1_700_000_000_000, writer.WrittenSpan)]);
+            await RawFrames.Send(socket, new TimelineEntriesMessage("claims", entries), timeout.Token); // the first upload claims
+            SyncMessage? reply;
+            do
+            {
+                reply = await RawFrames.Receive(socket, timeout.Token);
+            }
+            while (reply is StorageEntriesMessage or StorageEntryPartMessage);
+
+            if (i < 2)
+            {
+                Assert.IsType<TimelineAckMessage>(reply);
+                continue;
+            }
+
+            var error = Assert.IsType<ErrorMessage>(reply);
+            Assert.Equal(ProtocolErrorCode.QuotaExceeded, error.Code);
+            Assert.Contains("2 timelines this hour", error.Message, StringComparison.Ordinal);
+        }
+    }
 }

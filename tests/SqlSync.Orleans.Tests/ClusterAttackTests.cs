@@ -16,9 +16,7 @@ public sealed class ClusterAttackTests
         await using SyncCluster cluster = await SyncCluster.StartAsync(2);
         using var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(cluster.UriOf(cluster.Silos[1]), timeout.Token);
-        await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "hostile"), timeout.Token);
-        Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
+        await RawFrames.Connect(socket, cluster.UriOf(cluster.Silos[1]), "hostile", timeout.Token);
 
         await RawFrames.Send(socket, new StorageAckMessage("never-opened", LsnRange.Empty), timeout.Token);
         var error = Assert.IsType<ErrorMessage>(await RawFrames.Receive(socket, timeout.Token));
@@ -43,11 +41,8 @@ public sealed class ClusterAttackTests
             string id = $"made-{i}";
             using var socket = new ClientWebSocket();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await socket.ConnectAsync(cluster.UriOf(cluster.Silos[i % 2]), timeout.Token);
-            await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "creator"), timeout.Token);
-            Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
-            await RawFrames.Send(socket, new OpenDocumentMessage(id, TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
-            switch (await RawFrames.Receive(socket, timeout.Token))
+            await RawFrames.Connect(socket, cluster.UriOf(cluster.Silos[i % 2]), "creator", timeout.Token);
+            switch (await RawFrames.Open(socket, id, timeout.Token))
             {
                 case DocumentOpenedMessage:
                     created.Add(id);
@@ -77,11 +72,8 @@ public sealed class ClusterAttackTests
         await using SyncCluster cluster = await SyncCluster.StartAsync(2, options => options.MaxUploadBytesPerMinute = Limit);
         using var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(cluster.UriOf(cluster.Silos[0]), timeout.Token);
-        await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "splitter"), timeout.Token);
-        Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
-        await RawFrames.Send(socket, new OpenDocumentMessage("parts", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
-        Assert.IsType<DocumentOpenedMessage>(await RawFrames.Receive(socket, timeout.Token));
+        await RawFrames.Connect(socket, cluster.UriOf(cluster.Silos[0]), "splitter", timeout.Token);
+        Assert.IsType<DocumentOpenedMessage>(await RawFrames.Open(socket, "parts", timeout.Token));
 
         const int Part = 1_000;
         for (int offset = 0; offset <= Limit; offset += Part)
@@ -89,14 +81,7 @@ public sealed class ClusterAttackTests
             await RawFrames.Send(socket, new TimelineEntryPartMessage("parts", Lsn.Zero, 100_000, offset, new byte[Part]), timeout.Token);
         }
 
-        SyncMessage? reply;
-        do
-        {
-            reply = await RawFrames.Receive(socket, timeout.Token); // storage pushed meanwhile is skipped
-        }
-        while (reply is StorageEntriesMessage or StorageEntryPartMessage);
-
-        var error = Assert.IsType<ErrorMessage>(reply);
+        var error = Assert.IsType<ErrorMessage>(await RawFrames.ReceiveSkippingStorage(socket, timeout.Token));
         Assert.Equal(ProtocolErrorCode.QuotaExceeded, error.Code);
         Assert.Contains($"{Limit} bytes this minute", error.Message, StringComparison.Ordinal);
     }
@@ -112,22 +97,13 @@ public sealed class ClusterAttackTests
         {
             using var socket = new ClientWebSocket();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await socket.ConnectAsync(cluster.UriOf(cluster.Silos[i % 2]), timeout.Token);
-            await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.MinMaxFrameBytes, "claimer"), timeout.Token);
-            Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
-            await RawFrames.Send(socket, new OpenDocumentMessage("claims", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
-            Assert.IsType<DocumentOpenedMessage>(await RawFrames.Receive(socket, timeout.Token));
+            await RawFrames.Connect(socket, cluster.UriOf(cluster.Silos[i % 2]), "claimer", timeout.Token);
+            Assert.IsType<DocumentOpenedMessage>(await RawFrames.Open(socket, "claims", timeout.Token));
             writer.Reset();
             new LogMutations.LogMutation($"c{i}").WriteTo(writer);
             var entries = new JournalPartial(LsnRange.Inclusive(Lsn.Zero, Lsn.Zero), [TimelineEntry.Encode(1_700_000_000_000, writer.WrittenSpan)]);
             await RawFrames.Send(socket, new TimelineEntriesMessage("claims", entries), timeout.Token); // the first upload claims
-            SyncMessage? reply;
-            do
-            {
-                reply = await RawFrames.Receive(socket, timeout.Token);
-            }
-            while (reply is StorageEntriesMessage or StorageEntryPartMessage);
-
+            SyncMessage? reply = await RawFrames.ReceiveSkippingStorage(socket, timeout.Token);
             if (i < 2)
             {
                 Assert.IsType<TimelineAckMessage>(reply);

@@ -30,9 +30,7 @@ public sealed class ClusterBackpressureTests
         });
         using var socket = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await socket.ConnectAsync(cluster.UriOf(cluster.Silos[1]), timeout.Token);
-        await RawFrames.Send(socket, new HelloMessage(SyncProtocol.Version, SyncProtocol.Version, SyncProtocol.DefaultMaxFrameBytes, "paced"), timeout.Token);
-        Assert.IsType<WelcomeMessage>(await RawFrames.Receive(socket, timeout.Token));
+        await RawFrames.Connect(socket, cluster.UriOf(cluster.Silos[1]), "paced", timeout.Token, SyncProtocol.DefaultMaxFrameBytes);
         await RawFrames.Send(socket, new OpenDocumentMessage("paced", TimelineId.New(), LsnRange.Empty, TimelineSecret.New()), timeout.Token);
         while (await RawFrames.Receive(socket, timeout.Token) is not DocumentOpenedMessage)
         {

@@ -170,6 +170,13 @@ public sealed partial class LocalDocument
             ThrowIfDisposed();
             if (_checkpointStore is not { } store)
             {
+                if (offset == 0 && bytes.IsEmpty)
+                {
+                    // An offer: a server that keeps the entries sends them instead (a new client is offered the
+                    // checkpoint first, decision 0042); one that dropped them sends a slice, refused below.
+                    return new CheckpointChunkResult(Replication.Messages.CheckpointAckMessage.Declined, null);
+                }
+
                 throw new SqlSyncException(SqlSyncErrorCode.StorageCompacted,
                     $"Local document '{DocumentId}' is behind what the server keeps and must join from its checkpoint, which needs a Directory (a memory document cannot).");
             }

@@ -41,6 +41,12 @@ internal sealed class ServerDocumentLink
     /// <summary>The file length and pages of the checkpoint at <see cref="CheckpointLsn"/>, as offered.</summary>
     public (long Length, uint Pages) CheckpointShape { get; set; }
 
+    /// <summary>
+    /// The client takes entries, not a checkpoint, while the server keeps them: it declined a checkpoint (a memory
+    /// document) or reported one corrupt (decision 0042). A new client is otherwise offered the checkpoint first.
+    /// </summary>
+    public bool EntriesOnly { get; set; }
+
     /// <summary>How many times the client reported a downloaded checkpoint corrupt on this link (decision 0027).</summary>
     public int CheckpointRejections { get; set; }
 

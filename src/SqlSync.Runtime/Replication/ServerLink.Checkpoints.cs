@@ -21,10 +21,24 @@ internal sealed partial class ServerLink
             throw Error(ProtocolErrorCode.UnexpectedMessage, "a checkpoint ack for storage entries", ack.DocumentId);
         }
 
-        if (ack.Received == CheckpointAckMessage.Corrupt)
+        if (ack.Received == CheckpointAckMessage.Declined && (!offer || kind != SentKind.Offer))
+        {
+            throw Error(ProtocolErrorCode.UnexpectedMessage, "a checkpoint declined other than in answer to its offer", ack.DocumentId);
+        }
+
+        if (ack.Received == CheckpointAckMessage.Declined && EntriesKeptFor(link))
+        {
+            // A memory client offered the checkpoint as a new client (decision 0042): the entries instead. When they
+            // are dropped it gets the slices, and refuses them with a clear error of its own (decision 0018).
+            link.CheckpointLsn = null;
+            link.EntriesOnly = true;
+            link.Window.MarkStale();
+        }
+        else if (ack.Received == CheckpointAckMessage.Corrupt)
         {
             CheckpointReportedCorrupt(link, ack.Lsn);
             link.Window.MarkStale(); // the download starts over with a new offer once the window is empty
+            link.EntriesOnly |= EntriesKeptFor(link); // a new client whose download failed takes the entries while they are kept
         }
         else if (ack.Lsn != link.CheckpointLsn)
         {
@@ -71,6 +85,18 @@ internal sealed partial class ServerLink
                 "the damage is on the way or on the client; it is opened again later", link.Document.DocumentId);
         }
     }
+
+    /// <summary>The server still keeps every entry the client lacks, so it may take them instead of a checkpoint.</summary>
+    private static bool EntriesKeptFor(ServerDocumentLink link) => link.SentNext >= link.Document.StorageRange.First;
+
+    /// <summary>
+    /// A new client (it holds nothing) joins from the newest checkpoint even while the entries before it are kept
+    /// (decision 0042): what it downloads is then bounded by the database, not by the history, and a client takes a
+    /// checkpoint's slices faster than entries. Not when the client declined one (a memory document) or reported one
+    /// corrupt.
+    /// </summary>
+    private static bool JoinsFromCheckpoint(ServerDocumentLink link) =>
+        !link.EntriesOnly && link.SentNext == Lsn.Zero && link.ClientStorage.IsEmpty && link.Document.CheckpointForReplica() is not null;
 
     /// <summary>Downloads of one checkpoint a link may report corrupt (while the server's copy validates) before the document is refused on it.</summary>
     internal const int MaxCheckpointRejections = 3;

@@ -543,9 +543,9 @@ internal sealed partial class ServerLink
     /// <summary>Adds one storage message (an entry's parts count as one); false when nothing more may go now.</summary>
     private bool AddOneStorage(ServerDocumentLink link, List<SyncMessage> messages, long budget)
     {
-        if (link.SentNext < link.Document.StorageRange.First)
+        if (link.SentNext < link.Document.StorageRange.First || link.CheckpointLsn is not null || JoinsFromCheckpoint(link))
         {
-            return AddCheckpoint(link, messages, budget);
+            return AddCheckpoint(link, messages, budget); // a download begun goes on to its end
         }
 
         StorageEntriesMessage? message = _server.StorageMessages.Get(link.Document, LsnRange.EmptyAt(link.SentNext), budget);

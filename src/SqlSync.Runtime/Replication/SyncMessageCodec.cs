@@ -269,11 +269,15 @@ internal static class SyncMessageCodec
         return new CheckpointChunkMessage(documentId, lsn, total, (uint)pages, offset, bytes);
     }
 
-    /// <summary>A checkpoint ack's bytes held, or <see cref="CheckpointAckMessage.Corrupt"/> (written as the varint of ulong.MaxValue).</summary>
+    /// <summary>
+    /// A checkpoint ack's bytes held, <see cref="CheckpointAckMessage.Corrupt"/> or <see cref="CheckpointAckMessage.Declined"/>
+    /// (written as the varints of ulong.MaxValue and ulong.MaxValue - 1).
+    /// </summary>
     private static long ReadReceived(ref MutationReader reader)
     {
         ulong value = reader.ReadVarUInt64();
         return value == unchecked((ulong)CheckpointAckMessage.Corrupt) ? CheckpointAckMessage.Corrupt
+            : value == unchecked((ulong)CheckpointAckMessage.Declined) ? CheckpointAckMessage.Declined
             : value <= long.MaxValue ? (long)value : throw Malformed($"the received bytes {value} overflow");
     }
 

@@ -6,12 +6,15 @@ using static SqlSync.Runtime.Tests.Support.TestMutations;
 
 namespace SqlSync.Runtime.Tests.Checkpoints;
 
-/// <summary>A server engine whose documents compact at once after a checkpoint (written when a test asks), in a temporary folder; clients beside it.</summary>
+/// <summary>
+/// A server engine whose documents compact at once after a checkpoint (written when a test asks), or keep every entry
+/// (<c>compact: false</c>), in a temporary folder; clients beside it.
+/// </summary>
 internal sealed class CheckpointServer : IDisposable
 {
     private readonly string _id;
 
-    public CheckpointServer(string id, ReplicationOptions replication, Action<string>? warning = null)
+    public CheckpointServer(string id, ReplicationOptions replication, Action<string>? warning = null, bool compact = true)
     {
         _id = id;
         Coordinators = new TestCoordinators
@@ -21,7 +24,7 @@ internal sealed class CheckpointServer : IDisposable
                 DocumentId = documentId,
                 Reducer = Reducer,
                 Directory = Temp.Sub("server"),
-                StorageRetention = TimeSpan.Zero,
+                StorageRetention = compact ? TimeSpan.Zero : null,
                 CheckpointMinJournalBytes = long.MaxValue, // checkpoints only when the test asks
                 Warning = warning,
             },

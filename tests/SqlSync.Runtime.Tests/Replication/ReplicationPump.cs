@@ -27,6 +27,9 @@ internal sealed class ReplicationPump
     /// <summary>What the way to the client does to a message (a damaging proxy), or null.</summary>
     public Func<SyncMessage, SyncMessage>? AlterToClient { get; init; }
 
+    /// <summary>What the way to the server does to a message (a hostile client), or null.</summary>
+    public Func<SyncMessage, SyncMessage>? AlterToServer { get; init; }
+
     /// <summary>Checkpoint acks that reported a download corrupt (decision 0027).</summary>
     public int CorruptCheckpointReports { get; private set; }
 
@@ -56,7 +59,7 @@ internal sealed class ReplicationPump
 
             while (_toServer.TryDequeue(out SyncMessage? message))
             {
-                Enqueue(_toClient, Server.Handle(RoundTrip(message)));
+                Enqueue(_toClient, Server.Handle(RoundTrip(AlterToServer?.Invoke(message) ?? message)));
             }
 
             while (_toClient.TryDequeue(out SyncMessage? message))

@@ -131,7 +131,8 @@ public sealed class SqlSyncServerOptions
 
     /// <summary>
     /// How long storage entries up to a document's newest checkpoint are kept before they are dropped (default 10
-    /// minutes; null keeps every entry): a client behind the kept entries joins from the checkpoint (decisions 0017, 0018).
+    /// minutes; null keeps every entry): a client behind the kept entries joins from the checkpoint, as does a new client
+    /// while any checkpoint exists (decisions 0017, 0018, 0042).
     /// </summary>
     public TimeSpan? StorageRetention { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -76,8 +76,9 @@ public sealed class CoordinatorDocumentOptions
     /// <summary>
     /// How long storage entries up to the newest checkpoint (and the previous checkpoint) are kept after it is
     /// written, so a replica in the middle of reading them finishes (compaction, decision 0017). Null (the
-    /// default) keeps the whole storage journal: a replica behind the kept entries cannot join from a
-    /// checkpoint yet (it gets <see cref="SqlSyncErrorCode.StorageCompacted"/>), so compaction is opt-in.
+    /// default) keeps the whole storage journal, so every replica may take entries (a new file-backed one still joins
+    /// from the newest checkpoint, decision 0042). Compaction is opt-in: a memory replica behind the kept entries
+    /// cannot join (it gets <see cref="SqlSyncErrorCode.StorageCompacted"/>).
     /// </summary>
     public TimeSpan? StorageRetention { get; init; }
 

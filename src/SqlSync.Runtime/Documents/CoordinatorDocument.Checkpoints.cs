@@ -155,6 +155,12 @@ public sealed partial class CoordinatorDocument
     // A checkpoint found corrupt, kept (the view reads from it): reports of it again cost no read.
     private Lsn? _checkpointFoundCorrupt;
 
+    /// <summary>The checkpoint at <paramref name="lsn"/> was found corrupt here and kept (a new replica takes the kept entries instead, decision 0042).</summary>
+    internal bool IsCheckpointKnownCorrupt(Lsn lsn)
+    {
+        lock (_sync) return _checkpointFoundCorrupt == lsn;
+    }
+
     /// <summary>
     /// A replica downloaded the checkpoint at <paramref name="lsn"/> whole and it failed validation there (decision
     /// 0027): validates the server's copy (once per checkpoint, whatever replicas report). Returns true when it is sound
@@ -224,7 +230,7 @@ public sealed partial class CoordinatorDocument
             _corruptCheckpointsFound++;
             _options.Warning?.Invoke($"Document '{DocumentId}': a replica found the checkpoint at LSN {lsn} corrupt, and so does the server: " +
                 $"{corrupt.Message} The document's pages are read from that file, so it cannot be rewritten: restore the document " +
-                "from a backup. New replicas cannot join until then.");
+                "from a backup. Until then new replicas join from the entries while they are kept, and replicas behind them cannot join.");
         }
     }
 

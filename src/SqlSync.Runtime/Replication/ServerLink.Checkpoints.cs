@@ -93,10 +93,11 @@ internal sealed partial class ServerLink
     /// A new client (it holds nothing) joins from the newest checkpoint even while the entries before it are kept
     /// (decision 0042): what it downloads is then bounded by the database, not by the history, and a client takes a
     /// checkpoint's slices faster than entries. Not when the client declined one (a memory document) or reported one
-    /// corrupt.
+    /// corrupt, nor a checkpoint the server found corrupt itself (every new client would download it for nothing).
     /// </summary>
     private static bool JoinsFromCheckpoint(ServerDocumentLink link) =>
-        !link.EntriesOnly && link.SentNext == Lsn.Zero && link.ClientStorage.IsEmpty && link.Document.CheckpointForReplica() is not null;
+        !link.EntriesOnly && link.SentNext == Lsn.Zero && link.ClientStorage.IsEmpty
+        && link.Document.CheckpointForReplica() is { } checkpoint && !link.Document.IsCheckpointKnownCorrupt(checkpoint.Lsn);
 
     /// <summary>Downloads of one checkpoint a link may report corrupt (while the server's copy validates) before the document is refused on it.</summary>
     internal const int MaxCheckpointRejections = 3;

@@ -144,6 +144,33 @@ public sealed class NewClientJoinTests : IDisposable
 
     [Fact]
     [Trait("Category", "Checkpoint")]
+    public async Task ACheckpointTheServerFoundCorruptIsNotOfferedToNewClientsWhileEntriesAreKept()
+    {
+        // Found by a review: every new client downloaded the whole known-corrupt file, then fell back to the entries.
+        Write(updates: 50);
+        await CheckpointKeepingEntriesAsync();
+        string path = Directory.GetFiles(Path.Combine(_host.Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+        {
+            file.Position = 3 * 4096 + 17; // a byte of page 3: the header reads, the page's hash fails
+            int b = file.ReadByte();
+            file.Position = 3 * 4096 + 17;
+            file.WriteByte((byte)(b ^ 0x5A));
+        }
+
+        using LocalDocument first = _host.Client("first");
+        Sync(first); // downloads it, reports it; the server finds its own copy corrupt; the entries follow
+        AssertConverged(first);
+        Assert.Equal(1, Coordinator.CorruptCheckpointsFound);
+
+        using LocalDocument second = _host.Client("second");
+        (_, int slices) = Sync(second);
+        AssertConverged(second);
+        Assert.Equal(0, slices);
+    }
+
+    [Fact]
+    [Trait("Category", "Checkpoint")]
     public async Task ADeclineOtherThanTheAnswerToAnOfferIsAProtocolError()
     {
         Write(updates: 50);

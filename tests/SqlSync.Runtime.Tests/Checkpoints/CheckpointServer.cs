@@ -1,6 +1,7 @@
 using SqlSync.Documents;
 using SqlSync.Journals;
 using SqlSync.Replication;
+using SqlSync.Replication.Messages;
 using SqlSync.Runtime.Tests.Replication;
 using static SqlSync.Runtime.Tests.Support.TestMutations;
 
@@ -42,6 +43,25 @@ internal sealed class CheckpointServer : IDisposable
 
     /// <summary>A file-backed client of the document in its own folder.</summary>
     public LocalDocument Client(string name) => LocalDocument.Open(new LocalDocumentOptions { DocumentId = _id, Reducer = Reducer, Directory = Temp.Sub(name) });
+
+    /// <summary>The server's one checkpoint file.</summary>
+    public string ServerCheckpoint() => Directory.GetFiles(Path.Combine(Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
+
+    /// <summary>Flips a byte of a file in place (the server may hold it open, decision 0026).</summary>
+    public static void FlipByte(string path, long offset)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        file.Position = offset;
+        int b = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ 0x5A));
+    }
+
+    /// <summary>A proxy that damages the last slice of every checkpoint download after the server sent it (a client's disk, a broken proxy).</summary>
+    public static SyncMessage DamageLastSlice(SyncMessage message) =>
+        message is CheckpointChunkMessage { Bytes.Length: > 0 } c && c.Offset + c.Bytes.Length == c.TotalBytes
+            ? c with { Bytes = c.Bytes.ToArray().Select((b, i) => i == 100 ? (byte)(b ^ 1) : b).ToArray() }
+            : message;
 
     public void Dispose()
     {

@@ -158,17 +158,6 @@ public sealed class JoinFromCheckpointTests : IDisposable
         return pump;
     }
 
-    private string ServerCheckpoint() => Directory.GetFiles(Path.Combine(_host.Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); // the server may hold it open (decision 0026)
-        file.Position = offset;
-        int b = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(b ^ 0x5A));
-    }
-
     [Fact]
     [Trait("Category", "Checkpoint")]
     public async Task AServerCheckpointCorruptOnDiskIsReportedOnceKeptAndTheJoinerRefusedWithAClearError()
@@ -177,9 +166,9 @@ public sealed class JoinFromCheckpointTests : IDisposable
         // nowhere else, so the server cannot write a sound checkpoint in its place. It must say so once, keep the file,
         // and refuse joiners with a clear error after a bounded number of downloads, never send it forever.
         await HistoryCompactedAsync(tail: 3);
-        string corrupt = ServerCheckpoint();
+        string corrupt = _host.ServerCheckpoint();
         long length = new FileInfo(corrupt).Length;
-        FlipByte(corrupt, 3 * 4096 + 17); // a byte of page 3: the header still reads, the page's hash fails
+        CheckpointServer.FlipByte(corrupt, 3 * 4096 + 17); // a byte of page 3: the header still reads, the page's hash fails
         using LocalDocument late = Client("late");
         var progress = new List<CheckpointDownloadProgress>();
         late.CheckpointDownloadProgress += (_, p) => progress.Add(p);
@@ -211,9 +200,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         var pump = new ReplicationPump(client, _host.Server.CreateLink(LinkIdentity.Anonymous))
         {
             // The last slice of every download is damaged after the server sent it (a client's disk, a broken proxy).
-            AlterToClient = m => m is CheckpointChunkMessage { Bytes.Length: > 0 } c && c.Offset + c.Bytes.Length == c.TotalBytes
-                ? c with { Bytes = c.Bytes.ToArray().Select((b, i) => i == 100 ? (byte)(b ^ 1) : b).ToArray() }
-                : m,
+            AlterToClient = CheckpointServer.DamageLastSlice,
         };
         pump.Connect();
         var refused = Assert.Throws<SqlSyncException>(() => pump.RunUntilQuiet());

@@ -133,9 +133,7 @@ public sealed class NewClientJoinTests : IDisposable
         Write(updates: 50);
         await CheckpointKeepingEntriesAsync();
         using LocalDocument fresh = _host.Client("damaged");
-        (ReplicationPump pump, _) = Sync(fresh, toClient: m => m is CheckpointChunkMessage { Bytes.Length: > 0 } c && c.Offset + c.Bytes.Length == c.TotalBytes
-            ? c with { Bytes = c.Bytes.ToArray().Select((b, i) => i == 100 ? (byte)(b ^ 1) : b).ToArray() } // damaged on the way
-            : m);
+        (ReplicationPump pump, _) = Sync(fresh, toClient: CheckpointServer.DamageLastSlice);
         AssertConverged(fresh);
         Assert.Equal(1, pump.CorruptCheckpointReports);
         Assert.Null(fresh.NewestCheckpointLsn);
@@ -149,14 +147,7 @@ public sealed class NewClientJoinTests : IDisposable
         // Found by a review: every new client downloaded the whole known-corrupt file, then fell back to the entries.
         Write(updates: 50);
         await CheckpointKeepingEntriesAsync();
-        string path = Directory.GetFiles(Path.Combine(_host.Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
-        {
-            file.Position = 3 * 4096 + 17; // a byte of page 3: the header reads, the page's hash fails
-            int b = file.ReadByte();
-            file.Position = 3 * 4096 + 17;
-            file.WriteByte((byte)(b ^ 0x5A));
-        }
+        CheckpointServer.FlipByte(_host.ServerCheckpoint(), 3 * 4096 + 17); // a byte of page 3: the header reads, the page's hash fails
 
         using LocalDocument first = _host.Client("first");
         Sync(first); // downloads it, reports it; the server finds its own copy corrupt; the entries follow

@@ -44,6 +44,10 @@ internal sealed class CheckpointServer : IDisposable
     /// <summary>A file-backed client of the document in its own folder.</summary>
     public LocalDocument Client(string name) => LocalDocument.Open(new LocalDocumentOptions { DocumentId = _id, Reducer = Reducer, Directory = Temp.Sub(name) });
 
+    /// <summary>The rows of <c>items</c> as one string, for comparing a client with the server.</summary>
+    public static string Rows(Func<string, IReadOnlyList<object?[]>> query) =>
+        string.Join(";", query("SELECT id, qty FROM items ORDER BY id").Select(r => $"{r[0]}={r[1]}"));
+
     /// <summary>The server's one checkpoint file.</summary>
     public string ServerCheckpoint() => Directory.GetFiles(Path.Combine(Temp.Sub("server"), "checkpoints"), "*.ckpt").Single();
 

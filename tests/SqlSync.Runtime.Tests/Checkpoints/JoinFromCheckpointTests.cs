@@ -51,9 +51,6 @@ public sealed class JoinFromCheckpointTests : IDisposable
         return checkpoint;
     }
 
-    private static string Rows(Func<string, IReadOnlyList<object?[]>> query) =>
-        string.Join(";", query("SELECT id, qty FROM items ORDER BY id").Select(r => $"{r[0]}={r[1]}"));
-
     [Fact]
     [Trait("Category", "Checkpoint")]
     public async Task ALateJoinerReceivesTheCheckpointThenTheTailAndItsOfflineMutationsRebaseOnTop()
@@ -69,7 +66,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
         Assert.Equal(Coordinator.StorageRange.Next, late.StorageRange.Next);
         Assert.Equal(0, late.PendingMutationCount);
-        Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => late.Query(q)));
+        Assert.Equal(CheckpointServer.Rows(q => Coordinator.Query(q)), CheckpointServer.Rows(q => late.Query(q)));
         Assert.Equal(5L, (long)late.Query("SELECT qty FROM items WHERE id = 100000")[0][0]!);
         Assert.Equal(checkpoint, late.NewestCheckpointLsn);
 
@@ -128,7 +125,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         pump.RunUntilQuiet();
 
         Assert.Equal(Coordinator.StorageChecksum, again.StorageChecksum);
-        Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => again.Query(q)));
+        Assert.Equal(CheckpointServer.Rows(q => Coordinator.Query(q)), CheckpointServer.Rows(q => again.Query(q)));
         Assert.Equal(firstSession, progress[0].BytesReceived); // the offer found what was held: nothing sent twice
         long total = progress[^1].TotalBytes;
         Assert.True(pump.Bytes < total - firstSession + 128 * 1024, $"{pump.Bytes} bytes on the wire to finish {total - firstSession}");
@@ -216,7 +213,7 @@ public sealed class JoinFromCheckpointTests : IDisposable
         again.Connect();
         again.RunUntilQuiet();
         Assert.Equal(Coordinator.StorageChecksum, late.StorageChecksum);
-        Assert.Equal(Rows(q => Coordinator.Query(q)), Rows(q => late.Query(q)));
+        Assert.Equal(CheckpointServer.Rows(q => Coordinator.Query(q)), CheckpointServer.Rows(q => late.Query(q)));
     }
 
     [Fact]

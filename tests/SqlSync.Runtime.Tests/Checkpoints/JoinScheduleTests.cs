@@ -84,7 +84,7 @@ public sealed class JoinScheduleTests
                 Assert.Equal(host.Coordinator.StorageChecksum, joiner.Document!.StorageChecksum);
                 Assert.Equal(host.Coordinator.StorageRange.Next, joiner.Document.StorageRange.Next);
                 Assert.Equal(0, joiner.Document.PendingMutationCount);
-                Assert.Equal(Rows(q => host.Coordinator.Query(q)), Rows(q => joiner.Document.Query(q)));
+                Assert.Equal(CheckpointServer.Rows(q => host.Coordinator.Query(q)), CheckpointServer.Rows(q => joiner.Document.Query(q)));
                 if (joiner.OnFile && joiner.CheckpointAtFirstConnect is { } atConnect)
                 {
                     // A new file client of a server with a checkpoint joined from one (or checkpointed later itself).
@@ -164,7 +164,4 @@ public sealed class JoinScheduleTests
 
         log.Add($"{joiner.Name} connected{(cutAfter is { } c ? $", cut after {c}" : "")}: {slices} slices, storage {joiner.Document!.StorageRange}, checkpoint {joiner.Document.NewestCheckpointLsn}");
     }
-
-    private static string Rows(Func<string, IReadOnlyList<object?[]>> query) =>
-        string.Join(";", query("SELECT id, qty FROM items ORDER BY id").Select(r => $"{r[0]}={r[1]}"));
 }

@@ -7,7 +7,7 @@ namespace SqlSync.Journals;
 /// File-system steps a journal needs to be durable: create a file whole (temporary name, fsync, rename),
 /// and fsync a directory so that a created, renamed or deleted name survives a crash.
 /// </summary>
-internal static partial class DurableFile
+internal static class DurableFile
 {
     /// <summary>The suffix of files written under a temporary name; a journal deletes leftovers at open.</summary>
     public const string TempSuffix = ".tmp";
@@ -41,7 +41,7 @@ internal static partial class DurableFile
             return;
         }
 
-        int fd = Open(directory, 0 /* O_RDONLY */);
+        int fd = LibC.Open(directory, LibC.ReadOnly);
         if (fd < 0)
         {
             throw new IOException($"Cannot open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
@@ -49,23 +49,14 @@ internal static partial class DurableFile
 
         try
         {
-            if (Fsync(fd) != 0)
+            if (LibC.Fsync(fd) != 0)
             {
                 throw new IOException($"Cannot flush directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
             }
         }
         finally
         {
-            _ = Close(fd);
+            _ = LibC.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

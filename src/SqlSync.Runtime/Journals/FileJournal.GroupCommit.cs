@@ -20,6 +20,9 @@ internal sealed partial class FileJournal
     private (Lsn From, SqlSyncException Error)? _lostTail;
     private Lsn _tailFirst;
 
+    /// <summary>True while appended frames wait in the in-memory tail or in a group commit's write not yet done.</summary>
+    private bool HasDeferred => _tailLength > 0 || _taken is { Done: false };
+
     /// <summary>
     /// Appends in memory only: no write, no fsync, whatever <see cref="FileJournalOptions.FsyncOnAppend"/> says. The entry
     /// is in <see cref="Range"/> and readable at once; the owner makes it durable with <see cref="TakeForGroupFlush"/>,

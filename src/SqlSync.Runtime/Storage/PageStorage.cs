@@ -314,6 +314,7 @@ internal sealed class PageStorage : IDisposable
         if (_unflushedReceived && fsync)
         {
             _journal.Flush();
+            (_journal as FileJournal)?.ReleaseFlushedPages(); // held in the page view; the file is read back at reopen (decision 0043)
         }
 
         _unflushedReceived = false;

@@ -263,12 +263,19 @@ internal sealed class ReplicationClient
         }
 
         var part = (StorageEntryPartMessage)message;
-        ClientDocumentLink partLink = Find(part.DocumentId); // before the first part is held
-        if (_assembler.Add(part) is byte[] entry)
+        try
         {
-            partLink.StuckReport = null;
-            document = partLink.Document;
-            entries = EntryAssembler.AsPartial(part.Lsn, entry);
+            ClientDocumentLink partLink = Find(part.DocumentId); // before the first part is held
+            if (_assembler.Add(part) is byte[] entry)
+            {
+                partLink.StuckReport = null;
+                document = partLink.Document;
+                entries = EntryAssembler.AsPartial(part.Lsn, entry);
+            }
+        }
+        finally
+        {
+            PooledFrame.Release(part.Bytes); // copied into the entry (or dropped with it): the received frame goes back to its pool
         }
 
         return true;

@@ -42,6 +42,41 @@ internal static class SyncMessageCodec
 
         int estimate = EstimateSize(message);
         MutationWriter writer = estimate > SmallFrameBytes ? MutationWriter.WithUninitializedBuffer(estimate) : new MutationWriter(estimate);
+        Write(writer, message);
+        ReadOnlyMemory<byte> frame = estimate > SmallFrameBytes ? writer.WrittenMemory : writer.ToArray(); // small ones: no slack kept
+        PatchLength(frame);
+        if (message is StorageEntriesMessage shared)
+        {
+            shared.Frame = frame;
+        }
+
+        return frame;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="message"/> as one frame into <paramref name="buffer"/> (a pooled one: the caller sends the
+    /// frame and then lets go of the buffer), or into a larger buffer of its own should the frame not fit.
+    /// <see cref="MinBufferFor"/> is always enough.
+    /// </summary>
+    public static ReadOnlyMemory<byte> EncodeInto(SyncMessage message, byte[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        MutationWriter writer = MutationWriter.Over(buffer);
+        Write(writer, message);
+        ReadOnlyMemory<byte> frame = writer.WrittenMemory;
+        PatchLength(frame);
+        return frame;
+    }
+
+    /// <summary>A buffer size that <see cref="EncodeInto"/> never outgrows for <paramref name="message"/>.</summary>
+    public static int MinBufferFor(SyncMessage message) => EstimateSize(message);
+
+    private static void PatchLength(ReadOnlyMemory<byte> frame) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(MemoryMarshal.AsMemory(frame).Span[4..], (uint)(frame.Length - SyncProtocol.HeaderSize));
+
+    /// <summary>The header (its length patched after) and the payload of <paramref name="message"/>.</summary>
+    private static void Write(MutationWriter writer, SyncMessage message)
+    {
         writer.WriteUInt16(SyncProtocol.Magic);
         writer.WriteByte((byte)SyncProtocol.Version);
         writer.WriteByte((byte)message.Type);
@@ -128,15 +163,6 @@ internal static class SyncMessageCodec
             default:
                 throw new ArgumentException($"Unknown message type {message.GetType()}.", nameof(message));
         }
-
-        ReadOnlyMemory<byte> frame = estimate > SmallFrameBytes ? writer.WrittenMemory : writer.ToArray(); // small ones: no slack kept
-        BinaryPrimitives.WriteUInt32LittleEndian(MemoryMarshal.AsMemory(frame).Span[4..], (uint)(frame.Length - SyncProtocol.HeaderSize));
-        if (message is StorageEntriesMessage shared)
-        {
-            shared.Frame = frame;
-        }
-
-        return frame;
     }
 
     /// <summary>Frames estimated larger are written into an uninitialized buffer and sent from it without a copy.</summary>

@@ -18,13 +18,19 @@ internal sealed class MessageBuffer : IDisposable
     public const int PooledLimit = 64 << 10;
 
     private readonly ReceiveBudget? _budget;
+    private readonly bool _poolAnySize;
     private byte[] _array = Array.Empty<byte>();
     private bool _pooled;
     private int _charged;
 
-    public MessageBuffer(ReceiveBudget? budget)
+    /// <summary>
+    /// A buffer charged to <paramref name="budget"/> when there is one; with <paramref name="poolAnySize"/>, taken from the
+    /// shared pool whatever its size, for a frame whose bytes leave with <see cref="TakePooled"/> (decision 0043).
+    /// </summary>
+    public MessageBuffer(ReceiveBudget? budget, bool poolAnySize = false)
     {
         _budget = budget;
+        _poolAnySize = poolAnySize;
     }
 
     /// <summary>The bytes received so far.</summary>
@@ -57,7 +63,7 @@ internal sealed class MessageBuffer : IDisposable
             return;
         }
 
-        bool pooled = size <= PooledLimit;
+        bool pooled = _poolAnySize || size <= PooledLimit;
         int charge = pooled ? (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 16)) : size; // what Rent hands out
         if (_budget is not null && !_budget.TryReserve(charge - _charged)) // the smaller buffer is given back just below
         {
@@ -71,6 +77,26 @@ internal sealed class MessageBuffer : IDisposable
         _array = larger;
         _pooled = pooled;
         _charged = charge;
+    }
+
+    /// <summary>
+    /// The bytes received, in a pooled array this buffer no longer owns: a message decoded from them refers to them until
+    /// <see cref="PooledFrame.Release"/>, which gives the array back. Only for a buffer made with <c>poolAnySize</c>.
+    /// </summary>
+    public ReadOnlyMemory<byte> TakePooled()
+    {
+        if (!_pooled)
+        {
+            throw new InvalidOperationException("Only a pooled buffer can be taken.");
+        }
+
+        var frame = new PooledFrame(_array, Length);
+        _budget?.Release(_charged);
+        _charged = 0;
+        _pooled = false;
+        _array = Array.Empty<byte>();
+        Length = 0;
+        return frame.Memory;
     }
 
     /// <summary>Returns the buffer (to the pool, or to the GC) and its bytes to the budget.</summary>

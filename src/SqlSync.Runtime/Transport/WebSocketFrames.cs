@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 using SqlSync.Replication;
@@ -47,7 +48,11 @@ internal static class WebSocketFrames
         }
 
         int announced = CheckHeader(header, maxMessageBytes);
-        using var buffer = new MessageBuffer(budget);
+
+        // A client copies an entry's part into the entry being reassembled as soon as it takes it: the part's frame comes
+        // from the shared pool and goes back then (decision 0043), instead of a new megabyte for each.
+        bool pooledPart = budget is null && header[3] == (byte)SyncMessageType.StorageEntryPart;
+        using var buffer = new MessageBuffer(budget, poolAnySize: pooledPart);
         buffer.Grow(announced);
         header.CopyTo(buffer.Free);
         buffer.Length = header.Length;
@@ -75,6 +80,12 @@ internal static class WebSocketFrames
             {
                 // Without a budget (a client) the entries of a large message stay slices of its buffer: no copy. A server
                 // copies them, so what it holds after the buffer's charge is given back stays what it was.
+                if (pooledPart)
+                {
+                    int length = buffer.Length;
+                    return (SyncMessageCodec.DecodeKeepingFrame(buffer.TakePooled(), maxMessageBytes), length);
+                }
+
                 ReadOnlyMemory<byte> keepable = budget is null ? buffer.Keepable : ReadOnlyMemory<byte>.Empty;
                 SyncMessage decoded = keepable.IsEmpty ? SyncMessageCodec.Decode(buffer.Written, maxMessageBytes) : SyncMessageCodec.DecodeKeepingFrame(keepable, maxMessageBytes);
                 return (decoded, buffer.Length);
@@ -107,9 +118,23 @@ internal static class WebSocketFrames
         return (int)announced;
     }
 
-    /// <summary>Encodes and sends one message as one binary WebSocket message. Returns the bytes sent.</summary>
+    /// <summary>
+    /// Encodes and sends one message as one binary WebSocket message. Returns the bytes sent. An entry's part is encoded
+    /// for one link and sent once, so its frame (a megabyte each) is written into a pooled buffer, given back after the
+    /// send: a join of large entries no longer allocates its size again on the sender (decision 0043). A send that fails
+    /// keeps its buffer out of the pool (the socket may still hold it).
+    /// </summary>
     public static async Task<int> SendAsync(WebSocket socket, SyncMessage message, CancellationToken cancellationToken)
     {
+        if (message is EntryPartMessage)
+        {
+            byte[] rented = ArrayPool<byte>.Shared.Rent(SyncMessageCodec.MinBufferFor(message));
+            ReadOnlyMemory<byte> encoded = SyncMessageCodec.EncodeInto(message, rented);
+            await socket.SendAsync(encoded, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(rented);
+            return encoded.Length;
+        }
+
         ReadOnlyMemory<byte> frame = message is PresenceChangedMessage presence ? presence.Frame : SyncMessageCodec.EncodeToMemory(message); // a fanned-out presence frame is encoded once
         await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
         return frame.Length;

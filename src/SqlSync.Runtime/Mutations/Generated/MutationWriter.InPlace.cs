@@ -12,6 +12,9 @@ public sealed partial class MutationWriter
     /// </summary>
     internal static MutationWriter WithUninitializedBuffer(int capacity) => new(GC.AllocateUninitializedArray<byte>(Math.Max(16, capacity)));
 
+    /// <summary>A writer into <paramref name="buffer"/> (a pooled one), which it leaves for a larger array of its own only if it must grow.</summary>
+    internal static MutationWriter Over(byte[] buffer) => new(buffer);
+
     private MutationWriter(byte[] buffer)
     {
         _buffer = buffer;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 
 namespace SqlSync.Journals;
 
@@ -42,7 +41,7 @@ internal static class JournalFrame
         BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(frame[4..], lsn.Value);
         payload.CopyTo(frame[HeaderSize..]);
-        BinaryPrimitives.WriteUInt64LittleEndian(frame[body..], XxHash3.HashToUInt64(frame[..body]));
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[body..], LongXxHash3.Hash(frame[..body]));
         return frame.Length;
     }
 
@@ -55,10 +54,7 @@ internal static class JournalFrame
         CheckPayloadSize(payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(header[4..], lsn.Value);
-        var hash = new XxHash3();
-        hash.Append(header[..HeaderSize]);
-        hash.Append(payload);
-        BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.GetCurrentHashAsUInt64());
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, LongXxHash3.Hash(header[..HeaderSize], payload));
     }
 
     /// <summary>Throws when a payload of <paramref name="length"/> bytes is over <see cref="MaxPayloadBytes"/>.</summary>
@@ -84,7 +80,7 @@ internal static class JournalFrame
         }
 
         int body = frame.Length - TrailerSize;
-        return BinaryPrimitives.ReadUInt64LittleEndian(frame[body..]) == XxHash3.HashToUInt64(frame[..body]);
+        return BinaryPrimitives.ReadUInt64LittleEndian(frame[body..]) == LongXxHash3.Hash(frame[..body]);
     }
 
     /// <summary>The payload of a whole frame.</summary>

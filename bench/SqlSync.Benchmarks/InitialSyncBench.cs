@@ -94,6 +94,7 @@ internal static class InitialSyncBench
         };
         long sentBefore = meter.BytesSent;
         int[] gcSync = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         PerfControl(perfFifo, "enable");
         double cpuBefore = CpuClock.Seconds();
         clockForProgress.Start();
@@ -112,6 +113,7 @@ internal static class InitialSyncBench
         double syncSeconds = clock.Elapsed.TotalSeconds;
         double cpuSeconds = CpuClock.Seconds() - cpuBefore;
         PerfControl(perfFifo, "disable");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         string syncGcs = $"{GC.CollectionCount(0) - gcSync[0]}/{GC.CollectionCount(1) - gcSync[1]}/{GC.CollectionCount(2) - gcSync[2]}";
         SqlSync.Storage.PageCache? cache = fresh.Database.Storage.PageCache;
         long missesBefore = cache?.Misses ?? 0;
@@ -131,7 +133,7 @@ internal static class InitialSyncBench
         long wire = meter.BytesSent - sentBefore;
         double megabytes = databaseBytes / 1e6;
         print($"{Case(fromCheckpoint)}: database {megabytes:N1} MB; synced in {syncSeconds:N2} s = " +
-              $"{megabytes / syncSeconds:N0} MB/s; CPU (process: client and server) {cpuSeconds:N2} s = {cpuSeconds / megabytes * 1000:N2} CPU-ms per MB, GCs gen0/1/2 {syncGcs}; " +
+              $"{megabytes / syncSeconds:N0} MB/s; CPU (process: client and server) {cpuSeconds:N2} s = {cpuSeconds / megabytes * 1000:N2} CPU-ms per MB, GCs gen0/1/2 {syncGcs}, {allocated / 1e6:N0} MB allocated (client and server); " +
               $"first query (count of {rows:N0} rows) {firstQueryMs:N0} ms after, {syncSeconds * 1000 + firstQueryMs:N0} ms from start; " +
               $"{wire / 1e6:N1} MB on the wire server to client ({(double)wire / databaseBytes:0.00}x); joined from a checkpoint: {fresh.NewestCheckpointLsn is not null}; " +
               (fromCheckpoint ? $"download done at {allBytesInMs:N0} ms (all but the last slice), installed at {installedMs:N0} ms (last slice, fsync, validation, load); " : "") +

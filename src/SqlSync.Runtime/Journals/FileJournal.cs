@@ -194,13 +194,21 @@ internal sealed partial class FileJournal : IJournal
         }
 
         long start = _released.Segment == active && _released.End <= active.Length ? _released.End : 0;
-        if (active.Length - start < MinReleasedBytes)
+        if (active.Length - start >= MinReleasedBytes)
         {
-            return;
+            ReleaseTail(active, start);
         }
+    }
 
-        LibC.DropFromPageCache(_active, start, active.Length - start);
-        _released = (active, active.Length);
+    /// <summary>
+    /// Advises dropping <paramref name="segment"/> (the active one, flushed) from <paramref name="start"/> to its end. The
+    /// range starts at the page boundary below: the page the last release ended in was only partly written then and stayed.
+    /// </summary>
+    private void ReleaseTail(JournalSegment segment, long start)
+    {
+        long from = start & ~(long)(Environment.SystemPageSize - 1);
+        LibC.DropFromPageCache(_active, from, segment.Length - from);
+        _released = (segment, segment.Length);
     }
 
     /// <summary>
@@ -312,6 +320,11 @@ internal sealed partial class FileJournal : IJournal
     private void Roll(Lsn next)
     {
         FlushActive();
+        if (_released.Segment == _segments[^1] && LibC.CanDropFromPageCache)
+        {
+            ReleaseTail(_released.Segment, _released.End); // a journal that lets go of its pages does so to the end of each segment
+        }
+
         JournalSegment segment = CreateSegmentFile(next);
         SafeFileHandle handle = OpenActive(segment);
         _active.Dispose();

@@ -5,7 +5,7 @@ namespace SqlSync.Replication;
 
 /// <summary>
 /// The sending side of entry parts: a run of entries whose only entry is larger than a message's entry budget
-/// goes as parts of at most the budget each, which refer to slices of the entry (nothing is copied before each
+/// goes as parts of at most the budget each (less the frame's own bytes), which refer to slices of the entry (nothing is copied before each
 /// part is encoded, one at a time, as the transport sends it).
 /// </summary>
 internal static class EntryParts
@@ -19,7 +19,11 @@ internal static class EntryParts
         where T : EntryPartMessage
     {
         ReadOnlyMemory<byte> entry = partial.Entries[0];
-        int partBytes = (int)Math.Clamp(budget, 1, int.MaxValue);
+
+        // Under a budget of a few KiB or more, a part leaves room for its frame's own bytes, so that the whole frame is at
+        // most the budget: a default part's frame then fits the 1 MiB array it is sent from and received into (decision 0043).
+        long room = budget > 8 * SyncMessageCodec.MaxPartOverhead ? budget - SyncMessageCodec.MaxPartOverhead : budget;
+        int partBytes = (int)Math.Clamp(room, 1, int.MaxValue);
         for (int offset = 0; offset < entry.Length; offset += partBytes)
         {
             messages.Add(create(partial.Range.First, entry.Length, offset, entry.Slice(offset, Math.Min(partBytes, entry.Length - offset))));

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace SqlSync.Replication;
 
 /// <summary>
-/// A received frame in an array from the shared pool, whose bytes a decoded message refers to until its receiver has
+/// A received frame in an array from <see cref="FramePool"/>, whose bytes a decoded message refers to until its receiver has
 /// copied them (an entry's part, copied into the entry being reassembled): <see cref="Release"/> then gives the array
 /// back (decision 0043). The bytes are reached through this manager, so after the release any stale use throws
 /// instead of reading another frame's bytes.
@@ -58,7 +58,7 @@ internal sealed class PooledFrame : MemoryManager<byte>
         byte[]? array = Interlocked.Exchange(ref _array, null);
         if (array is not null)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            FramePool.Instance.Return(array);
         }
     }
 }

@@ -56,7 +56,7 @@ internal static class SyncMessageCodec
     /// <summary>
     /// Encodes <paramref name="message"/> as one frame into <paramref name="buffer"/> (a pooled one: the caller sends the
     /// frame and then lets go of the buffer), or into a larger buffer of its own should the frame not fit.
-    /// <see cref="MinBufferFor"/> is always enough.
+    /// For an entry part (the only message sent this way) <see cref="MinBufferFor"/> is always enough.
     /// </summary>
     public static ReadOnlyMemory<byte> EncodeInto(SyncMessage message, byte[] buffer)
     {
@@ -68,7 +68,7 @@ internal static class SyncMessageCodec
         return frame;
     }
 
-    /// <summary>A buffer size that <see cref="EncodeInto"/> never outgrows for <paramref name="message"/>.</summary>
+    /// <summary>A buffer size that <see cref="EncodeInto"/> never outgrows for an entry part (an estimate for other messages).</summary>
     public static int MinBufferFor(SyncMessage message) => EstimateSize(message);
 
     private static void PatchLength(ReadOnlyMemory<byte> frame) =>
@@ -165,6 +165,13 @@ internal static class SyncMessageCodec
         }
     }
 
+    /// <summary>
+    /// The most an entry part's frame adds to its bytes: the header (8), the document id (a varint and up to 128 characters
+    /// of 3 UTF-8 bytes), the LSN, entry length and offset varints (20), the encoding and its lengths (11): 425, rounded up.
+    /// A sender cuts parts this much under its entry budget, so that a default part's frame is exactly a pool size (decision 0043).
+    /// </summary>
+    public const int MaxPartOverhead = 512;
+
     /// <summary>Frames estimated larger are written into an uninitialized buffer and sent from it without a copy.</summary>
     private const int SmallFrameBytes = 64 << 10;
 
@@ -184,7 +191,7 @@ internal static class SyncMessageCodec
         {
             return message switch
             {
-                EntryPartMessage part => 256 + 6 + part.Bytes.Length,
+                EntryPartMessage part => MaxPartOverhead + part.Bytes.Length,
                 CheckpointChunkMessage chunk => 256 + chunk.Bytes.Length,
                 _ => 256,
             };

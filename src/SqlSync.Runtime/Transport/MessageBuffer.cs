@@ -20,12 +20,13 @@ internal sealed class MessageBuffer : IDisposable
     private readonly ReceiveBudget? _budget;
     private readonly bool _poolAnySize;
     private byte[] _array = Array.Empty<byte>();
+    private int _size; // what was asked for: a pooled array may be longer, and its slack is never offered to the socket
     private bool _pooled;
     private int _charged;
 
     /// <summary>
     /// A buffer charged to <paramref name="budget"/> when there is one; with <paramref name="poolAnySize"/>, taken from the
-    /// shared pool whatever its size, for a frame whose bytes leave with <see cref="TakePooled"/> (decision 0043).
+    /// frame pool (<see cref="FramePool"/>) whatever its size, for a frame whose bytes leave with <see cref="TakePooled"/> (decision 0043).
     /// </summary>
     public MessageBuffer(ReceiveBudget? budget, bool poolAnySize = false)
     {
@@ -37,7 +38,7 @@ internal sealed class MessageBuffer : IDisposable
     public int Length { get; set; }
 
     /// <summary>The room after the bytes received.</summary>
-    public Memory<byte> Free => _array.AsMemory(Length);
+    public Memory<byte> Free => _array.AsMemory(Length, _size - Length);
 
     /// <summary>The bytes received.</summary>
     public ReadOnlySpan<byte> Written => _array.AsSpan(0, Length);
@@ -58,7 +59,7 @@ internal sealed class MessageBuffer : IDisposable
         // Without a budget (a client, whose one server is bounded by its frame limit and read-ahead) the buffer is the
         // announced length at once: doubling a megabyte frame copied it twice over (decision 0039).
         int size = _budget is null ? capacity : (int)Math.Min(capacity, Math.Max(Math.Min(PooledLimit, capacity), 2L * _array.Length));
-        if (size <= _array.Length)
+        if (size <= _size)
         {
             return;
         }
@@ -71,10 +72,11 @@ internal sealed class MessageBuffer : IDisposable
                 $"the server holds {_budget.HeldBytes} of its {_budget.MaxBytes} bytes for messages still arriving; try again later");
         }
 
-        byte[] larger = pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        byte[] larger = pooled ? Pool.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
         Written.CopyTo(larger);
         ReturnArray();
         _array = larger;
+        _size = size;
         _pooled = pooled;
         _charged = charge;
     }
@@ -85,9 +87,9 @@ internal sealed class MessageBuffer : IDisposable
     /// </summary>
     public ReadOnlyMemory<byte> TakePooled()
     {
-        if (!_pooled)
+        if (!_pooled || !_poolAnySize)
         {
-            throw new InvalidOperationException("Only a pooled buffer can be taken.");
+            throw new InvalidOperationException("Only a frame-pool buffer can be taken.");
         }
 
         var frame = new PooledFrame(_array, Length);
@@ -95,15 +97,20 @@ internal sealed class MessageBuffer : IDisposable
         _charged = 0;
         _pooled = false;
         _array = Array.Empty<byte>();
+        _size = 0;
         Length = 0;
         return frame.Memory;
     }
+
+    /// <summary>Where pooled arrays come from: the frame pool for parts, the shared pool for small frames.</summary>
+    private ArrayPool<byte> Pool => _poolAnySize ? FramePool.Instance : ArrayPool<byte>.Shared;
 
     /// <summary>Returns the buffer (to the pool, or to the GC) and its bytes to the budget.</summary>
     public void Dispose()
     {
         Release();
         _array = Array.Empty<byte>();
+        _size = 0;
         _charged = 0;
         Length = 0;
     }
@@ -119,7 +126,7 @@ internal sealed class MessageBuffer : IDisposable
     {
         if (_pooled)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            Pool.Return(_array);
             _pooled = false;
         }
     }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.WebSockets;
+using System.Runtime.InteropServices;
 using SqlSync.Replication;
 using SqlSync.Replication.Messages;
 
@@ -50,7 +50,7 @@ internal static class WebSocketFrames
         int announced = CheckHeader(header, maxMessageBytes);
 
         // A client copies an entry's part into the entry being reassembled as soon as it takes it: the part's frame comes
-        // from the shared pool and goes back then (decision 0043), instead of a new megabyte for each.
+        // from the frame pool and goes back then (decision 0043), instead of a new megabyte for each.
         bool pooledPart = budget is null && header[3] == (byte)SyncMessageType.StorageEntryPart;
         using var buffer = new MessageBuffer(budget, poolAnySize: pooledPart);
         buffer.Grow(announced);
@@ -83,7 +83,7 @@ internal static class WebSocketFrames
                 if (pooledPart)
                 {
                     int length = buffer.Length;
-                    return (SyncMessageCodec.DecodeKeepingFrame(buffer.TakePooled(), maxMessageBytes), length);
+                    return (DecodePooled(buffer.TakePooled(), maxMessageBytes), length);
                 }
 
                 ReadOnlyMemory<byte> keepable = budget is null ? buffer.Keepable : ReadOnlyMemory<byte>.Empty;
@@ -91,6 +91,31 @@ internal static class WebSocketFrames
                 return (decoded, buffer.Length);
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes a part received into a pooled frame. A part whose bytes came LZ4-compressed was decoded into an array of its
+    /// own, and one that fails to decode has nothing: either way the frame goes back to the pool at once.
+    /// </summary>
+    private static SyncMessage DecodePooled(ReadOnlyMemory<byte> frame, int maxMessageBytes)
+    {
+        SyncMessage decoded;
+        try
+        {
+            decoded = SyncMessageCodec.DecodeKeepingFrame(frame, maxMessageBytes);
+        }
+        catch
+        {
+            PooledFrame.Release(frame);
+            throw;
+        }
+
+        if (decoded is not EntryPartMessage part || !MemoryMarshal.TryGetMemoryManager(part.Bytes, out PooledFrame? _))
+        {
+            PooledFrame.Release(frame);
+        }
+
+        return decoded;
     }
 
     /// <summary>False for a close; throws for a text message.</summary>
@@ -120,7 +145,7 @@ internal static class WebSocketFrames
 
     /// <summary>
     /// Encodes and sends one message as one binary WebSocket message. Returns the bytes sent. An entry's part is encoded
-    /// for one link and sent once, so its frame (a megabyte each) is written into a pooled buffer, given back after the
+    /// for one link and sent once, so its frame (a megabyte each) is written into a buffer of the frame pool, given back after the
     /// send: a join of large entries no longer allocates its size again on the sender (decision 0043). A send that fails
     /// keeps its buffer out of the pool (the socket may still hold it).
     /// </summary>
@@ -128,10 +153,10 @@ internal static class WebSocketFrames
     {
         if (message is EntryPartMessage)
         {
-            byte[] rented = ArrayPool<byte>.Shared.Rent(SyncMessageCodec.MinBufferFor(message));
+            byte[] rented = FramePool.Instance.Rent(SyncMessageCodec.MinBufferFor(message));
             ReadOnlyMemory<byte> encoded = SyncMessageCodec.EncodeInto(message, rented);
             await socket.SendAsync(encoded, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
-            ArrayPool<byte>.Shared.Return(rented);
+            FramePool.Instance.Return(rented);
             return encoded.Length;
         }
 

@@ -86,6 +86,39 @@ public sealed class ReleasedPagesTests : IDisposable
         }
     }
 
+    [Fact]
+    [Trait("Category", "Journal")]
+    public void ASegmentRolledAwayIsLetGoOfToItsEndAndNoPageStaysAtTheSeams()
+    {
+        string dir = _temp.Sub("rolled");
+        using (FileJournal journal = FileJournal.Open(dir, new FileJournalOptions { FsyncOnAppend = false, SegmentSizeBytes = 4 << 20 }))
+        {
+            for (int batch = 0; batch < 4; batch++)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    journal.AppendAt(new Lsn((ulong)(2 * batch + i)), (ReadOnlyMemory<byte>)Noise(2 * batch + i, 700_001), fsync: false);
+                }
+
+                journal.Flush();
+                journal.ReleaseFlushedPages();
+            }
+
+            string[] segments = Directory.GetFiles(dir, "*.seg").Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(2, segments.Length);
+            if (CanObserve(segments[0]))
+            {
+                Assert.True(ResidentPages(segments[0]) == 0, $"{ResidentPages(segments[0])} pages of the rolled segment stayed cached");
+                Assert.True(ResidentPages(segments[1]) <= 1, $"{ResidentPages(segments[1])} pages of the active segment stayed cached");
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                Assert.True(journal.Read(new Lsn((ulong)i)).Span.SequenceEqual(Noise(i, 700_001)), $"entry {i} reads back different");
+            }
+        }
+    }
+
     private static string SegmentOf(string dir) => Directory.GetFiles(dir, "*.seg").Single();
 
     /// <summary>Residency is visible on Linux, where the advice is given, and not on tmpfs, whose pages are the file itself.</summary>

@@ -92,6 +92,41 @@ public sealed class PooledPartFramesTests
         }
     }
 
+    [Fact]
+    [Trait("Category", "Replication")]
+    public void ADefaultPartsFrameIsAtMostTheBudgetWhateverItsDocumentId()
+    {
+        long budget = new ReplicationOptions().EntryBudget(SyncProtocol.DefaultMaxFrameBytes);
+        Assert.Equal(FramePool.MaxPooledLength, budget);
+        string longest = new('\u4E2D', SyncMessageCodec.MaxDocumentIdLength); // 3 UTF-8 bytes each
+        byte[] entry = Noise(5, 3_500_000);
+        var messages = new List<SyncMessage>();
+        EntryParts.Add(messages, new JournalPartial(LsnRange.Inclusive(new Lsn(ulong.MaxValue >> 1), new Lsn(ulong.MaxValue >> 1)), new ReadOnlyMemory<byte>[] { entry }),
+            budget, (lsn, length, offset, bytes) => new StorageEntryPartMessage(longest, lsn, length, offset, bytes));
+
+        Assert.Equal(4, messages.Count);
+        foreach (SyncMessage part in messages)
+        {
+            int frame = SyncMessageCodec.Encode(part).Length;
+            Assert.True(frame <= budget, $"a frame of {frame} bytes is over the budget of {budget}: it would take an array twice its size");
+            Assert.True(SyncMessageCodec.MinBufferFor(part) >= frame, $"{SyncMessageCodec.MinBufferFor(part)} bytes cannot hold a frame of {frame}");
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Replication")]
+    public async Task APartLongerThanItsHeaderSaysIsRefusedBeforeItsSlackIsRead()
+    {
+        using SocketPair pair = await SocketPair.ConnectAsync();
+        byte[] frame = SyncMessageCodec.Encode(new StorageEntryPartMessage("doc", new Lsn(1), 900_000, 0, Noise(6, 600_000)));
+        byte[] longer = [.. frame, .. new byte[100_000]]; // a pooled array of 1 MiB would have room for it
+        await pair.Server.SendAsync(longer, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+
+        SqlSyncException error = await Assert.ThrowsAsync<SqlSyncException>(() => WebSocketFrames.ReceiveAsync(pair.Client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None));
+        Assert.Equal(ProtocolErrorCode.MalformedFrame, ProtocolException.CodeOf(error));
+        Assert.Contains("more follow", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Two ends of a WebSocket over a loopback TCP connection, without HTTP: the frames are all that is tested.</summary>
     private sealed class SocketPair : IDisposable
     {

@@ -59,6 +59,53 @@ public sealed class LargeEntryTests
 
     [Fact]
     [Trait("Category", "Boundaries")]
+    public void EveryPartReceivedInAPooledFrameIsReleasedOnceTakenAndTheEntryIsWhole()
+    {
+        // Decision 0043: a client's transport hands over parts whose bytes are slices of pooled frames; the client
+        // gives each back once it is copied into its entry, and the entry is the server's, byte for byte.
+        using var coordinators = new TestCoordinators(BulkMutations.Reducer);
+        var server = new ReplicationServer(coordinators);
+        CoordinatorDocument coordinator = coordinators.GetDocument("pooled");
+        coordinator.ReceiveTimeline(TimelineId.New(), One(Lsn.Zero, Entry(BulkMutations.FillBlobs(256, 16 * 1024))));
+        coordinator.StepAll();
+        Assert.True(LastEntry(coordinator).Length > 4 * MiB);
+
+        using LocalDocument fresh = Client("pooled");
+        var client = new ReplicationClient("fresh");
+        client.AddDocument(fresh);
+        var handedOver = new List<ReadOnlyMemory<byte>>();
+        var pump = new ReplicationPump(client, server.CreateLink(LinkIdentity.Anonymous))
+        {
+            ReceivedByClient = message =>
+            {
+                if (message is not StorageEntryPartMessage part)
+                {
+                    return message;
+                }
+
+                byte[] array = FramePool.Instance.Rent(part.Bytes.Length);
+                part.Bytes.CopyTo(array);
+                ReadOnlyMemory<byte> pooled = new PooledFrame(array, part.Bytes.Length).Memory;
+                handedOver.Add(pooled);
+                return part with { Bytes = pooled };
+            },
+        };
+        pump.Connect();
+        pump.RunUntilQuiet();
+
+        Assert.True(handedOver.Count >= 5, $"{handedOver.Count} parts");
+        foreach (ReadOnlyMemory<byte> bytes in handedOver)
+        {
+            Assert.Throws<ObjectDisposedException>(() => bytes.Span.ToArray()); // given back: its bytes are gone
+        }
+
+        Assert.Equal(coordinator.StorageRange, fresh.StorageRange);
+        Assert.Equal(coordinator.StorageChecksum, fresh.StorageChecksum);
+        Assert.Equal(256L, fresh.QueryScalar<long>("SELECT count(*) FROM blobs"));
+    }
+
+    [Fact]
+    [Trait("Category", "Boundaries")]
     public void TheIssues24MiBStepFromASmallUploadReachesTheWriterAndAFreshClient()
     {
         using var coordinators = new TestCoordinators(BulkMutations.Reducer);

@@ -30,6 +30,9 @@ internal sealed class ReplicationPump
     /// <summary>What the way to the server does to a message (a hostile client), or null.</summary>
     public Func<SyncMessage, SyncMessage>? AlterToServer { get; init; }
 
+    /// <summary>Replaces a server message after it crossed the codec, just before the client handles it (as a transport hands it over).</summary>
+    public Func<SyncMessage, SyncMessage>? ReceivedByClient { get; init; }
+
     /// <summary>Checkpoint acks that reported a download corrupt (decision 0027).</summary>
     public int CorruptCheckpointReports { get; private set; }
 
@@ -64,7 +67,8 @@ internal sealed class ReplicationPump
 
             while (_toClient.TryDequeue(out SyncMessage? message))
             {
-                Enqueue(_toServer, Client.Handle(RoundTrip(AlterToClient?.Invoke(message) ?? message)));
+                SyncMessage received = RoundTrip(AlterToClient?.Invoke(message) ?? message);
+                Enqueue(_toServer, Client.Handle(ReceivedByClient?.Invoke(received) ?? received));
             }
         }
 

@@ -10,14 +10,7 @@ namespace SqlSync.Journals;
 /// </summary>
 public sealed class LongXxHash3Tests
 {
-    private static readonly byte[] Input = Noise(1, 3_000_100);
-
-    private static byte[] Noise(int seed, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
+    private static readonly byte[] Input = TestBytes.Noise(1, 3_000_100);
 
     [Fact]
     [Trait("Category", "Journal")]
@@ -78,7 +71,7 @@ public sealed class LongXxHash3Tests
     [Trait("Category", "Journal")]
     public void AFrameEncodedAroundItsPayloadIsTheCopiedFrame()
     {
-        byte[] payload = Noise(2, 300_000);
+        byte[] payload = TestBytes.Noise(2, 300_000);
         byte[] frame = JournalFrame.Encode(new Lsn(77), payload);
         byte[] header = new byte[JournalFrame.HeaderSize], trailer = new byte[JournalFrame.TrailerSize];
         JournalFrame.EncodeAround(header, trailer, new Lsn(77), payload);

@@ -15,19 +15,12 @@ public sealed class ReleasedPagesTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static byte[] Noise(int seed, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     [Fact]
     [Trait("Category", "Journal")]
     public void FlushedEntriesLeaveThePageCacheAndStillReadAndReopen()
     {
         string dir = _temp.Sub("journal");
-        byte[][] entries = Enumerable.Range(0, 6).Select(i => Noise(i, 700_000)).ToArray();
+        byte[][] entries = Enumerable.Range(0, 6).Select(i => TestBytes.Noise(i, 700_000)).ToArray();
         using (FileJournal journal = FileJournal.Open(dir, new FileJournalOptions { FsyncOnAppend = false }))
         {
             for (int i = 0; i < entries.Length; i++)
@@ -57,7 +50,7 @@ public sealed class ReleasedPagesTests : IDisposable
                 Assert.True(journal.Read(new Lsn((ulong)i)).Span.SequenceEqual(entries[i]), $"entry {i} reads back different");
             }
 
-            byte[] after = Noise(99, 1_500_000);
+            byte[] after = TestBytes.Noise(99, 1_500_000);
             journal.AppendAt(new Lsn(6), (ReadOnlyMemory<byte>)after, fsync: true); // appends go on after a release
             journal.ReleaseFlushedPages();
         }
@@ -65,7 +58,7 @@ public sealed class ReleasedPagesTests : IDisposable
         using FileJournal reopened = FileJournal.Open(dir);
         Assert.Equal(LsnRange.Inclusive(new Lsn(0), new Lsn(6)), reopened.Range);
         Assert.True(reopened.Read(new Lsn(3)).Span.SequenceEqual(entries[3]));
-        Assert.True(reopened.Read(new Lsn(6)).Span.SequenceEqual(Noise(99, 1_500_000)));
+        Assert.True(reopened.Read(new Lsn(6)).Span.SequenceEqual(TestBytes.Noise(99, 1_500_000)));
     }
 
     [Fact]
@@ -74,13 +67,13 @@ public sealed class ReleasedPagesTests : IDisposable
     {
         string dir = _temp.Sub("small");
         using FileJournal journal = FileJournal.Open(dir);
-        journal.AppendAt(new Lsn(0), (ReadOnlyMemory<byte>)Noise(1, 200_000), fsync: true);
+        journal.AppendAt(new Lsn(0), (ReadOnlyMemory<byte>)TestBytes.Noise(1, 200_000), fsync: true);
         string segment = SegmentOf(dir);
         journal.ReleaseFlushedPages();
         if (CanObserve(segment))
         {
             Assert.True(ResidentPages(segment) > 40, "a stretch under the minimum was let go of");
-            journal.AppendAt(new Lsn(1), (ReadOnlyMemory<byte>)Noise(2, (int)FileJournal.MinReleasedBytes), fsync: true);
+            journal.AppendAt(new Lsn(1), (ReadOnlyMemory<byte>)TestBytes.Noise(2, (int)FileJournal.MinReleasedBytes), fsync: true);
             journal.ReleaseFlushedPages();
             Assert.True(ResidentPages(segment) <= 2, $"{ResidentPages(segment)} pages stayed cached: the first stretch must go with the second");
         }
@@ -97,7 +90,7 @@ public sealed class ReleasedPagesTests : IDisposable
             {
                 for (int i = 0; i < 2; i++)
                 {
-                    journal.AppendAt(new Lsn((ulong)(2 * batch + i)), (ReadOnlyMemory<byte>)Noise(2 * batch + i, 700_001), fsync: false);
+                    journal.AppendAt(new Lsn((ulong)(2 * batch + i)), (ReadOnlyMemory<byte>)TestBytes.Noise(2 * batch + i, 700_001), fsync: false);
                 }
 
                 journal.Flush();
@@ -114,7 +107,7 @@ public sealed class ReleasedPagesTests : IDisposable
 
             for (int i = 0; i < 8; i++)
             {
-                Assert.True(journal.Read(new Lsn((ulong)i)).Span.SequenceEqual(Noise(i, 700_001)), $"entry {i} reads back different");
+                Assert.True(journal.Read(new Lsn((ulong)i)).Span.SequenceEqual(TestBytes.Noise(i, 700_001)), $"entry {i} reads back different");
             }
         }
     }

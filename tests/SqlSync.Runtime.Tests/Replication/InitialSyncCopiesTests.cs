@@ -17,13 +17,6 @@ public sealed class InitialSyncCopiesTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static byte[] Noise(int seed, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     private static JournalPartial Partial(params byte[][] entries) =>
         new(LsnRange.Inclusive(new Lsn(7), new Lsn(7 + (ulong)entries.Length - 1)), entries.Select(e => (ReadOnlyMemory<byte>)e).ToArray());
 
@@ -31,7 +24,7 @@ public sealed class InitialSyncCopiesTests : IDisposable
     [Trait("Category", "Replication")]
     public void RawEntriesOfAKeptFrameAreSlicesOfItAndEqualTheCopies()
     {
-        byte[][] entries = { Noise(1, 200_000), Noise(2, 5_000), new byte[] { 1, 2, 3 } };
+        byte[][] entries = { TestBytes.Noise(1, 200_000), TestBytes.Noise(2, 5_000), new byte[] { 1, 2, 3 } };
         byte[] frame = SyncMessageCodec.Encode(new StorageEntriesMessage("doc", Partial(entries)));
 
         var kept = (StorageEntriesMessage)SyncMessageCodec.DecodeKeepingFrame(frame, SyncProtocol.DefaultMaxFrameBytes);
@@ -53,9 +46,9 @@ public sealed class InitialSyncCopiesTests : IDisposable
     {
         // Noise first, then zeros: all of it would compress, but the probe says no; the other way round it goes LZ4.
         byte[] noiseFirst = new byte[400_000];
-        Noise(3, EntryCompression.ProbeBytes).CopyTo(noiseFirst, 0);
+        TestBytes.Noise(3, EntryCompression.ProbeBytes).CopyTo(noiseFirst, 0);
         byte[] zerosFirst = new byte[400_000];
-        Noise(4, 100_000).CopyTo(zerosFirst, 300_000);
+        TestBytes.Noise(4, 100_000).CopyTo(zerosFirst, 300_000);
 
         foreach ((byte[] entry, byte expected) in new[] { (noiseFirst, EntryCompression.Raw), (zerosFirst, EntryCompression.Lz4Block) })
         {
@@ -72,7 +65,7 @@ public sealed class InitialSyncCopiesTests : IDisposable
     [Trait("Category", "Journal")]
     public void AGatheredJournalWriteIsTheSameFrameAsACopiedOneAndReopens()
     {
-        byte[][] entries = { Noise(5, 70_000), Noise(6, 100), Noise(7, 1_100_000), Noise(8, 65_536) };
+        byte[][] entries = { TestBytes.Noise(5, 70_000), TestBytes.Noise(6, 100), TestBytes.Noise(7, 1_100_000), TestBytes.Noise(8, 65_536) };
         string copiedDir = _temp.Sub("copied"), gatheredDir = _temp.Sub("gathered");
         using (FileJournal copied = FileJournal.Open(copiedDir))
         using (FileJournal gathered = FileJournal.Open(gatheredDir))

@@ -17,42 +17,33 @@ namespace SqlSync.Runtime.Tests.Replication;
 /// </summary>
 public sealed class PooledPartFramesTests
 {
-    private static byte[] Noise(int seed, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     [Fact]
     [Trait("Category", "Replication")]
     public async Task APartArrivesInAPooledFrameThatItsReleaseGivesBack()
     {
         using SocketPair pair = await SocketPair.ConnectAsync();
         (WebSocket server, WebSocket client) = (pair.Server, pair.Client);
-        {
-            byte[] entry = Noise(1, 3_000_000);
-            var part = new StorageEntryPartMessage("doc", new Lsn(9), entry.Length, 1_000_000, entry.AsMemory(1_000_000, 1_200_000));
-            int sent = await WebSocketFrames.SendAsync(server, part, CancellationToken.None);
-            (SyncMessage? message, int bytes) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
+        byte[] entry = TestBytes.Noise(1, 3_000_000);
+        var part = new StorageEntryPartMessage("doc", new Lsn(9), entry.Length, 1_000_000, entry.AsMemory(1_000_000, 1_200_000));
+        int sent = await WebSocketFrames.SendAsync(server, part, CancellationToken.None);
+        (SyncMessage? message, int bytes) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
 
-            Assert.Equal(sent, bytes);
-            var received = Assert.IsType<StorageEntryPartMessage>(message);
-            Assert.Equal((part.DocumentId, part.Lsn, part.EntryLength, part.Offset), (received.DocumentId, received.Lsn, received.EntryLength, received.Offset));
-            Assert.True(received.Bytes.Span.SequenceEqual(entry.AsSpan(1_000_000, 1_200_000)));
-            Assert.True(MemoryMarshal.TryGetMemoryManager(received.Bytes, out PooledFrame? _), "the part's bytes are not a slice of a pooled frame");
+        Assert.Equal(sent, bytes);
+        var received = Assert.IsType<StorageEntryPartMessage>(message);
+        Assert.Equal((part.DocumentId, part.Lsn, part.EntryLength, part.Offset), (received.DocumentId, received.Lsn, received.EntryLength, received.Offset));
+        Assert.True(received.Bytes.Span.SequenceEqual(entry.AsSpan(1_000_000, 1_200_000)));
+        Assert.True(MemoryMarshal.TryGetMemoryManager(received.Bytes, out PooledFrame? _), "the part's bytes are not a slice of a pooled frame");
 
-            PooledFrame.Release(received.Bytes);
-            Assert.Throws<ObjectDisposedException>(() => received.Bytes.Span.ToArray());
-            PooledFrame.Release(received.Bytes); // a second release gives nothing back twice
+        PooledFrame.Release(received.Bytes);
+        Assert.Throws<ObjectDisposedException>(() => received.Bytes.Span.ToArray());
+        PooledFrame.Release(received.Bytes); // a second release gives nothing back twice
 
-            // A sender's later frames are whole, whether or not its earlier buffer went back to the pool.
-            var next = new StorageEntryPartMessage("doc", new Lsn(9), entry.Length, 2_200_000, entry.AsMemory(2_200_000));
-            await WebSocketFrames.SendAsync(server, next, CancellationToken.None);
-            (SyncMessage? second, _) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
-            Assert.True(((StorageEntryPartMessage)second!).Bytes.Span.SequenceEqual(entry.AsSpan(2_200_000)));
-            PooledFrame.Release(((StorageEntryPartMessage)second).Bytes);
-        }
+        // A sender's later frames are whole, whether or not its earlier buffer went back to the pool.
+        var next = new StorageEntryPartMessage("doc", new Lsn(9), entry.Length, 2_200_000, entry.AsMemory(2_200_000));
+        await WebSocketFrames.SendAsync(server, next, CancellationToken.None);
+        (SyncMessage? second, _) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
+        Assert.True(((StorageEntryPartMessage)second!).Bytes.Span.SequenceEqual(entry.AsSpan(2_200_000)));
+        PooledFrame.Release(((StorageEntryPartMessage)second).Bytes);
     }
 
     [Fact]
@@ -61,17 +52,15 @@ public sealed class PooledPartFramesTests
     {
         using SocketPair pair = await SocketPair.ConnectAsync();
         (WebSocket server, WebSocket client) = (pair.Server, pair.Client);
-        {
-            byte[] entry = Noise(2, 900_000);
-            var entries = new StorageEntriesMessage("doc", new JournalPartial(LsnRange.Inclusive(new Lsn(3), new Lsn(3)), new ReadOnlyMemory<byte>[] { entry }));
-            await WebSocketFrames.SendAsync(server, entries, CancellationToken.None);
-            (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
+        byte[] entry = TestBytes.Noise(2, 900_000);
+        var entries = new StorageEntriesMessage("doc", new JournalPartial(LsnRange.Inclusive(new Lsn(3), new Lsn(3)), new ReadOnlyMemory<byte>[] { entry }));
+        await WebSocketFrames.SendAsync(server, entries, CancellationToken.None);
+        (SyncMessage? message, _) = await WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None);
 
-            ReadOnlyMemory<byte> bytes = Assert.IsType<StorageEntriesMessage>(message).Entries.Entries[0];
-            Assert.False(MemoryMarshal.TryGetMemoryManager(bytes, out PooledFrame? _));
-            PooledFrame.Release(bytes);
-            Assert.True(bytes.Span.SequenceEqual(entry));
-        }
+        ReadOnlyMemory<byte> bytes = Assert.IsType<StorageEntriesMessage>(message).Entries.Entries[0];
+        Assert.False(MemoryMarshal.TryGetMemoryManager(bytes, out PooledFrame? _));
+        PooledFrame.Release(bytes);
+        Assert.True(bytes.Span.SequenceEqual(entry));
     }
 
     [Fact]
@@ -80,16 +69,14 @@ public sealed class PooledPartFramesTests
     {
         using SocketPair pair = await SocketPair.ConnectAsync();
         (WebSocket server, WebSocket client) = (pair.Server, pair.Client);
-        {
-            byte[] frame = SyncMessageCodec.Encode(new StorageEntryPartMessage("doc", new Lsn(1), 500_000, 0, Noise(3, 200_000)));
-            int encodingAt = SyncProtocol.HeaderSize + 1 + 3 + 1 + 3 + 1; // header, "doc", LSN 1, entry length 500,000, offset 0
-            Assert.Equal(EntryCompression.Raw, frame[encodingAt]);
-            frame[encodingAt] = 7; // not an encoding
-            await server.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        byte[] frame = SyncMessageCodec.Encode(new StorageEntryPartMessage("doc", new Lsn(1), 500_000, 0, TestBytes.Noise(3, 200_000)));
+        int encodingAt = SyncProtocol.HeaderSize + 1 + 3 + 1 + 3 + 1; // header, "doc", LSN 1, entry length 500,000, offset 0
+        Assert.Equal(EntryCompression.Raw, frame[encodingAt]);
+        frame[encodingAt] = 7; // not an encoding
+        await server.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
 
-            SqlSyncException error = await Assert.ThrowsAsync<SqlSyncException>(() => WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None));
-            Assert.Equal(ProtocolErrorCode.MalformedFrame, ProtocolException.CodeOf(error));
-        }
+        SqlSyncException error = await Assert.ThrowsAsync<SqlSyncException>(() => WebSocketFrames.ReceiveAsync(client, SyncProtocol.DefaultMaxFrameBytes, CancellationToken.None));
+        Assert.Equal(ProtocolErrorCode.MalformedFrame, ProtocolException.CodeOf(error));
     }
 
     [Fact]
@@ -99,7 +86,7 @@ public sealed class PooledPartFramesTests
         long budget = new ReplicationOptions().EntryBudget(SyncProtocol.DefaultMaxFrameBytes);
         Assert.Equal(FramePool.MaxPooledLength, budget);
         string longest = new('\u4E2D', SyncMessageCodec.MaxDocumentIdLength); // 3 UTF-8 bytes each
-        byte[] entry = Noise(5, 3_500_000);
+        byte[] entry = TestBytes.Noise(5, 3_500_000);
         var messages = new List<SyncMessage>();
         EntryParts.Add(messages, new JournalPartial(LsnRange.Inclusive(new Lsn(ulong.MaxValue >> 1), new Lsn(ulong.MaxValue >> 1)), new ReadOnlyMemory<byte>[] { entry }),
             budget, (lsn, length, offset, bytes) => new StorageEntryPartMessage(longest, lsn, length, offset, bytes));
@@ -118,7 +105,7 @@ public sealed class PooledPartFramesTests
     public async Task APartLongerThanItsHeaderSaysIsRefusedBeforeItsSlackIsRead()
     {
         using SocketPair pair = await SocketPair.ConnectAsync();
-        byte[] frame = SyncMessageCodec.Encode(new StorageEntryPartMessage("doc", new Lsn(1), 900_000, 0, Noise(6, 600_000)));
+        byte[] frame = SyncMessageCodec.Encode(new StorageEntryPartMessage("doc", new Lsn(1), 900_000, 0, TestBytes.Noise(6, 600_000)));
         byte[] longer = [.. frame, .. new byte[100_000]]; // a pooled array of 1 MiB would have room for it
         await pair.Server.SendAsync(longer, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
 
